@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { ExitCode } from '../errors/index.js';
+import { registerBoards } from './boards.js';
+import { registerDemo } from './demo.js';
+import { renderError } from './output.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+const program = new Command('tinygate')
+  .description(
+    'Convert, flash and run anomaly-detection models on microcontroller boards from an IoT gateway.',
+  )
+  .version(pkg.version, '-V, --version')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerBoards(program);
+registerDemo(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Usage mistakes (unknown option, missing argument) are user errors; help and version are successes.
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? ExitCode.ok : ExitCode.user;
+  } else {
+    process.exitCode = renderError(err, { json: process.argv.includes('--json') });
+  }
+}
