@@ -15,6 +15,7 @@ const program = new Command('tinygate')
   )
   .version(pkg.version, '-V, --version')
   .showHelpAfterError('(run with --help for usage)')
+  .enablePositionalOptions()
   .exitOverride();
 
 registerBoards(program);
