@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { TinygateError } from '../errors/index.js';
 import type { AdcSpec, SensorSpec } from './specs.js';
 
@@ -137,4 +138,32 @@ export function channelsOfAll(specs: SensorSpec[], adc: AdcSpec): ChannelInfo[] 
     seen.add(c.name);
   }
   return out;
+}
+
+/** A channel's description as files carry it (recording sidecars, model folders). */
+export const ChannelMeta = z.object({
+  name: z.string(),
+  /** Sensor (spec) name the channel belongs to: sensor alerts name it. */
+  sensor: z.string(),
+  unit: z.string().default(''),
+  /** Readings outside this range cannot come from a working sensor. JSON has no ±Infinity: null = open. */
+  plausible: z.tuple([z.number().nullable(), z.number().nullable()]).default([null, null]),
+  /** One converter step; a run of identical readings is judged against it. */
+  resolution: z.number().positive(),
+  /** A channel that moves within a window (vibration): a long flat run means it is stuck. */
+  dynamic: z.boolean(),
+});
+export type ChannelMeta = z.infer<typeof ChannelMeta>;
+
+/** Vibration moves within a window; temperatures and pressures do not. */
+export function channelMeta(c: ChannelInfo): ChannelMeta {
+  const finite = (v: number) => (Number.isFinite(v) ? v : null);
+  return {
+    name: c.name,
+    sensor: c.sensor,
+    unit: c.unit,
+    plausible: [finite(c.plausible[0]), finite(c.plausible[1])],
+    resolution: c.resolution > 0 ? c.resolution : 1e-9,
+    dynamic: c.unit === 'g',
+  };
 }

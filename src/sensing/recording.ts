@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { z } from 'zod';
 import { TinygateError } from '../errors/index.js';
+import { ChannelMeta } from './channels.js';
 
 /**
  * A table of samples: `t` in seconds, numeric channel columns, and text label columns (what the
@@ -111,4 +113,40 @@ export function pickColumns(rec: Recording, names: string[]): Float64Array[] {
     }
     return col;
   });
+}
+
+/** Sidecar next to a recording: what its channels are, so checks and models know their sensors. */
+export const RecordingMeta = z.object({
+  source: z.enum(['sim', 'record']),
+  rateHz: z.number().positive(),
+  channels: z.array(ChannelMeta),
+  /** For simulated data: the scenario that made it. */
+  scenario: z.unknown().optional(),
+  board: z.string().optional(),
+});
+export type RecordingMeta = z.infer<typeof RecordingMeta>;
+
+/** data.csv → data.channels.json */
+export function metaFileFor(csv: string): string {
+  return `${csv.replace(/\.csv$/i, '')}.channels.json`;
+}
+
+export function writeRecordingMeta(csv: string, meta: RecordingMeta): string {
+  const file = metaFileFor(csv);
+  writeFileSync(file, `${JSON.stringify(meta, null, 2)}\n`);
+  return file;
+}
+
+/** The sidecar of a recording, or null when there is none. */
+export function readRecordingMeta(csv: string): RecordingMeta | null {
+  const file = metaFileFor(csv);
+  if (!existsSync(file)) return null;
+  const r = RecordingMeta.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new TinygateError('DATA_INVALID', `${file}: ${issue.path.join('.')}: ${issue.message}`, {
+      hint: 'Delete the sidecar (checks then fall back to what the data shows) or write it again.',
+    });
+  }
+  return r.data;
 }

@@ -1,5 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { TinygateError } from '../errors/index.js';
+import { channelMeta } from '../sensing/channels.js';
+import { writeRecordingMeta } from '../sensing/recording.js';
 import type { Scenario } from './scenario.js';
 import { ScenarioSignals } from './signals.js';
 
@@ -8,6 +10,8 @@ export const LABEL_COLUMNS = ['fault', 'severity', 'sensor_fault'] as const;
 
 export interface WriteScenarioResult {
   file: string;
+  /** The sidecar describing the channels (data.channels.json). */
+  metaFile: string;
   rows: number;
   columns: string[];
   durationS: number;
@@ -72,7 +76,13 @@ export function writeScenarioCsv(
   } finally {
     closeSync(fd);
   }
-  return { file, rows: sig.length, columns: header, durationS: scenario.durationS };
+  const metaFile = writeRecordingMeta(file, {
+    source: 'sim',
+    rateHz: scenario.rateHz,
+    channels: sig.channels.map(channelMeta),
+    scenario,
+  });
+  return { file, metaFile, rows: sig.length, columns: header, durationS: scenario.durationS };
 }
 
 function round6(x: number): string {
