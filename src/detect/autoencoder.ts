@@ -116,7 +116,7 @@ export async function reconstructionErrors(
 export function flatten(rows: Float32Array[]): Float32Array {
   const d = rows[0]?.length ?? 0;
   const out = new Float32Array(rows.length * d);
-  rows.forEach((r, i) => out.set(r, i * d));
+  for (let i = 0; i < rows.length; i++) out.set(rows[i]!, i * d);
   return out;
 }
 
