@@ -3,7 +3,11 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors/index.js';
 import { registerBoards } from './boards.js';
 import { registerDemo } from './demo.js';
+import { registerEval } from './eval.js';
 import { renderError } from './output.js';
+import { registerRecord } from './record.js';
+import { registerSimData } from './sim-data.js';
+import { registerTrain } from './train.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -20,6 +24,11 @@ const program = new Command('tinygate')
 
 registerBoards(program);
 registerDemo(program);
+registerTrain(program);
+registerEval(program);
+registerRecord(program);
+// TEMPORARY (wip-detect): the `sim` group belongs to src/cli/sim.ts (serial-link work); the lead wires registerSimData into it.
+registerSimData(program.command('sim').description('virtual boards and machine-signal scenarios'));
 
 try {
   await program.parseAsync(process.argv);

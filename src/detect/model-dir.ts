@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { TinygateError } from '../errors/index.js';
 import { FeaturePipeline } from '../sensing/features.js';
 import { ChannelCheck } from './sensor-check.js';
-import { tf, tfl } from './tf.js';
+import { tf, tfl, tfReady } from './tf.js';
 
 /** What travels with a model besides its weights: features, normalization, threshold, checks. */
 export const ModelSidecar = z.object({
@@ -94,6 +94,7 @@ export interface LoadedModel {
 
 /** Read a model folder written by `tinygate train`; checks the files still match the recorded hash. */
 export async function loadModelDir(dirArg: string): Promise<LoadedModel> {
+  await tfReady();
   const dir = resolve(dirArg);
   for (const f of [MODEL_FILES.topology, MODEL_FILES.weights, MODEL_FILES.sidecar]) {
     if (!existsSync(join(dir, f))) {

@@ -89,6 +89,11 @@ export class BoardSession extends EventEmitter {
     this.backoff = o.reconnect?.initialMs ?? 500;
   }
 
+  /** The Firmata sampling interval the session asks for: whole ms, so the real rate is 1000 / this. */
+  get samplingIntervalMs(): number {
+    return Math.max(1, Math.round(1000 / this.config.samplingRateHz));
+  }
+
   get state(): BoardState {
     return this._state;
   }
@@ -184,7 +189,7 @@ export class BoardSession extends EventEmitter {
   }
 
   private configure(io: FirmataIo, board: J5Board, gen: number): void {
-    const intervalMs = Math.max(1, Math.round(1000 / this.config.samplingRateHz));
+    const intervalMs = this.samplingIntervalMs;
     // firmata-io's setSamplingInterval clamps to ≥ 10 ms; Firmata itself allows 1 ms, so send the SysEx directly.
     io.sysexCommand([SAMPLING_INTERVAL, intervalMs & 0x7f, (intervalMs >> 7) & 0x7f]);
     const five = johnnyFive();
