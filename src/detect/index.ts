@@ -15,6 +15,7 @@ export {
 export {
   type EvalOptions,
   type EvalReport,
+  Evaluator,
   evaluate,
   type FaultEpisode,
   type ScorerReport,

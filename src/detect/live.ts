@@ -11,7 +11,7 @@ export interface LiveDecision extends Decision {
   window: SampleWindow;
   /** null when the window failed the sensor check and was not scored. */
   score: number | null;
-  /** Gateway clock (ms, same timeline as the windows) when the decision was made. */
+  /** performance.now() when the decision was made (monotonic ms, for latency measurements). */
   decidedAt: number;
 }
 
@@ -51,9 +51,10 @@ export class LiveDetection {
   private scheduled = false;
   private busy: Promise<void> = Promise.resolve();
   private readonly scratch: Float64Array;
-  /** Windows scored so far, and windows that failed sensor checks. */
+  /** Windows scored so far, windows that failed sensor checks, and where the time went (ms). */
   scored = 0;
   flagged = 0;
+  readonly timing = { checksAndFeaturesMs: 0, scoringMs: 0, batches: 0 };
 
   constructor(o: LiveDetectionOptions) {
     this.o = o;
@@ -78,9 +79,11 @@ export class LiveDetection {
       };
       this.streams.set(key, stream);
     }
+    const t0 = performance.now();
     const size = this.o.pipeline.window.size;
     const verdict = checkWindow(window.channels, this.o.checks, 0, size, undefined, this.scratch);
     const features = verdict ? null : this.extractor.extract(window.channels);
+    this.timing.checksAndFeaturesMs += performance.now() - t0;
     this.queue.push({ stream, window, features, verdict });
     if (this.queue.length >= (this.o.maxBatch ?? 256)) this.flushSoon(true);
     else this.flushSoon(false);
@@ -111,10 +114,12 @@ export class LiveDetection {
     this.queue = [];
     if (batch.length === 0) return;
     const toScore = batch.filter((p) => p.features);
+    const t0 = performance.now();
     const scores = toScore.length
       ? await this.o.scorer.scoreBatch(toScore.map((p) => p.features!))
       : new Float32Array(0);
-    const now = this.o.now ?? Date.now;
+    this.timing.scoringMs += performance.now() - t0;
+    this.timing.batches++;
     let k = 0;
     for (const p of batch) {
       const win = { start: p.window.start, end: p.window.end };
@@ -129,7 +134,13 @@ export class LiveDetection {
         d = p.stream.detector.scoredWindow(win, score);
       }
       if (d.alert) this.o.onAlert(d.alert);
-      this.o.onDecision?.({ ...d, board: p.stream.board, window: p.window, score, decidedAt: now() });
+      this.o.onDecision?.({
+        ...d,
+        board: p.stream.board,
+        window: p.window,
+        score,
+        decidedAt: performance.now(),
+      });
     }
   }
 }

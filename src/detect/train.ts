@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { TinygateError } from '../errors/index.js';
 import type { ChannelMeta } from '../sensing/channels.js';
 import { type FeatureKind, type FeaturePipeline, featureNames, parsePipeline } from '../sensing/features.js';
-import { type Recording, readRecording, readRecordingMeta } from '../sensing/recording.js';
+import {
+  type Recording,
+  type RecordingMeta,
+  readRecording,
+  readRecordingMeta,
+} from '../sensing/recording.js';
 import { buildAutoencoder, fitAutoencoder, reconstructionErrors } from './autoencoder.js';
 import { inferChecks, type WindowSet, windowRecording } from './dataset.js';
 import { renderModelCard } from './model-card.js';
@@ -12,8 +17,8 @@ import { tfReady } from './tf.js';
 import { computeThreshold, percentile, type ThresholdRule } from './threshold.js';
 
 export interface TrainOptions {
-  /** Normal data: a CSV from `tinygate sim data` or `tinygate record`. */
-  data: string;
+  /** Normal data: a CSV from `tinygate sim data` or `tinygate record`, or a recording in memory. */
+  data: string | { recording: Recording; meta: RecordingMeta | null };
   /** Model folder to write. */
   out: string;
   /** Model id; defaults to the folder name. */
@@ -70,15 +75,16 @@ export interface TrainReport {
 /** Train a dense autoencoder on normal data and write a model folder (tfjs Layers + pipeline.json + card). */
 export async function trainModel(o: TrainOptions): Promise<TrainReport> {
   const backend = await tfReady();
-  const rec = readRecording(o.data);
-  const meta = readRecordingMeta(o.data);
+  const rec = typeof o.data === 'string' ? readRecording(o.data) : o.data.recording;
+  const meta = typeof o.data === 'string' ? readRecordingMeta(o.data) : o.data.meta;
+  const dataName = typeof o.data === 'string' ? o.data : rec.file;
   const window = o.window ?? TRAIN_DEFAULTS.window;
   const hop = o.hop ?? Math.max(1, window >> 1);
   const channelNames = o.channels ?? meta?.channels.map((c) => c.name) ?? [];
   if (channelNames.length === 0) {
     throw new TinygateError(
       'TRAIN_NO_CHANNELS',
-      `${o.data}: no channel list (no sidecar) and no --channels given`,
+      `${dataName}: no channel list (no sidecar) and no --channels given`,
       {
         hint: `Name the channels to learn from, e.g. --channels ${[...rec.columns.keys()].slice(0, 3).join(',')}.`,
       },
@@ -115,7 +121,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainReport> {
   if (nTrain < 32 || nVal < 16) {
     throw new TinygateError(
       'TRAIN_TOO_LITTLE_DATA',
-      `${o.data}: ${keep.length} usable normal windows (need at least 48 with the ${valFraction} validation split)`,
+      `${dataName}: ${keep.length} usable normal windows (need at least 48 with the ${valFraction} validation split)`,
       { hint: 'Record longer, or use a smaller --window / --hop.' },
     );
   }
@@ -162,7 +168,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainReport> {
     threshold,
     checks,
     training: {
-      data: o.data,
+      data: dataName,
       source: meta?.source ?? 'unknown',
       scenario: scenarioSummary(meta?.scenario),
       rows: rec.t.length,

@@ -197,7 +197,11 @@ export class BoardSession extends EventEmitter {
     const i2cTaps = new Map<number, ((bytes: number[], ts: number) => void)[]>();
     for (const spec of this.config.sensors) {
       const idx = (name: string) => this.channels.findIndex((c) => c.name === name);
-      this.components.set(spec.name, this.component(five, board, spec, freq));
+      const comp = this.component(five, board, spec, freq);
+      // johnny-five's Accelerometer does smoothing and orientation math on every reading (~20 µs each,
+      // measured): above 100 Hz that alone would eat the core, and we read the raw reports anyway.
+      if (spec.type === 'accelerometer' && this.config.samplingRateHz > 100) comp.disable?.();
+      this.components.set(spec.name, comp);
       if (
         spec.type === 'analog' ||
         (spec.type === 'thermometer' && (spec.controller === 'LM35' || spec.controller === 'TMP36'))
