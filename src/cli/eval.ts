@@ -1,16 +1,7 @@
 import type { Command } from 'commander';
-import {
-  BaselineScorer,
-  type EvalReport,
-  evaluate,
-  loadModelDir,
-  openScorer,
-  type ScorerReport,
-  type WindowScorer,
-  windowRecording,
-} from '../detect/index.js';
+import type { EvalReport, ScorerReport, WindowScorer } from '../detect/index.js';
 import { TinygateError } from '../errors/index.js';
-import { readRecording } from '../sensing/index.js';
+import { readRecording } from '../sensing/recording.js';
 import { table } from './format.js';
 import { action, type JsonFlag, report } from './output.js';
 import { progressBar } from './progress-bar.js';
@@ -64,6 +55,10 @@ export function registerEval(program: Command): void {
             hint: 'e.g. 0.5 (moderate)',
           });
         }
+        // tfjs loads only for the commands that need it, so the rest of the CLI starts fast.
+        const { BaselineScorer, evaluate, loadModelDir, openScorer, windowRecording } = await import(
+          '../detect/index.js'
+        );
         if (/\.tflite$/i.test(opts.model)) await openScorer('int8', opts.model);
         const loaded = await loadModelDir(opts.model);
         const scorers: WindowScorer[] = [];

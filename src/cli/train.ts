@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { parseThresholdRule, TRAIN_DEFAULTS, trainModel } from '../detect/index.js';
+import { parseThresholdRule } from '../detect/threshold.js';
+import { TRAIN_DEFAULTS } from '../detect/train-defaults.js';
 import { TinygateError } from '../errors/index.js';
-import { FEATURE_KINDS, type FeatureKind } from '../sensing/index.js';
+import { FEATURE_KINDS, type FeatureKind } from '../sensing/features.js';
 import { action, type JsonFlag, report } from './output.js';
 import { progressBar } from './progress-bar.js';
 
@@ -69,6 +70,8 @@ export function registerTrain(program: Command): void {
           }
           return f as FeatureKind;
         });
+        // tfjs loads only for the commands that need it, so the rest of the CLI starts fast.
+        const { trainModel } = await import('../detect/train.js');
         let bar: ReturnType<typeof progressBar> | null = null;
         const result = await trainModel({
           data: opts.data,

@@ -15,6 +15,7 @@ import { renderModelCard } from './model-card.js';
 import { defaultModelId, type ModelSidecar, modelHash, saveLayersModel, writeSidecar } from './model-dir.js';
 import { tfReady } from './tf.js';
 import { computeThreshold, percentile, type ThresholdRule } from './threshold.js';
+import { TRAIN_DEFAULTS } from './train-defaults.js';
 
 export interface TrainOptions {
   /** Normal data: a CSV from `tinygate sim data` or `tinygate record`, or a recording in memory. */
@@ -45,19 +46,7 @@ export interface TrainOptions {
   onProgress?: (done: number, info?: Record<string, number>) => void;
 }
 
-export const TRAIN_DEFAULTS = {
-  features: ['rms', 'peak', 'crest', 'kurtosis', 'bands'] as FeatureKind[],
-  window: 1024,
-  bands: 8,
-  hidden: [16, 6],
-  epochs: 200,
-  patience: 15,
-  batchSize: 64,
-  learningRate: 0.003,
-  validation: 0.2,
-  threshold: { method: 'percentile', p: 99.5 } as ThresholdRule,
-  seed: 1,
-};
+export { TRAIN_DEFAULTS } from './train-defaults.js';
 
 export interface TrainReport {
   dir: string;

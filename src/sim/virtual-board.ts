@@ -79,6 +79,7 @@ export class VirtualFirmataBoard implements Ticking {
   private message: number[] = [];
   private inSysex = false;
   private closed = false;
+  private hung = false;
   /** Ticks skipped because the host could not keep up (the board fell more than a second behind). */
   overruns = 0;
 
@@ -128,6 +129,11 @@ export class VirtualFirmataBoard implements Ticking {
     return this.intervalMs;
   }
 
+  /** Stop sending anything while keeping the port open, as a hung firmware would. */
+  hang(): void {
+    this.hung = true;
+  }
+
   /** Stop sampling and close the transport, as unplugging the cable would. */
   unplug(): void {
     if (this.closed) return;
@@ -135,7 +141,7 @@ export class VirtualFirmataBoard implements Ticking {
   }
 
   advanceTo(nowMs: number): void {
-    if (this.closed) return;
+    if (this.closed || this.hung) return;
     const t = nowMs - this.startMs;
     if (t - this.nextSampleMs > 1000) {
       const skip = Math.floor((t - this.nextSampleMs) / this.intervalMs);
