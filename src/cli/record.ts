@@ -24,6 +24,7 @@ interface RecordOptions extends JsonFlag {
   rate: string;
   duration: string;
   output: string;
+  connectTimeout: string;
 }
 
 export function registerRecord(program: Command): void {
@@ -45,6 +46,7 @@ export function registerRecord(program: Command): void {
     .option('--board <id>', 'board id', 'board-1')
     .option('--rate <hz>', 'sampling rate (Firmata sampling interval = 1000/rate ms)', '1000')
     .requiredOption('--duration <seconds>', 'how long to record')
+    .option('--connect-timeout <seconds>', 'give up when no board streams within this long', '15')
     .requiredOption('-o, --output <file.csv>', 'CSV to write (a .channels.json sidecar goes next to it)')
     .option('--json', 'print one JSON document')
     .action(
@@ -106,11 +108,11 @@ export function registerRecord(program: Command): void {
           session.on('state', (c) => states.push(`${c.state}: ${c.reason}`));
           session.start();
           try {
-            await session.waitFor('streaming', 15_000);
+            await session.waitFor('streaming', Number(opts.connectTimeout) * 1000);
           } catch {
             throw new TinygateError(
               'RECORD_NO_BOARD',
-              `no Firmata board streamed on ${opts.port ?? 'the virtual board'} within 15 s (${states.at(-1) ?? 'no answer'})`,
+              `no Firmata board streamed on ${opts.port ?? 'the virtual board'} within ${opts.connectTimeout} s (${states.at(-1) ?? 'no answer'})`,
               {
                 hint: 'Check the port and baud rate, and that the board runs Firmata (or the tinygate bridge).',
               },

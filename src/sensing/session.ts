@@ -167,6 +167,11 @@ export class BoardSession extends EventEmitter {
     );
     try {
       const io = firmataOn(transport, { reportVersionTimeout: 1000 });
+      // firmata-io re-emits transport errors; an 'error' with no listener would crash the gateway.
+      io.on(
+        'error',
+        ((err: Error) => gen === this.generation && this.lost(`board error: ${err.message}`)) as never,
+      );
       this.io = io;
       const five = johnnyFive();
       const board = new five.Board({
@@ -177,6 +182,10 @@ export class BoardSession extends EventEmitter {
         timeout: this.o.readyTimeoutMs ?? 10_000,
       });
       this.board = board;
+      board.on(
+        'error',
+        (e) => gen === this.generation && this.lost(`board error: ${(e as Error)?.message ?? e}`),
+      );
       await new Promise<void>((resolve, reject) => {
         board.once('ready', () => resolve());
         board.once('error', (e) => reject(e instanceof Error ? e : new Error(String(e))));
@@ -333,6 +342,7 @@ export class BoardSession extends EventEmitter {
     if (this.io) for (const t of this.taps) this.io.removeListener(t.event, t.fn);
     this.taps.length = 0;
     this.board?.removeAllListeners();
+    this.board?.on('error', () => {}); // late errors from a dropped connection are expected, not fatal
     this.board = null;
     this.io = null;
     const t = this.transport;
