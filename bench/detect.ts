@@ -238,6 +238,8 @@ async function throughputRun(scorer: WindowScorer, sc: ModelSidecar) {
   const sessions: BoardSession[] = [];
   const windowLatency: number[] = [];
   const alertLatency: number[] = [];
+  const arrival: number[] = [];
+  const decision: number[] = [];
   let measuring = false;
   let decided = 0;
   const live = new LiveDetection({
@@ -251,6 +253,10 @@ async function throughputRun(scorer: WindowScorer, sc: ModelSidecar) {
       const produced = b.startedAt + b.analogSampleTime(0, d.window.lastSeq);
       const lat = d.decidedAt - produced;
       windowLatency.push(lat);
+      // Split: sample taken → reached the gateway (board tick, Firmata bytes, johnny-five), → decided.
+      const arrived = d.window.end - performance.timeOrigin;
+      arrival.push(arrived - produced);
+      decision.push(d.decidedAt - arrived);
       decided++;
       if (d.alert?.kind === 'machine') alertLatency.push(lat);
     },
@@ -319,6 +325,10 @@ async function throughputRun(scorer: WindowScorer, sc: ModelSidecar) {
       p99: pct(windowLatency, 99),
       max: pct(windowLatency, 100),
       n: windowLatency.length,
+    },
+    windowLatencySplitMs: {
+      sampleToGateway: { p50: pct(arrival, 50), p99: pct(arrival, 99) },
+      gatewayToDecision: { p50: pct(decision, 50), p99: pct(decision, 99) },
     },
     alertLatencyMs: {
       p50: pct(alertLatency, 50),

@@ -10,6 +10,8 @@ export interface BaselineOptions {
   zThreshold: number;
   /** Floor on each feature's standard deviation, relative to its |mean|, so constant features don't explode. */
   minRelativeSigma: number;
+  /** Learn only from windows scoring below this fraction of the threshold, so a slow drift is not absorbed. */
+  learnBelow: number;
 }
 
 export const DEFAULT_BASELINE: BaselineOptions = {
@@ -17,6 +19,7 @@ export const DEFAULT_BASELINE: BaselineOptions = {
   halfLifeWindows: 2000,
   zThreshold: 8,
   minRelativeSigma: 0.02,
+  learnBelow: 0.5,
 };
 
 /**
@@ -75,7 +78,7 @@ export class BaselineScorer implements WindowScorer {
       }
     }
     // Learn only from windows that look normal, so a fault does not become the new normal.
-    if (score <= this.threshold) {
+    if (score <= this.options.learnBelow * this.threshold) {
       // Plain averages while warming up, then exponential forgetting.
       const a = this.seen < this.options.warmupWindows ? 1 / (this.seen + 1) : this.alpha;
       for (let i = 0; i < f.length; i++) {
