@@ -34,10 +34,15 @@ export function describeConnectionError(url: string, err: unknown, username?: st
     );
   }
   if (typeof code === 'number' && NOT_AUTHORIZED.has(code)) {
-    return new TinygateError('MQTT_NOT_AUTHORIZED', `${at} refused the connection: not authorized`, {
-      hint: 'Give this client (user or certificate) access in the broker ACL; alerts stay in the journal meanwhile.',
-      cause: err,
-    });
+    // mosquitto answers a wrong password with "not authorized" rather than "bad username or password".
+    return new TinygateError(
+      'MQTT_AUTH',
+      `${at} refused the connection as not authorized${username ? ` (user "${username}")` : ' (no username set)'}: wrong username or password, or no permission to connect`,
+      {
+        hint: 'Check mqtt.username and mqtt.password (and the broker ACL); alerts stay in the journal and are sent once it connects.',
+        cause: err,
+      },
+    );
   }
   if (typeof code === 'string' && TLS_TRUST_CODES.has(code)) {
     return new TinygateError('MQTT_TLS', `${at}: the broker certificate is not trusted (${code})`, {
