@@ -49,6 +49,7 @@ export interface Received {
   topic: string;
   payload: Buffer;
   retain: boolean;
+  qos: number;
   userProperties?: Record<string, string | string[]>;
 }
 

@@ -107,7 +107,12 @@ describe.skipIf(!haveMosquitto())('alerts are never lost', () => {
     const journaled: string[] = [];
     const child: ChildProcess = spawn(
       process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL('./gateway-child.ts', import.meta.url)), JSON.stringify(config)],
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('./gateway-child.ts', import.meta.url)),
+        JSON.stringify(config),
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     cleanups.push(() => {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createPublisher,
-  parseMqttConfig,
   type Publisher,
+  parseMqttConfig,
   readJournal,
   startEmbeddedBroker,
 } from '../../src/publish/index.js';
@@ -44,7 +44,9 @@ describe('mqtt config', () => {
         sparkplug: { enabled: true, groupId: 'a/b', edgeNodeId: 'n' },
         journal: {},
       }),
-    ).toThrow(/mqtt\.url: must be an mqtt:\/\/ or mqtts:\/\/ URL.*mqtt\.sparkplug\.groupId.*mqtt\.journal\.path/);
+    ).toThrow(
+      /mqtt\.url: must be an mqtt:\/\/ or mqtts:\/\/ URL.*mqtt\.sparkplug\.groupId.*mqtt\.journal\.path/,
+    );
     expect(() => parseMqttConfig({ url: 'mqtt://a', embedded: { port: 1 }, journal: { path: 'x' } })).toThrow(
       /either url .* or embedded/,
     );
@@ -77,7 +79,10 @@ describe.skipIf(!haveMosquitto())('publisher with a real mosquitto', () => {
     const alerts = Array.from({ length: 20 }, (_, i) => makeAlert(i, i % 2 ? 'motor-1' : 'pump-2'));
     for (const a of alerts) await p.publishAlert(a);
     expect(await p.drained(10_000)).toBe(true);
-    await waitFor('20 alerts at the subscriber', () => sub.messages.filter((m) => m.topic.endsWith('/alert')).length >= 20);
+    await waitFor(
+      '20 alerts at the subscriber',
+      () => sub.messages.filter((m) => m.topic.endsWith('/alert')).length >= 20,
+    );
 
     const got = sub.messages.filter((m) => m.topic.endsWith('/alert'));
     const byId = new Map(got.map((m) => [JSON.parse(m.payload.toString()).id as string, m]));
@@ -89,9 +94,9 @@ describe.skipIf(!haveMosquitto())('publisher with a real mosquitto', () => {
       expect(m.retain).toBe(false);
     }
     expect(p.status()).toMatchObject({ connected: true, protocolVersion: 5, delivered: 20 });
-    expect(sub.messages.some((m) => m.topic === 'tinygate/gw1/status' && m.payload.toString() === 'online')).toBe(
-      true,
-    );
+    expect(
+      sub.messages.some((m) => m.topic === 'tinygate/gw1/status' && m.payload.toString() === 'online'),
+    ).toBe(true);
     // Acks reached the journal: a later start would not send them again.
     await p.close();
     expect((await readJournal(dir)).entries.every((e) => e.acked)).toBe(true);
@@ -128,7 +133,13 @@ describe.skipIf(!haveMosquitto())('publisher with a real mosquitto', () => {
     const log = memoryLogger();
     const bad = await createPublisher({
       gatewayId: 'gw-auth',
-      config: { url: broker.url, username: broker.username, password: 'wrong', journal: { path: dir }, reconnect: fast },
+      config: {
+        url: broker.url,
+        username: broker.username,
+        password: 'wrong',
+        journal: { path: dir },
+        reconnect: fast,
+      },
       logger: log,
     });
     const alerts = [makeAlert(1), makeAlert(2)];
@@ -136,7 +147,10 @@ describe.skipIf(!haveMosquitto())('publisher with a real mosquitto', () => {
     await waitFor('three refused attempts', () => bad.status().connectAttempts >= 3);
     const s = bad.status();
     expect(s.connected).toBe(false);
-    expect(s.lastError).toMatchObject({ code: 'MQTT_AUTH', message: expect.stringContaining('user "gateway"') });
+    expect(s.lastError).toMatchObject({
+      code: 'MQTT_AUTH',
+      message: expect.stringContaining('user "gateway"'),
+    });
     expect(s.lastError?.hint).toMatch(/mqtt\.password/);
     expect(s.journal.unacked).toBe(2);
     // Logged once, not once per retry.
@@ -149,22 +163,37 @@ describe.skipIf(!haveMosquitto())('publisher with a real mosquitto', () => {
     });
     cleanups.push(() => sub.close());
     const { p } = await publisher(
-      { url: broker.url, username: broker.username, password: broker.password, journal: { path: dir }, reconnect: fast },
+      {
+        url: broker.url,
+        username: broker.username,
+        password: broker.password,
+        journal: { path: dir },
+        reconnect: fast,
+      },
       'gw-auth',
     );
     await waitFor('both alerts', () => sub.messages.length >= 2);
-    expect(sub.messages.map((m) => JSON.parse(m.payload.toString()).id).sort()).toEqual(alerts.map((a) => a.id).sort());
+    expect(sub.messages.map((m) => JSON.parse(m.payload.toString()).id).sort()).toEqual(
+      alerts.map((a) => a.id).sort(),
+    );
     expect(await p.drained()).toBe(true);
   });
 
   it('an unreachable broker: clear error, publishAlert still resolves at once from the journal', async () => {
     const port = await freePort();
-    const { p } = await publisher({ url: `mqtt://127.0.0.1:${port}`, journal: { path: journalDir() }, reconnect: fast });
+    const { p } = await publisher({
+      url: `mqtt://127.0.0.1:${port}`,
+      journal: { path: journalDir() },
+      reconnect: fast,
+    });
     const t0 = Date.now();
     await p.publishAlert(makeAlert(1));
     expect(Date.now() - t0).toBeLessThan(1000);
     await waitFor('a connection error', () => p.status().lastError !== null);
-    expect(p.status().lastError).toMatchObject({ code: 'MQTT_UNREACHABLE', message: expect.stringContaining(`${port}`) });
+    expect(p.status().lastError).toMatchObject({
+      code: 'MQTT_UNREACHABLE',
+      message: expect.stringContaining(`${port}`),
+    });
     expect(p.status().journal.unacked).toBe(1);
   });
 });
@@ -180,7 +209,13 @@ describe.skipIf(!haveMosquitto())('publisher over TLS', () => {
 
   it('connects over mqtts:// with the CA given, and says the certificate is untrusted without it', async () => {
     const creds = { username: broker.username, password: broker.password };
-    const { p } = await publisher({ url: broker.url, ...creds, ca: broker.caFile, journal: { path: journalDir() }, reconnect: fast });
+    const { p } = await publisher({
+      url: broker.url,
+      ...creds,
+      ca: broker.caFile,
+      journal: { path: journalDir() },
+      reconnect: fast,
+    });
     await p.publishAlert(makeAlert(1));
     expect(await p.drained()).toBe(true);
 
@@ -189,7 +224,10 @@ describe.skipIf(!haveMosquitto())('publisher over TLS', () => {
       'gw-untrusted',
     );
     await waitFor('a TLS error', () => untrusted.status().lastError !== null);
-    expect(untrusted.status().lastError).toMatchObject({ code: 'MQTT_TLS', hint: expect.stringMatching(/mqtt\.ca/) });
+    expect(untrusted.status().lastError).toMatchObject({
+      code: 'MQTT_TLS',
+      hint: expect.stringMatching(/mqtt\.ca/),
+    });
   });
 
   it('a missing CA file is a clear error before anything starts', async () => {
@@ -198,7 +236,10 @@ describe.skipIf(!haveMosquitto())('publisher over TLS', () => {
         gatewayId: 'gw',
         config: { url: broker.url, ca: '/nonexistent/ca.pem', journal: { path: journalDir() } },
       }),
-    ).rejects.toMatchObject({ code: 'MQTT_TLS_FILE', message: expect.stringContaining('/nonexistent/ca.pem') });
+    ).rejects.toMatchObject({
+      code: 'MQTT_TLS_FILE',
+      message: expect.stringContaining('/nonexistent/ca.pem'),
+    });
   });
 });
 
