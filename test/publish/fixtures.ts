@@ -66,6 +66,7 @@ export async function subscriber(
       topic,
       payload,
       retain: packet.retain,
+      qos: packet.qos,
       userProperties: packet.properties?.userProperties,
     });
   });

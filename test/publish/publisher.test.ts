@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   createPublisher,
-  type Publisher,
   parseMqttConfig,
   readJournal,
   startEmbeddedBroker,
