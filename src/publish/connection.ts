@@ -58,8 +58,6 @@ export class ManagedConnection extends EventEmitter {
   private lastLogged = '';
   /** Set when the broker refused MQTT 5: the next attempt (3.1.1) goes out at once. */
   private fallbackNow = false;
-  /** Whether the current attempt reported any error before closing. */
-  private attemptFailed = false;
   /** Why the last attempt failed; null once connected. */
   lastError: TinygateError | null = null;
   /** CONNECT attempts so far. */
@@ -92,7 +90,6 @@ export class ManagedConnection extends EventEmitter {
     if (this.ended) return;
     this.attempts++;
     this.connackSeen = false;
-    this.attemptFailed = false;
     if (!this.client) {
       this.client = mqtt.connect(this.opts.url, this.clientOptions(will));
       this.wire(this.client);
@@ -135,7 +132,6 @@ export class ManagedConnection extends EventEmitter {
       this.emit('up', { protocolVersion: this.version, receiveMaximum } satisfies Up);
     });
     client.on('error', (err) => {
-      this.attemptFailed = true;
       const code = (err as { code?: unknown }).code;
       if (this.version === 5 && typeof code === 'number' && UNSUPPORTED_PROTOCOL.has(code)) {
         this.log.info(
@@ -171,15 +167,6 @@ export class ManagedConnection extends EventEmitter {
     const wasUp = this.connackSeen;
     this.connackSeen = false;
     if (wasUp) this.emit('down', this.lastError);
-    // Some MQTT 3.1.1-only brokers just hang up on an MQTT 5 CONNECT instead of answering it.
-    if (!wasUp && !this.attemptFailed && this.version === 5) {
-      this.log.info(
-        { url: this.opts.url, connection: this.opts.name },
-        'broker closed an MQTT 5 CONNECT; using MQTT 3.1.1',
-      );
-      this.version = 4;
-      this.fallbackNow = true;
-    }
     if (this.ended || this.timer) return;
     const delay = this.fallbackNow ? 0 : this.backoff.next();
     this.fallbackNow = false;

@@ -37,6 +37,9 @@ interface BoardEntry {
   sent: Map<string, unknown>;
 }
 
+/** Alerts kept for Sparkplug while unborn; the JSON alert topic and its journal are the lossless path. */
+const MAX_HELD_ALERTS = 1000;
+
 type MetricOut = { alias: number; type: string; value: unknown; timestamp: number; isHistorical?: boolean };
 
 /**
@@ -57,6 +60,8 @@ export class SparkplugNode {
   private born = false;
   private hostOnline = false;
   private hostTimestamp = -1;
+  /** Alerts raised while no birth was in place, sent as historical DDATA after the next birth. */
+  private heldAlerts: Alert[] = [];
 
   constructor(opts: SparkplugNodeOptions) {
     this.opts = opts;
@@ -205,6 +210,13 @@ export class SparkplugNode {
     );
     this.born = true;
     for (const b of this.boards.values()) if (b.online) this.deviceBirth(b);
+    this.flushHeld();
+  }
+
+  private flushHeld(): void {
+    const held = this.heldAlerts;
+    this.heldAlerts = [];
+    for (const a of held) this.alert(a, true);
   }
 
   private deviceBirth(b: BoardEntry): void {
@@ -245,7 +257,10 @@ export class SparkplugNode {
     b.info = info;
     b.online = true;
     this.boards.set(info.id, b);
-    if (this.born) this.deviceBirth(b);
+    if (this.born) {
+      this.deviceBirth(b);
+      this.flushHeld();
+    }
   }
 
   boardLost(id: string): void {
@@ -275,7 +290,12 @@ export class SparkplugNode {
   /** Alert metrics as DDATA; `historical` for alerts replayed from the journal rather than sent live. */
   alert(alert: Alert, historical: boolean): void {
     const b = this.boards.get(alert.board);
-    if (!b) return;
+    if (!this.born || !b?.born) {
+      // Store and forward: Sparkplug DATA is QoS 0 and needs a birth first, so hold it (bounded) until then.
+      this.heldAlerts.push(alert);
+      if (this.heldAlerts.length > MAX_HELD_ALERTS) this.heldAlerts.shift();
+      return;
+    }
     const metrics = alertMetricValues(alert).map(([name, type, value]) => ({
       alias: this.aliases.alias(alert.board, name),
       type,

@@ -94,3 +94,52 @@ export function memoryLogger(): Logger & { lines: { level: string; obj: object; 
   };
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
+
+/** A loopback TCP proxy in front of a broker, to cut connections as a network failure would. */
+export async function tcpProxy(targetPort: number): Promise<{
+  url: string;
+  /** Destroy every connection (no DISCONNECT reaches the broker: it sends the wills). */
+  cut(): void;
+  /** Refuse new connections until resumed. */
+  pause(): void;
+  resume(): void;
+  close(): Promise<void>;
+}> {
+  const { createServer, connect } = await import('node:net');
+  const sockets = new Set<import('node:net').Socket>();
+  let accepting = true;
+  const server = createServer((client) => {
+    if (!accepting) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(targetPort, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {});
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    cut: () => {
+      for (const s of sockets) s.destroy();
+    },
+    pause: () => {
+      accepting = false;
+    },
+    resume: () => {
+      accepting = true;
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
