@@ -47,6 +47,8 @@ interface Pending {
 
 /** Compaction drops history down to this share of maxBytes, so a full journal is not rewritten per alert. */
 const COMPACT_TARGET = 0.75;
+/** Most alert records per write + fsync. */
+const MAX_BATCH = 512;
 
 /**
  * The on-disk alert journal: every alert is appended and fsync'd before it is published, marked acked on
@@ -64,6 +66,8 @@ export class AlertJournal extends EventEmitter {
   private bytes = 0;
   private nextSeq = 1;
   private queue: Pending[] = [];
+  /** Acks waiting to be written, as one record per write. */
+  private ackQueue: number[] = [];
   private flushing: Promise<void> | null = null;
   private closed = false;
   private unlock: () => void = () => {};
@@ -167,7 +171,7 @@ export class AlertJournal extends EventEmitter {
     if (!e || e.acked) return;
     e.acked = true;
     if (!this.closed) {
-      this.queue.push({ bytes: encodeRecord({ t: 'ack', seqs: [seq] }) });
+      this.ackQueue.push(seq);
       this.kick();
     }
   }
@@ -203,6 +207,7 @@ export class AlertJournal extends EventEmitter {
   async close(): Promise<void> {
     this.closed = true;
     await this.flush();
+    await this.fh?.datasync();
     await this.fh?.close();
     this.fh = null;
     this.unlock();
@@ -212,16 +217,20 @@ export class AlertJournal extends EventEmitter {
     if (this.flushing) return;
     this.flushing = this.drain().finally(() => {
       this.flushing = null;
-      if (this.queue.length > 0) this.kick();
+      if (this.queue.length > 0 || this.ackQueue.length > 0) this.kick();
     });
   }
 
   // One write and one fsync for everything queued since the last round: group commit.
   private async drain(): Promise<void> {
     await new Promise<void>((r) => setImmediate(r));
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
+    while (this.queue.length > 0 || this.ackQueue.length > 0) {
+      // Bounded batches: the first alerts of a burst reach the broker while later ones are still being synced.
+      const batch = this.queue.splice(0, MAX_BATCH);
+      if (this.ackQueue.length > 0) {
+        batch.push({ bytes: encodeRecord({ t: 'ack', seqs: this.ackQueue }) });
+        this.ackQueue = [];
+      }
       const buf = Buffer.concat(batch.map((p) => p.bytes));
       try {
         if (!this.fh) throw new Error('journal file is not open');
