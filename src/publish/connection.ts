@@ -86,7 +86,18 @@ export class ManagedConnection extends EventEmitter {
   private async attempt(): Promise<void> {
     this.timer = null;
     if (this.ended) return;
-    const will = await this.opts.beforeConnect?.();
+    let will: Will | undefined;
+    try {
+      will = await this.opts.beforeConnect?.();
+    } catch (err) {
+      // E.g. the Sparkplug bdSeq file cannot be written: try again later rather than connect without it.
+      this.log.error(
+        { connection: this.opts.name, err: (err as Error).message },
+        'cannot prepare the MQTT connection',
+      );
+      this.timer = setTimeout(() => void this.attempt(), this.backoff.next());
+      return;
+    }
     if (this.ended) return;
     this.attempts++;
     this.connackSeen = false;
