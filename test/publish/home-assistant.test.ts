@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPublisher, type Publisher } from '../../src/publish/index.js';
-import { subscriber, waitFor } from './fixtures.js';
+import { subscriber, tcpProxy, waitFor } from './fixtures.js';
 import { entityState, type HaEntity, parseDeviceDiscovery, renderTemplate } from './ha-consumer.js';
 import { haveMosquitto, type Mosquitto, startMosquitto } from './mosquitto.js';
 
@@ -51,10 +51,12 @@ describe.skipIf(!haveMosquitto())(
       cleanups.push(() => sub.close());
       const dir = mkdtempSync(join(tmpdir(), 'tg-ha-'));
       cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      const proxy = await tcpProxy(broker.port);
+      cleanups.push(() => proxy.close());
       const publisher: Publisher = await createPublisher({
         gatewayId: 'gw-ha',
         config: {
-          url: broker.url,
+          url: proxy.url,
           ...creds,
           journal: { path: dir },
           reconnect: { minMs: 50, maxMs: 300 },
@@ -72,11 +74,11 @@ describe.skipIf(!haveMosquitto())(
         [...latest()]
           .filter(([t]) => t.startsWith(`${p}/device/`))
           .flatMap(([t, json]) => parseDeviceDiscovery(t, json, p));
-      return { sub, publisher, latest, entities, prefix: p };
+      return { sub, publisher, latest, entities, prefix: p, proxy };
     }
 
     it('announces a gateway device and a board device with an anomaly binary_sensor, a score sensor and one sensor per quantity', async () => {
-      const { publisher, latest, entities } = await setup();
+      const { publisher, latest, entities, proxy } = await setup();
       publisher.boardOnline(board);
       publisher.publishState('motor-1', {
         anomaly: true,
@@ -139,7 +141,8 @@ describe.skipIf(!haveMosquitto())(
       expect(entityState(gateway, latest())).toBe('on');
       publisher.boardOnline(board);
       await waitFor('board available', () => entityState(anomaly, latest()) === 'off');
-      (publisher as unknown as { conn: { drop(): void } }).conn.drop();
+      proxy.pause();
+      proxy.cut();
       await waitFor('gateway offline (will)', () => latest().get('tinygate/gw-ha/status') === 'offline');
       expect(entityState(anomaly, latest())).toBe('unavailable');
       expect(entityState(gateway, latest())).toBe('off');

@@ -8,7 +8,7 @@ import {
   readJournal,
   startEmbeddedBroker,
 } from '../../src/publish/index.js';
-import { makeAlert, memoryLogger, subscriber, waitFor } from './fixtures.js';
+import { makeAlert, memoryLogger, subscriber, tcpProxy, waitFor } from './fixtures.js';
 import { freePort, haveMosquitto, type Mosquitto, startMosquitto } from './mosquitto.js';
 
 const fast = { minMs: 50, maxMs: 400 };
@@ -107,9 +107,11 @@ describe.skipIf(!haveMosquitto())('publisher with a real mosquitto', () => {
       password: broker.password,
     });
     cleanups.push(() => sub.close());
+    const proxy = await tcpProxy(broker.port);
+    cleanups.push(() => proxy.close());
     const { p } = await publisher(
       {
-        url: broker.url,
+        url: proxy.url,
         username: broker.username,
         password: broker.password,
         journal: { path: journalDir() },
@@ -119,8 +121,8 @@ describe.skipIf(!haveMosquitto())('publisher with a real mosquitto', () => {
     );
     const statuses = () => sub.messages.map((m) => m.payload.toString());
     await waitFor('online', () => statuses().includes('online'));
-    // Cut the TCP connection as a crash would: the broker publishes the will.
-    (p as unknown as { conn: { drop(): void } }).conn.drop();
+    // Cut the TCP connection as a crash or network failure would: the broker publishes the will.
+    proxy.cut();
     await waitFor('offline will', () => statuses().includes('offline'));
     await waitFor('online again', () => statuses().lastIndexOf('online') > statuses().indexOf('offline'));
     await p.close();
