@@ -74,7 +74,7 @@ async function journaledRound(
       url: broker.url,
       ...creds,
       journal: { path: dir },
-      homeAssistant: { enabled: false, prefix: 'homeassistant' },
+      homeAssistant: { enabled: false },
     },
   });
   await new Promise((r) => publisher.once('connected', r));

@@ -34,6 +34,13 @@ export const mqttConfigSchema = z
       .object({
         enabled: z.boolean().default(true),
         prefix: topicToken.default('homeassistant'),
+        statusTopic: z
+          .string()
+          .regex(/^[^+#]+$/, 'must not contain "+" or "#"')
+          .default('homeassistant/status')
+          .describe(
+            "HA's birth/last-will topic (HA setting, independent of the prefix): re-announce on online",
+          ),
       })
       .optional(),
     sparkplug: z

@@ -9,6 +9,8 @@ import type { BoardInfo } from './types.js';
  */
 export interface HaContext {
   prefix: string;
+  /** HA publishes `online` here when it (re)starts: devices must announce themselves again. */
+  statusTopic: string;
   gateway: string;
   topics: Topics;
   /** tinygate version, reported as the origin and gateway software version. */
@@ -18,11 +20,6 @@ export interface HaContext {
 export interface Discovery {
   topic: string;
   payload: Record<string, unknown>;
-}
-
-/** HA publishes `online` here when it (re)starts: devices must announce themselves again. */
-export function haStatusTopic(prefix: string): string {
-  return `${prefix}/status`;
 }
 
 export function gatewayDeviceId(gateway: string): string {

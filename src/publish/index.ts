@@ -2,7 +2,7 @@
 // discovery, a Sparkplug B edge node, and the embedded broker.
 export { type EmbeddedBroker, startEmbeddedBroker } from './broker.js';
 export { type MqttConfig, type MqttConfigInput, mqttConfigSchema } from './config.js';
-export { boardDeviceId, gatewayDeviceId, haStatusTopic } from './home-assistant.js';
+export { boardDeviceId, gatewayDeviceId } from './home-assistant.js';
 export { AlertJournal, type JournalEntry, type JournalStats, readJournal } from './journal.js';
 export { type Logger, silentLogger } from './logger.js';
 export { type AlertPayload, OFFLINE, ONLINE, PAYLOAD_VERSION, type StatePayload } from './payloads.js';

@@ -7,7 +7,7 @@ import { TinygateError } from '../errors/index.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './broker.js';
 import { type MqttConfig, type MqttConfigInput, mqttConfigSchema } from './config.js';
 import { ManagedConnection, type Up } from './connection.js';
-import { boardDiscovery, gatewayDiscovery, type HaContext, haStatusTopic } from './home-assistant.js';
+import { boardDiscovery, gatewayDiscovery, type HaContext } from './home-assistant.js';
 import { AlertJournal, type JournalEntry, type JournalStats } from './journal.js';
 import { type Logger, silentLogger } from './logger.js';
 import { alertPayload, OFFLINE, ONLINE, statePayload } from './payloads.js';
@@ -180,6 +180,7 @@ export class Publisher extends EventEmitter {
       config.homeAssistant?.enabled !== false
         ? {
             prefix: config.homeAssistant?.prefix ?? 'homeassistant',
+            statusTopic: config.homeAssistant?.statusTopic ?? 'homeassistant/status',
             gateway: gatewayId,
             topics: this.topics,
             version: VERSION,
@@ -218,7 +219,7 @@ export class Publisher extends EventEmitter {
       this.emit('disconnected', err);
     });
     this.conn.on('message', (topic: string, payload: Buffer) => {
-      if (this.ha && topic === haStatusTopic(this.ha.prefix) && payload.toString() === ONLINE) {
+      if (this.ha && topic === this.ha.statusTopic && payload.toString() === ONLINE) {
         this.log.info({}, 'Home Assistant is online: announcing devices again');
         this.announce();
       }
@@ -242,7 +243,7 @@ export class Publisher extends EventEmitter {
     this.emit('connected', up);
     void this.conn.publish(this.topics.gatewayStatus, ONLINE, { qos: 1, retain: true }).catch(() => {});
     this.pump();
-    if (this.ha) void this.conn.subscribe({ [haStatusTopic(this.ha.prefix)]: { qos: 1 } }).catch(() => {});
+    if (this.ha) void this.conn.subscribe({ [this.ha.statusTopic]: { qos: 1 } }).catch(() => {});
     this.announce();
   }
 

@@ -148,7 +148,7 @@ describe.skipIf(!haveMosquitto())(
       expect(entityState(gateway, latest())).toBe('off');
     });
 
-    it('announces again when Home Assistant says it is online (custom prefix)', async () => {
+    it('announces again when Home Assistant says online on its status topic (custom prefix, default status topic)', async () => {
       const { sub, publisher, prefix } = await setup('ha-test');
       publisher.boardOnline(board);
       const configs = () => sub.messages.filter((m) => m.topic.startsWith(`${prefix}/device/`)).length;
@@ -156,10 +156,10 @@ describe.skipIf(!haveMosquitto())(
       const client = mqtt.connect(broker.url, { username: broker.username, password: broker.password });
       cleanups.push(() => new Promise<void>((r) => client.end(true, () => r())));
       await new Promise((r) => client.once('connect', r));
-      client.publish(`${prefix}/status`, 'offline');
+      client.publish('homeassistant/status', 'offline');
       await new Promise((r) => setTimeout(r, 200));
       expect(configs()).toBe(2);
-      client.publish(`${prefix}/status`, 'online');
+      client.publish('homeassistant/status', 'online');
       await waitFor('second announcement', () => configs() === 4);
     });
   },

@@ -76,7 +76,7 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
         password: broker.password,
         journal: { path: dir },
         reconnect: { minMs: 50, maxMs: 300 },
-        homeAssistant: { enabled: false, prefix: 'homeassistant' },
+        homeAssistant: { enabled: false },
         sparkplug,
       },
     });
