@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors/index.js';
+import { registerAlerts } from './alerts.js';
 import { registerBoards } from './boards.js';
+import { registerBroker } from './broker.js';
 import { registerDemo } from './demo.js';
 import { registerEval } from './eval.js';
 import { renderError } from './output.js';
@@ -22,7 +24,9 @@ const program = new Command('tinygate')
   .enablePositionalOptions()
   .exitOverride();
 
+registerAlerts(program);
 registerBoards(program);
+registerBroker(program);
 registerDemo(program);
 registerTrain(program);
 registerEval(program);
