@@ -31,7 +31,7 @@ export function* scenarioChunks(
     if (prev) {
       const from = prev.t.length - keep;
       t.set(prev.t.subarray(from));
-      names.forEach((name, c) => cols[c]!.set(prev!.columns.get(name)!.subarray(from)));
+      for (let c = 0; c < names.length; c++) cols[c]!.set(prev.columns.get(names[c]!)!.subarray(from));
       severity.set(prev.columns.get('severity')!.subarray(from));
       for (let i = 0; i < keep; i++) {
         fault[i] = prev.labels.get('fault')![from + i]!;

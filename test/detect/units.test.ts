@@ -117,7 +117,10 @@ const temp: ChannelMeta = {
 };
 function noisy(n: number, seed = 1): Float64Array {
   let s = seed;
-  const r = () => ((s = (s * 16807) % 2147483647) / 2147483647 - 0.5) * 0.2;
+  const r = () => {
+    s = (s * 16807) % 2147483647;
+    return (s / 2147483647 - 0.5) * 0.2;
+  };
   return Float64Array.from({ length: n }, (_, i) => 0.1 * Math.sin(i / 5) + r());
 }
 

@@ -67,10 +67,10 @@ describe('board session: johnny-five over the in-memory Firmata board', () => {
   });
 
   it('goes stale when the board stops talking, then lost, and reconnects on its own', async () => {
-    const { s, boards, states } = open(200, { staleAfterMs: 200, lostAfterMs: 600 });
+    const { s, boards, states } = open(200, { staleAfterMs: 400, lostAfterMs: 1200 });
     await s.waitFor('streaming');
     boards[0]!.hang();
-    await s.waitFor('stale', 2000);
+    await s.waitFor('stale', 3000);
     await s.waitFor('lost', 2000);
     await s.waitFor('streaming', 5000);
     expect(states).toEqual(['connecting', 'streaming', 'stale', 'lost', 'connecting', 'streaming']);
