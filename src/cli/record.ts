@@ -83,6 +83,7 @@ export function registerRecord(program: Command): void {
         const file = resolve(opts.output);
         const fd = openSync(file, 'w');
         let rows = 0;
+        let firstTs = Number.NaN;
         let buf = '';
         let session: BoardSession | null = null;
         const latest: number[] = [];
@@ -92,8 +93,12 @@ export function registerRecord(program: Command): void {
             openTransport,
             onSample: (ch, value, ts) => {
               latest[ch] = value;
-              // One row per report of the first channel, holding the others' latest (blank until they speak).
+              // One row per report of the first channel, holding the others' latest. Rows start once every
+              // channel has spoken, or after a second (a silent channel then stays blank and is reported).
               if (ch !== 0) return;
+              if (Number.isNaN(firstTs)) firstTs = ts;
+              const all = session!.channels.every((_, i) => latest[i] !== undefined);
+              if (rows === 0 && !all && ts - firstTs < 1000) return;
               // t is board time (report n at n × interval): arrival times jitter, the board's sampling does not.
               buf += `${((rows * session!.samplingIntervalMs) / 1000).toFixed(6)},${ts.toFixed(3)},${session!.channels.map((_, i) => latest[i] ?? '').join(',')}\n`;
               rows++;

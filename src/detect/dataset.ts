@@ -41,6 +41,18 @@ export function windowRecording(
   }
   const names = pipeline.channels.map((c) => c.name);
   const cols = pickColumns(rec, names);
+  cols.forEach((col, c) => {
+    const bad = col.findIndex((v) => Number.isNaN(v));
+    if (bad >= 0) {
+      throw new TinygateError(
+        'DATA_INVALID',
+        `${rec.file}: line ${bad + 2}, column ${names[c]}: empty or not a number`,
+        {
+          hint: 'Every row needs a value for the channels the model reads; cut the rows before the sensor spoke.',
+        },
+      );
+    }
+  });
   const { size, hop } = pipeline.window;
   const n = rec.t.length;
   const count = n >= size ? Math.floor((n - size) / hop) + 1 : 0;

@@ -171,3 +171,28 @@ describe('scorer selection', () => {
     await expect(openScorer('magic', undefined)).rejects.toMatchObject({ code: 'SCORER_UNKNOWN' });
   });
 });
+
+describe('windowing a recording', () => {
+  it('names the line and column of a blank cell in a channel the model reads', async () => {
+    const { windowRecording } = await import('../../src/detect/index.js');
+    const { parsePipeline } = await import('../../src/sensing/index.js');
+    const n = 64;
+    const x = Float64Array.from({ length: n }, (_, i) => Math.sin(i));
+    x[10] = Number.NaN;
+    const rec = {
+      file: 'rec.csv',
+      t: Float64Array.from({ length: n }, (_, i) => i / 100),
+      columns: new Map([['vib.x', x]]),
+      labels: new Map<string, string[]>(),
+      rateHz: 100,
+    };
+    const p = parsePipeline({
+      sampleRateHz: 100,
+      window: { size: 16, hop: 8 },
+      channels: [{ name: 'vib.x', features: ['rms'] }],
+    });
+    expect(() => windowRecording(rec, p, [vib])).toThrow(
+      /rec\.csv: line 12, column vib\.x: empty or not a number/,
+    );
+  });
+});
