@@ -1,0 +1,8 @@
+// The TFLite capability: read/validate/write .tflite flatbuffers as plain typed models.
+export { BuiltinOperator, builtinOpCode, builtinOpName, CUSTOM_OP, opCodeName, operatorName } from './ops.js';
+export { readTflite } from './read.js';
+export { elementBytes, elementCount, TENSOR_TYPE_NAMES, tensorBytes } from './tensor-type.js';
+export type * from './types.js';
+export { validateModel } from './validate.js';
+export { TFLITE_IDENTIFIER, verifyTfliteBuffer } from './verify.js';
+export { writeTflite } from './write.js';
