@@ -1,6 +1,16 @@
 // The TFLite capability: read/validate/write .tflite flatbuffers as plain typed models.
+
+export { emptyInput, type Inputs, Interpreter, type IoTensor, type TensorArray } from './interpreter.js';
 export { BuiltinOperator, builtinOpCode, builtinOpName, CUSTOM_OP, opCodeName, operatorName } from './ops.js';
+export {
+  dequantize,
+  type QuantizedArray,
+  type QuantizedType,
+  type QuantParams,
+  quantize,
+} from './quantize.js';
 export { readTflite } from './read.js';
+export { loadTfliteRuntime } from './runtime.js';
 export { elementBytes, elementCount, TENSOR_TYPE_NAMES, tensorBytes } from './tensor-type.js';
 export type * from './types.js';
 export { validateModel } from './validate.js';

@@ -30,7 +30,7 @@ import { verifyTfliteBuffer } from './verify.js';
  */
 export function readTflite(bytes: Uint8Array): TfliteModel {
   // Typed-array views of float/int vectors need their element alignment from the start of the memory.
-  const input = bytes.byteOffset % 16 === 0 ? bytes : bytes.slice();
+  const input = bytes.byteOffset % 16 === 0 ? bytes : new Uint8Array(bytes);
   verifyTfliteBuffer(input);
   const root = Model.getRootAsModel(new flatbuffers.ByteBuffer(input));
 
