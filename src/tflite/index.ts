@@ -3,6 +3,13 @@
 export { emptyInput, type Inputs, Interpreter, type IoTensor, type TensorArray } from './interpreter.js';
 export { BuiltinOperator, builtinOpCode, builtinOpName, CUSTOM_OP, opCodeName, operatorName } from './ops.js';
 export {
+  ARENA_ALIGNMENT,
+  type ArenaPlan,
+  greedyArenaPlan,
+  offlineMemoryAllocation,
+  type PlannedBuffer,
+} from './plan.js';
+export {
   dequantize,
   type QuantizedArray,
   type QuantizedType,
@@ -12,6 +19,7 @@ export {
 export { readTflite } from './read.js';
 export { loadTfliteRuntime } from './runtime.js';
 export { elementBytes, elementCount, TENSOR_TYPE_NAMES, tensorBytes } from './tensor-type.js';
+export { estimateTflmArena, TFLM_32BIT, type TflmEstimate } from './tflm-estimate.js';
 export type * from './types.js';
 export { validateModel } from './validate.js';
 export { TFLITE_IDENTIFIER, verifyTfliteBuffer } from './verify.js';
