@@ -6,6 +6,8 @@ import { registerBoards } from './boards.js';
 import { registerBroker } from './broker.js';
 import { registerDemo } from './demo.js';
 import { registerEval } from './eval.js';
+import { registerInfer } from './infer.js';
+import { registerInspect } from './inspect.js';
 import { renderError } from './output.js';
 import { registerRecord } from './record.js';
 import { registerSimData } from './sim-data.js';
@@ -30,6 +32,8 @@ registerBroker(program);
 registerDemo(program);
 registerTrain(program);
 registerEval(program);
+registerInspect(program);
+registerInfer(program);
 registerRecord(program);
 // TEMPORARY (wip-detect): the `sim` group belongs to src/cli/sim.ts (serial-link work); the lead wires registerSimData into it.
 registerSimData(program.command('sim').description('virtual boards and machine-signal scenarios'));

@@ -1,6 +1,19 @@
 // The TFLite capability: read/validate/write .tflite flatbuffers as plain typed models.
 
+export { readTfliteFile } from './file.js';
+export { type InferOptions, inferRows } from './infer.js';
+export { readInputFile } from './input-file.js';
+export {
+  type BoardFit,
+  boardFit,
+  inspectModel,
+  type ModelReport,
+  metadataString,
+  type OpSummary,
+  type TensorSummary,
+} from './inspect.js';
 export { emptyInput, type Inputs, Interpreter, type IoTensor, type TensorArray } from './interpreter.js';
+export { operatorMacs } from './macs.js';
 export { BuiltinOperator, builtinOpCode, builtinOpName, CUSTOM_OP, opCodeName, operatorName } from './ops.js';
 export {
   ARENA_ALIGNMENT,
