@@ -31,7 +31,7 @@ import { verifyTfliteBuffer } from './verify.js';
 export function readTflite(bytes: Uint8Array): TfliteModel {
   // Typed-array views of float/int vectors need their element alignment from the start of the memory.
   const input = bytes.byteOffset % 16 === 0 ? bytes : new Uint8Array(bytes);
-  verifyTfliteBuffer(input);
+  const unknownFields = verifyTfliteBuffer(input);
   const root = Model.getRootAsModel(new flatbuffers.ByteBuffer(input));
 
   const buffers: ModelBuffer[] = [];
@@ -85,6 +85,7 @@ export function readTflite(bytes: Uint8Array): TfliteModel {
     metadata,
     signatureDefs,
   };
+  if (unknownFields.length) model.unmodeled = unknownFields;
   validateModel(model);
   return model;
 }

@@ -187,4 +187,6 @@ export interface TfliteModel {
   metadataBuffer: number[];
   metadata: ModelMetadata[];
   signatureDefs: SignatureDef[];
+  /** Fields the file sets that this schema subset does not know (a newer TFLite schema); writing refuses them. */
+  unmodeled?: string[];
 }

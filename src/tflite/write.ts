@@ -198,6 +198,11 @@ function refuseUnmodeled(model: TfliteModel): void {
       { hint: 'tinygate can read and run this model, but not rewrite it; keep the original file.' },
     );
   };
+  if (model.unmodeled?.length)
+    refuse(
+      'the file',
+      model.unmodeled.map((f) => `a field tinygate's schema lacks at ${f}`),
+    );
   model.buffers.forEach((buf, i) => {
     if (buf.unmodeled?.length) refuse(`buffer ${i}`, buf.unmodeled);
   });

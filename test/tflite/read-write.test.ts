@@ -1,6 +1,7 @@
 import * as flatbuffers from 'flatbuffers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Model } from '../../src/tflite/generated/tflite/model.js';
+import { Operator } from '../../src/tflite/generated/tflite/operator.js';
 import { readTflite, type TfliteModel, writeTflite } from '../../src/tflite/index.js';
 import { haveReferenceModels, REFERENCE_MODELS, referenceBytes } from '../helpers/reference-models.js';
 
@@ -143,6 +144,27 @@ describe.skipIf(!haveReferenceModels)('writing never drops what it does not mode
     expect(err.code).toBe('TFLITE_UNSUPPORTED');
     expect(err.message).toContain('subgraph 0 operator 0');
     expect(err.message).toContain('#42');
+  });
+
+  it('refuses a file setting a field its schema subset lacks (a newer TFLite schema) instead of dropping it', () => {
+    // Write operators as a newer schema would: one more field (id 13) after the ones tinygate knows.
+    const start = vi.spyOn(Operator, 'startOperator').mockImplementation((b) => b.startObject(14));
+    const end = vi.spyOn(Operator, 'endOperator').mockImplementation((b) => {
+      b.addFieldInt32(13, 7, 0);
+      return b.endObject();
+    });
+    let bytes: Uint8Array;
+    try {
+      bytes = writeTflite(load());
+    } finally {
+      start.mockRestore();
+      end.mockRestore();
+    }
+    const m = readTflite(bytes);
+    expect(m.unmodeled).toContain('model.subgraphs[0].operators[0] (Operator field 13)');
+    const err = errorOf(() => writeTflite(m));
+    expect(err.code).toBe('TFLITE_UNSUPPORTED');
+    expect(err.message).toContain('Operator field 13');
   });
 
   it('refuses a tensor read with sparsity', () => {
