@@ -8,6 +8,7 @@ import { registerDemo } from './demo.js';
 import { registerEval } from './eval.js';
 import { renderError } from './output.js';
 import { registerRecord } from './record.js';
+import { registerRun } from './run.js';
 import { registerSimData } from './sim-data.js';
 import { registerTrain } from './train.js';
 
@@ -31,6 +32,7 @@ registerDemo(program);
 registerTrain(program);
 registerEval(program);
 registerRecord(program);
+registerRun(program);
 // TEMPORARY (wip-detect): the `sim` group belongs to src/cli/sim.ts (serial-link work); the lead wires registerSimData into it.
 registerSimData(program.command('sim').description('virtual boards and machine-signal scenarios'));
 

@@ -48,7 +48,16 @@ export const BoardConfig = z
   });
 export type BoardConfig = z.output<typeof BoardConfig>;
 
-export const GatewayConfig = z
+/** `mqtt.journal` is optional in a gateway config: it defaults to `<dataDir>/journal`. */
+function defaultJournal(input: unknown): unknown {
+  if (!input || typeof input !== 'object') return input;
+  const c = input as { gateway?: { dataDir?: unknown }; mqtt?: unknown };
+  if (!c.mqtt || typeof c.mqtt !== 'object' || 'journal' in c.mqtt) return input;
+  const dataDir = typeof c.gateway?.dataDir === 'string' ? c.gateway.dataDir : '.tinygate';
+  return { ...c, mqtt: { ...c.mqtt, journal: { path: `${dataDir}/journal` } } };
+}
+
+const GatewayConfigObject = z
   .object({
     gateway: z
       .object({
@@ -99,7 +108,8 @@ export const GatewayConfig = z
       seen.add(b.id);
     });
   });
-export type GatewayConfigInput = z.input<typeof GatewayConfig>;
+export const GatewayConfig = z.preprocess(defaultJournal, GatewayConfigObject);
+export type GatewayConfigInput = z.input<typeof GatewayConfigObject>;
 export type GatewayConfig = z.output<typeof GatewayConfig>;
 
 /** Parse a gateway config from YAML text; every error names the file, the line and the field. */

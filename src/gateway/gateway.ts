@@ -98,7 +98,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       await Promise.allSettled(transports.map((t) => t.close()));
       throw err;
     }
-    const mqtt = config.mqtt ?? { journal: { path: join(dataDir, 'journal') }, embedded: { port: 1883 } };
+    const mqtt = config.mqtt
+      ? resolveMqttPaths(config.mqtt, o.baseDir)
+      : { journal: { path: join(dataDir, 'journal') }, embedded: { port: 1883 } };
     const publisher = await createPublisher({ gatewayId: config.gateway.id, config: mqtt, logger: log });
     const gateway = new Gateway(config, publisher, runners, log);
     gateway.wire();
@@ -173,6 +175,17 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       });
     }
   }
+}
+
+/** Paths in the config (journal, TLS files) are relative to the config file, not to where it runs. */
+function resolveMqttPaths(m: NonNullable<GatewayConfig['mqtt']>, baseDir: string) {
+  return {
+    ...m,
+    journal: { ...m.journal, path: resolveFrom(baseDir, m.journal.path) },
+    ...(m.ca ? { ca: resolveFrom(baseDir, m.ca) } : {}),
+    ...(m.cert ? { cert: resolveFrom(baseDir, m.cert) } : {}),
+    ...(m.key ? { key: resolveFrom(baseDir, m.key) } : {}),
+  };
 }
 
 function boardInfo(runner: BoardRunner) {
