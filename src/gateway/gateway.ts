@@ -83,6 +83,15 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const transports: BoardTransport[] = [];
     try {
       for (const board of config.boards) {
+        if (board.inference === 'board') {
+          throw new TinygateError(
+            'NOT_IMPLEMENTED',
+            `board ${board.id}: inference on the board needs the on-board int8 runtime, which is not built yet`,
+            {
+              hint: 'Set inference: gateway (the default) for now; README.md "Status" says when this arrives.',
+            },
+          );
+        }
         const transport = await transportFor(board, o.baseDir);
         transports.push(transport);
         const channels = channelsOfAll(board.sensors, board.adc ?? AdcSpec.parse({}));
