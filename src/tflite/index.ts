@@ -1,0 +1,7 @@
+export { builtinOpCode, builtinOpName, CUSTOM_OP, opCodeName, operatorName } from './ops.js';
+export { readTflite } from './read.js';
+export { elementBytes, elementCount, tensorBytes, tensorTypeName, tensorTypeValue } from './tensor-type.js';
+export type * from './types.js';
+export { validateModel } from './validate.js';
+export { verifyTfliteBuffer } from './verify.js';
+export { writeTflite } from './write.js';
