@@ -5,3 +5,4 @@ export type * from './types.js';
 export { validateModel } from './validate.js';
 export { verifyTfliteBuffer } from './verify.js';
 export { writeTflite } from './write.js';
+export { dequantize, type IoTensor, quantize, type TensorData, TfliteInterpreter } from './interpreter.js';
