@@ -6,3 +6,13 @@ export { validateModel } from './validate.js';
 export { verifyTfliteBuffer } from './verify.js';
 export { writeTflite } from './write.js';
 export { dequantize, type IoTensor, quantize, type TensorData, TfliteInterpreter } from './interpreter.js';
+export {
+  type BoardFit,
+  fitOnBoard,
+  inspectModel,
+  minRuntimeVersion,
+  type ModelReport,
+  type OpSummary,
+  type TensorSummary,
+} from './inspect.js';
+export { ARENA_ALIGNMENT, type ArenaPlan, estimateTflmArena, type PlannedBuffer, planArena, TFLM_32BIT, type TflmEstimate } from './plan.js';
