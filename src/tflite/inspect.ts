@@ -77,7 +77,9 @@ export function inspectModel(model: TfliteModel, bytes: number, boards: BoardPro
       macs: macsOf(name, io(op.inputs), io(op.outputs)),
     };
   });
-  const constants = new Set(g.tensors.map((t) => t.buffer).filter((b) => (model.buffers[b]?.data?.length ?? 0) > 0));
+  const constants = new Set(
+    g.tensors.map((t) => t.buffer).filter((b) => (model.buffers[b]?.data?.length ?? 0) > 0),
+  );
   const weightsBytes = [...constants].reduce((n, b) => n + model.buffers[b]!.data!.length, 0);
   const plan: ArenaPlan = planArena(model);
   const tflm = estimateTflmArena(model, plan);

@@ -35,8 +35,8 @@ export class TfliteInterpreter {
   /** What the runtime printed while loading (e.g. "INFO: Created TensorFlow Lite XNNPACK delegate"). */
   readonly log: string[];
   private runner: WebModelRunner | null;
-  private readonly inViews: TensorData[];
-  private readonly outViews: TensorData[];
+  private inViews: TensorData[];
+  private outViews: TensorData[];
 
   private constructor(model: TfliteModel, runner: WebModelRunner, log: string[]) {
     this.model = model;
@@ -51,7 +51,8 @@ export class TfliteInterpreter {
         name: t.name,
         type: t.type,
         shape: [...t.shape],
-        quantization: q && q.scale.length === 1 ? { scale: q.scale[0]!, zeroPoint: q.zeroPoint[0] ?? 0 } : null,
+        quantization:
+          q && q.scale.length === 1 ? { scale: q.scale[0]!, zeroPoint: q.zeroPoint[0] ?? 0 } : null,
       };
     };
     this.inputs = g.inputs.map(describe);
@@ -59,9 +60,13 @@ export class TfliteInterpreter {
     this.inViews = runner.getInputs().map((t) => t.data() as TensorData);
     this.outViews = runner.getOutputs().map((t) => t.data() as TensorData);
     if (this.inViews.length !== this.inputs.length || this.outViews.length !== this.outputs.length) {
-      throw new TinygateError('TFLITE_RUNTIME', 'the interpreter and the model disagree on the number of inputs or outputs', {
-        kind: 'internal',
-      });
+      throw new TinygateError(
+        'TFLITE_RUNTIME',
+        'the interpreter and the model disagree on the number of inputs or outputs',
+        {
+          kind: 'internal',
+        },
+      );
     }
   }
 
@@ -71,9 +76,13 @@ export class TfliteInterpreter {
     const runtime = await loadTfliteRuntime();
     const log: string[] = [];
     const runner = await quietly(log, () => runtime.createRunner(bytes, options)).catch((err: unknown) => {
-      throw new TinygateError('TFLITE_REJECTED', `the TFLite interpreter refused the model: ${errorText(err, log)}`, {
-        hint: 'The file reads as valid TFLite but the runtime cannot prepare it (an unsupported op or version?).',
-      });
+      throw new TinygateError(
+        'TFLITE_REJECTED',
+        `the TFLite interpreter refused the model: ${errorText(err, log)}`,
+        {
+          hint: 'The file reads as valid TFLite but the runtime cannot prepare it (an unsupported op or version?).',
+        },
+      );
     });
     return new TfliteInterpreter(model, runner, log);
   }
@@ -81,9 +90,20 @@ export class TfliteInterpreter {
   /** Run one inference. `inputs`: one typed array per model input, of its type and element count. */
   run(inputs: TensorData | TensorData[]): TensorData[] {
     const runner = this.live();
+    // Loading another model can grow wasm memory, which detaches every view into it: fetch them again.
+    if (
+      this.inViews.some((v) => v.buffer.byteLength === 0) ||
+      this.outViews.some((v) => v.buffer.byteLength === 0)
+    ) {
+      this.inViews = runner.getInputs().map((t) => t.data() as TensorData);
+      this.outViews = runner.getOutputs().map((t) => t.data() as TensorData);
+    }
     const list = Array.isArray(inputs) ? inputs : [inputs];
     if (list.length !== this.inputs.length) {
-      throw new TinygateError('TFLITE_BAD_INPUT', `the model takes ${this.inputs.length} input(s), got ${list.length}`);
+      throw new TinygateError(
+        'TFLITE_BAD_INPUT',
+        `the model takes ${this.inputs.length} input(s), got ${list.length}`,
+      );
     }
     list.forEach((data, i) => {
       const view = this.inViews[i]!;
@@ -103,7 +123,8 @@ export class TfliteInterpreter {
       }
       view.set(data as never);
     });
-    if (!runner.infer()) throw new TinygateError('TFLITE_RUNTIME', 'the TFLite interpreter failed to run the model');
+    if (!runner.infer())
+      throw new TinygateError('TFLITE_RUNTIME', 'the TFLite interpreter failed to run the model');
     return this.outViews.map((v) => v.slice());
   }
 
@@ -129,14 +150,19 @@ export class TfliteInterpreter {
   }
 
   private live(): WebModelRunner {
-    if (!this.runner) throw new TinygateError('TFLITE_CLOSED', 'this interpreter was closed', { kind: 'internal' });
+    if (!this.runner)
+      throw new TinygateError('TFLITE_CLOSED', 'this interpreter was closed', { kind: 'internal' });
     return this.runner;
   }
 }
 
 export function quantize(spec: IoTensor, values: ArrayLike<number>): TensorData {
   const Ctor = ARRAY_FOR[spec.type];
-  if (!Ctor) throw new TinygateError('TFLITE_UNSUPPORTED', `tensor "${spec.name}": type ${spec.type} is not supported for I/O`);
+  if (!Ctor)
+    throw new TinygateError(
+      'TFLITE_UNSUPPORTED',
+      `tensor "${spec.name}": type ${spec.type} is not supported for I/O`,
+    );
   const out = new Ctor(values.length);
   if (spec.type === 'float32' || !spec.quantization) {
     out.set(values as never);
@@ -177,6 +203,7 @@ export function inputLength(spec: IoTensor): number {
 
 // The wasm runtime writes INFO lines to the console while preparing a model; library code must not print.
 async function quietly<T>(log: string[], fn: () => Promise<T>): Promise<T> {
+  // biome-ignore lint/suspicious/noConsole: saved to be restored, not to print
   const saved = { log: console.log, warn: console.warn, error: console.error, info: console.info };
   const keep = (...args: unknown[]) => log.push(args.map(String).join(' '));
   Object.assign(console, { log: keep, warn: keep, error: keep, info: keep });

@@ -96,7 +96,10 @@ export function decodeOptions(op: Operator, where: string): BuiltinOptions | nul
       };
     }
     case OptionsType.SoftmaxOptions:
-      return { type: 'SoftmaxOptions', beta: (op.builtinOptions(new SoftmaxOptions()) as SoftmaxOptions).beta() };
+      return {
+        type: 'SoftmaxOptions',
+        beta: (op.builtinOptions(new SoftmaxOptions()) as SoftmaxOptions).beta(),
+      };
     case OptionsType.ConcatenationOptions: {
       const o = op.builtinOptions(new ConcatenationOptions()) as ConcatenationOptions;
       return {
@@ -220,7 +223,11 @@ export function encodeOptions(
     case 'ConcatenationOptions':
       return [
         OptionsType.ConcatenationOptions,
-        ConcatenationOptions.createConcatenationOptions(b, options.axis, activationValue(options.fusedActivation)),
+        ConcatenationOptions.createConcatenationOptions(
+          b,
+          options.axis,
+          activationValue(options.fusedActivation),
+        ),
       ];
     case 'AddOptions':
       return [
@@ -233,7 +240,10 @@ export function encodeOptions(
         SubOptions.createSubOptions(b, activationValue(options.fusedActivation), options.potScaleInt16),
       ];
     case 'MulOptions':
-      return [OptionsType.MulOptions, MulOptions.createMulOptions(b, activationValue(options.fusedActivation))];
+      return [
+        OptionsType.MulOptions,
+        MulOptions.createMulOptions(b, activationValue(options.fusedActivation)),
+      ];
     case 'ReshapeOptions': {
       const shape = options.newShape ? ReshapeOptions.createNewShapeVector(b, options.newShape) : 0;
       return [OptionsType.ReshapeOptions, ReshapeOptions.createReshapeOptions(b, shape)];

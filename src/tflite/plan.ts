@@ -140,7 +140,7 @@ export function estimateTflmArena(model: TfliteModel, plan: ArenaPlan = planAren
   let tail = c.allocatorBase + c.evalTensor * g.tensors.length + c.nodeAndRegistration * g.operators.length;
   for (const t of [...g.inputs, ...g.outputs]) {
     const q = g.tensors[t]!.quantization;
-    tail += c.ioTensor + (q && q.scale.length ? c.ioQuantization(q.scale.length) : 0);
+    tail += c.ioTensor + (q?.scale.length ? c.ioQuantization(q.scale.length) : 0);
   }
   for (const op of g.operators) {
     const out = g.tensors[op.outputs[0] ?? -1];

@@ -38,7 +38,9 @@ export function readTflite(input: Uint8Array): TfliteModel {
       throw new TinygateError(
         'TFLITE_UNSUPPORTED',
         `buffer ${i}: data stored outside the flatbuffer (offset ${b.offset()}, size ${b.size()})`,
-        { hint: 'Models over 2 GB keep weights after the flatbuffer; tinygate reads only self-contained models.' },
+        {
+          hint: 'Models over 2 GB keep weights after the flatbuffer; tinygate reads only self-contained models.',
+        },
       );
     }
     buffers.push({ data: b.dataArray() });
@@ -137,7 +139,8 @@ function readQuantization(t: Tensor): Quantization | null {
   const zeroPoint: number[] = [];
   for (let i = 0; i < q.zeroPointLength(); i++) zeroPoint.push(Number(q.zeroPoint(i)));
   let custom: Uint8Array | null = null;
-  if (q.detailsType() === 1) custom = (q.details(new CustomQuantization()) as CustomQuantization).customArray();
+  if (q.detailsType() === 1)
+    custom = (q.details(new CustomQuantization()) as CustomQuantization).customArray();
   return {
     scale: floats(q.scaleArray()),
     zeroPoint,

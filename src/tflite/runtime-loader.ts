@@ -83,8 +83,11 @@ async function load(): Promise<TfliteRuntime> {
     async createRunner(model, options) {
       const runnerClass =
         client?.TFLiteWebModelRunner ??
-        (globalThis as unknown as { tfweb: { TFLiteWebModelRunner: { create(m: ArrayBuffer, o: object): Promise<WebModelRunner> } } })
-          .tfweb.TFLiteWebModelRunner;
+        (
+          globalThis as unknown as {
+            tfweb: { TFLiteWebModelRunner: { create(m: ArrayBuffer, o: object): Promise<WebModelRunner> } };
+          }
+        ).tfweb.TFLiteWebModelRunner;
       const copy = model.slice().buffer;
       return runnerClass.create(copy, { numThreads: options.numThreads ?? 1 });
     },

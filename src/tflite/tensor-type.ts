@@ -57,7 +57,8 @@ export function tensorTypeName(value: number, where: string): TensorTypeName {
 
 export function tensorTypeValue(name: TensorTypeName): number {
   const value = TENSOR_TYPE_NAMES.indexOf(name);
-  if (value < 0) throw new TinygateError('TFLITE_INVALID', `unknown tensor type "${name}"`, { kind: 'internal' });
+  if (value < 0)
+    throw new TinygateError('TFLITE_INVALID', `unknown tensor type "${name}"`, { kind: 'internal' });
   return value;
 }
 

@@ -35,35 +35,43 @@ export function validateModel(model: TfliteModel): void {
       }
       const q = t.quantization;
       if (q && q.scale.length > 0 && q.zeroPoint.length > 0 && q.scale.length !== q.zeroPoint.length) {
-        throw invalid(`${place}: ${q.scale.length} quantization scales but ${q.zeroPoint.length} zero points`);
+        throw invalid(
+          `${place}: ${q.scale.length} quantization scales but ${q.zeroPoint.length} zero points`,
+        );
       }
     });
     const checkTensor = (idx: number, what: string, optional: boolean) => {
       if (optional && idx === -1) return;
       if (idx < 0 || idx >= nTensors) {
-        throw invalid(`subgraph ${s} ${what}: tensor ${idx} is out of range (the subgraph has ${nTensors} tensors)`);
+        throw invalid(
+          `subgraph ${s} ${what}: tensor ${idx} is out of range (the subgraph has ${nTensors} tensors)`,
+        );
       }
     };
-    g.inputs.forEach((t, i) => checkTensor(t, `input ${i}`, false));
-    g.outputs.forEach((t, i) => checkTensor(t, `output ${i}`, false));
+    for (const [i, t] of g.inputs.entries()) checkTensor(t, `input ${i}`, false);
+    for (const [i, t] of g.outputs.entries()) checkTensor(t, `output ${i}`, false);
     g.operators.forEach((op, o) => {
       if (op.opcodeIndex < 0 || op.opcodeIndex >= model.operatorCodes.length) {
         throw invalid(
           `subgraph ${s} operator ${o}: opcode index ${op.opcodeIndex} is out of range (the model has ${model.operatorCodes.length} operator codes)`,
         );
       }
-      op.inputs.forEach((t, i) => checkTensor(t, `operator ${o} input ${i}`, true));
-      op.outputs.forEach((t, i) => checkTensor(t, `operator ${o} output ${i}`, false));
-      op.intermediates.forEach((t, i) => checkTensor(t, `operator ${o} intermediate ${i}`, false));
+      for (const [i, t] of op.inputs.entries()) checkTensor(t, `operator ${o} input ${i}`, true);
+      for (const [i, t] of op.outputs.entries()) checkTensor(t, `operator ${o} output ${i}`, false);
+      for (const [i, t] of op.intermediates.entries())
+        checkTensor(t, `operator ${o} intermediate ${i}`, false);
     });
   });
   model.metadata.forEach((m, i) => {
     if (m.buffer < 0 || m.buffer >= nBuffers) {
-      throw invalid(`metadata ${i} ${JSON.stringify(m.name)}: buffer ${m.buffer} is out of range (${nBuffers} buffers)`);
+      throw invalid(
+        `metadata ${i} ${JSON.stringify(m.name)}: buffer ${m.buffer} is out of range (${nBuffers} buffers)`,
+      );
     }
   });
   model.metadataBuffer.forEach((b, i) => {
-    if (b < 0 || b >= nBuffers) throw invalid(`metadata_buffer ${i}: buffer ${b} is out of range (${nBuffers} buffers)`);
+    if (b < 0 || b >= nBuffers)
+      throw invalid(`metadata_buffer ${i}: buffer ${b} is out of range (${nBuffers} buffers)`);
   });
   model.signatureDefs.forEach((d, i) => {
     const g = model.subgraphs[d.subgraphIndex];

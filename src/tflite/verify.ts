@@ -321,14 +321,20 @@ class Verifier {
         const count = this.vector(start, 4, where);
         const elementSpec = field.table();
         for (let i = 0; i < count; i++) {
-          this.table(this.follow(start + 4 + 4 * i, `${where}[${i}]`), elementSpec, `${where}[${i}]`, depth + 1);
+          this.table(
+            this.follow(start + 4 + 4 * i, `${where}[${i}]`),
+            elementSpec,
+            `${where}[${i}]`,
+            depth + 1,
+          );
         }
         return;
       }
       case 'union': {
         // The type byte is the previous field id; no type (0) means the value is ignored, as TFLite does.
         const typeId = id - 1;
-        const typeOffset = 4 + 2 * typeId < vtableSize ? this.view.getUint16(vtable + 4 + 2 * typeId, true) : 0;
+        const typeOffset =
+          4 + 2 * typeId < vtableSize ? this.view.getUint16(vtable + 4 + 2 * typeId, true) : 0;
         const type = typeOffset === 0 ? 0 : this.bytes[tablePos + typeOffset]!;
         if (type === 0) return;
         const target = this.follow(fieldPos, where);
@@ -354,7 +360,8 @@ class Verifier {
   private string(pos: number, where: string): void {
     this.aligned(pos, 4, where);
     const length = this.view.getUint32(pos, true);
-    if (!this.inBounds(pos + 4, length + 1)) throw corrupt(where, pos, `string of ${length} bytes runs past the end of the file`);
+    if (!this.inBounds(pos + 4, length + 1))
+      throw corrupt(where, pos, `string of ${length} bytes runs past the end of the file`);
     if (this.bytes[pos + 4 + length] !== 0) throw corrupt(where, pos, 'string is not NUL-terminated');
   }
 }

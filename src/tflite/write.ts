@@ -149,7 +149,10 @@ function writeQuantization(b: flatbuffers.Builder, q: Quantization): flatbuffers
   const max = q.max ? QuantizationParameters.createMaxVector(b, q.max) : 0;
   const scale = q.scale.length ? QuantizationParameters.createScaleVector(b, q.scale) : 0;
   const zeroPoint = q.zeroPoint.length
-    ? QuantizationParameters.createZeroPointVector(b, q.zeroPoint.map((z) => BigInt(z)))
+    ? QuantizationParameters.createZeroPointVector(
+        b,
+        q.zeroPoint.map((z) => BigInt(z)),
+      )
     : 0;
   const custom = q.custom
     ? CustomQuantization.createCustomQuantization(b, CustomQuantization.createCustomVector(b, q.custom))
@@ -205,7 +208,10 @@ function refuseUnmodeled(model: TfliteModel): void {
         throw new TinygateError(
           'TFLITE_INVALID',
           `subgraph ${s} tensor ${i} ${JSON.stringify(t.name)}: its data differs from buffer ${t.buffer}`,
-          { hint: 'Constant data is written from model.buffers: change the buffer, not the tensor view.', kind: 'internal' },
+          {
+            hint: 'Constant data is written from model.buffers: change the buffer, not the tensor view.',
+            kind: 'internal',
+          },
         );
       }
     });
