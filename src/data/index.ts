@@ -1,0 +1,1 @@
+export { readSamples } from './samples.js';
