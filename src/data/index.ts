@@ -1,1 +1,1 @@
-export { readSamples } from './samples.js';
+export { readLabelledSamples, readSamples } from './samples.js';

@@ -111,3 +111,44 @@ function fromNpy(file: string, bytes: Buffer, n: number): Float32Array[] {
   for (let i = 0; i < total; i += n) out.push(Float32Array.from({ length: n }, (_, j) => data[i + j]!));
   return out;
 }
+
+/**
+ * Labelled samples for evaluation: a CSV whose header has a `label` column (0 = normal, 1 = anomaly)
+ * beside the input columns. Files without one give samples and no labels.
+ */
+export function readLabelledSamples(
+  file: string,
+  valuesPerSample: number,
+): { samples: Float32Array[]; labels: boolean[] | null } {
+  if (extname(file).toLowerCase() !== '.csv')
+    return { samples: readSamples(file, valuesPerSample), labels: null };
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw bad(file, (err as Error).message, 'Check the path.');
+  }
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '' && !l.startsWith('#'));
+  const header = lines[0]?.split(',').map((h) => h.trim().toLowerCase()) ?? [];
+  const labelAt = header.indexOf('label');
+  if (labelAt < 0) return { samples: readSamples(file, valuesPerSample), labels: null };
+  const samples: Float32Array[] = [];
+  const labels: boolean[] = [];
+  lines.slice(1).forEach((line, i) => {
+    const cells = line.split(',').map((c) => Number(c.trim()));
+    const label = cells[labelAt];
+    if (label !== 0 && label !== 1)
+      throw bad(file, `row ${i + 2}: label must be 0 or 1`, 'Mark normal rows 0 and anomalous rows 1.');
+    const values = cells.filter((_, j) => j !== labelAt);
+    if (values.length !== valuesPerSample || values.some((v) => !Number.isFinite(v))) {
+      throw bad(
+        file,
+        `row ${i + 2} has ${values.length} numeric inputs, expected ${valuesPerSample}`,
+        shapeHint(valuesPerSample),
+      );
+    }
+    samples.push(Float32Array.from(values));
+    labels.push(label === 1);
+  });
+  return { samples, labels };
+}

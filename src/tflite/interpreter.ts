@@ -1,6 +1,6 @@
 import { TinygateError } from '../errors/index.js';
 import { readTflite } from './read.js';
-import { loadTfliteRuntime, type WebModelRunner } from './runtime-loader.js';
+import { loadTfliteRuntime, runtimeLog, type WebModelRunner } from './runtime-loader.js';
 import { elementCount } from './tensor-type.js';
 import type { TensorTypeName, TfliteModel } from './types.js';
 
@@ -74,8 +74,9 @@ export class TfliteInterpreter {
   static async load(bytes: Uint8Array, options: { numThreads?: number } = {}): Promise<TfliteInterpreter> {
     const model = readTflite(bytes);
     const runtime = await loadTfliteRuntime();
-    const log: string[] = [];
-    const runner = await quietly(log, () => runtime.createRunner(bytes, options)).catch((err: unknown) => {
+    const seen = runtimeLog.length;
+    const runner = await runtime.createRunner(bytes, options).catch((err: unknown) => {
+      const log = runtimeLog.slice(seen);
       throw new TinygateError(
         'TFLITE_REJECTED',
         `the TFLite interpreter refused the model: ${errorText(err, log)}`,
@@ -84,7 +85,7 @@ export class TfliteInterpreter {
         },
       );
     });
-    return new TfliteInterpreter(model, runner, log);
+    return new TfliteInterpreter(model, runner, runtimeLog.slice(seen));
   }
 
   /** Run one inference. `inputs`: one typed array per model input, of its type and element count. */
@@ -199,19 +200,6 @@ const roundHalfAway = (x: number): number => (x < 0 ? -Math.round(-x) : Math.rou
 /** Number of values one input takes. */
 export function inputLength(spec: IoTensor): number {
   return elementCount(spec.shape);
-}
-
-// The wasm runtime writes INFO lines to the console while preparing a model; library code must not print.
-async function quietly<T>(log: string[], fn: () => Promise<T>): Promise<T> {
-  // biome-ignore lint/suspicious/noConsole: saved to be restored, not to print
-  const saved = { log: console.log, warn: console.warn, error: console.error, info: console.info };
-  const keep = (...args: unknown[]) => log.push(args.map(String).join(' '));
-  Object.assign(console, { log: keep, warn: keep, error: keep, info: keep });
-  try {
-    return await fn();
-  } finally {
-    Object.assign(console, saved);
-  }
 }
 
 function errorText(err: unknown, log: string[]): string {

@@ -59,12 +59,6 @@ async function load(): Promise<TfliteRuntime> {
     const file = url.slice(ORIGIN.length).replace('_threaded', '');
     return join(wasmDir, file.replace(/^tflite_web_api_cc(\.|_simd\.)/, 'tflite_web_api_cc_simd.'));
   };
-  const g = globalThis as Record<string, unknown>;
-  g.self ??= globalThis;
-  g.location ??= { href: ORIGIN, origin: ORIGIN.slice(0, -1) };
-  g.importScripts ??= (url: string) => {
-    runInThisContext(readFileSync(local(url), 'utf8'), { filename: local(url) });
-  };
   const realFetch = globalThis.fetch;
   globalThis.fetch = ((input: Parameters<typeof fetch>[0], init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
@@ -73,23 +67,62 @@ async function load(): Promise<TfliteRuntime> {
     return Promise.resolve(new Response(body, { headers: { 'content-type': 'application/wasm' } }));
   }) as typeof fetch;
 
-  const tflite = require('@tensorflow/tfjs-tflite') as typeof import('@tensorflow/tfjs-tflite');
-  tflite.setWasmPath(ORIGIN);
-  const client = (g.tfweb ?? (tflite as unknown as { tfweb?: unknown }).tfweb) as
-    | { TFLiteWebModelRunner: { create(m: ArrayBuffer, o: object): Promise<WebModelRunner> } }
-    | undefined;
-  return {
-    tflite,
-    async createRunner(model, options) {
-      const runnerClass =
-        client?.TFLiteWebModelRunner ??
-        (
-          globalThis as unknown as {
-            tfweb: { TFLiteWebModelRunner: { create(m: ArrayBuffer, o: object): Promise<WebModelRunner> } };
-          }
-        ).tfweb.TFLiteWebModelRunner;
-      const copy = model.slice().buffer;
-      return runnerClass.create(copy, { numThreads: options.numThreads ?? 1 });
+  const worker = {
+    self: globalThis,
+    location: { href: ORIGIN, origin: ORIGIN.slice(0, -1) },
+    importScripts: (url: string) => {
+      runInThisContext(readFileSync(local(url), 'utf8'), { filename: local(url) });
     },
   };
+  const tflite = require('@tensorflow/tfjs-tflite') as typeof import('@tensorflow/tfjs-tflite');
+  tflite.setWasmPath(ORIGIN);
+  const runnerClass = (globalThis as unknown as { tfweb: { TFLiteWebModelRunner: RunnerFactory } }).tfweb
+    .TFLiteWebModelRunner;
+  // The first create() loads the wasm glue. The worker globals exist only meanwhile: other emscripten
+  // modules in this process (tfjs's wasm backend) take `importScripts` to mean "I am a web worker".
+  // The glue binds console.log/warn when it loads: hand it ours, so its chatter reaches runtimeLog, not stdout.
+  await asWorker(worker, () =>
+    withConsole(() => runnerClass.create(new Uint8Array(4).buffer, { numThreads: 1 }).catch(() => null)),
+  );
+  return {
+    tflite,
+    createRunner: (model, options) =>
+      runnerClass.create(model.slice().buffer, { numThreads: options.numThreads ?? 1 }),
+  };
+}
+
+/** The last lines the TFLite runtime printed (INFO and error lines), newest last. */
+export const runtimeLog: string[] = [];
+const LOG_LINES = 50;
+
+function keep(...args: unknown[]): void {
+  runtimeLog.push(args.map(String).join(' '));
+  if (runtimeLog.length > LOG_LINES) runtimeLog.splice(0, runtimeLog.length - LOG_LINES);
+}
+
+async function withConsole<T>(fn: () => Promise<T>): Promise<T> {
+  const c = console as unknown as Record<string, unknown>;
+  const saved = { log: c.log, warn: c.warn, error: c.error, info: c.info };
+  Object.assign(c, { log: keep, warn: keep, error: keep, info: keep });
+  try {
+    return await fn();
+  } finally {
+    Object.assign(c, saved);
+  }
+}
+
+interface RunnerFactory {
+  create(model: ArrayBuffer, options: object): Promise<WebModelRunner>;
+}
+
+/** Run `fn` with browser-worker globals defined, then remove the ones that were not there before. */
+async function asWorker<T>(globals: Record<string, unknown>, fn: () => Promise<T>): Promise<T> {
+  const g = globalThis as Record<string, unknown>;
+  const added = Object.keys(globals).filter((k) => !(k in g));
+  for (const k of added) g[k] = globals[k];
+  try {
+    return await fn();
+  } finally {
+    for (const k of added) delete g[k];
+  }
 }

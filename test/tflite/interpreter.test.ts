@@ -47,6 +47,14 @@ describe.skipIf(!haveReferenceModels)('TfliteInterpreter', () => {
     big.close();
   });
 
+  it('leaves tfjs (wasm backend) working in the same process once loaded', async () => {
+    const it8 = await TfliteInterpreter.load(referenceModel('hello_world_int8'));
+    const { tf, tfReady } = await import('../../src/detect/tf.js');
+    expect(await tfReady()).toBe('wasm');
+    expect(Array.from(tf.add(tf.tensor([1, 2]), tf.tensor([3, 4])).dataSync())).toEqual([4, 6]);
+    it8.close();
+  });
+
   it('says the interpreter refused a model it cannot prepare', async () => {
     // A valid flatbuffer with an op version the runtime does not have is rejected at load, clearly.
     const { readTflite, writeTflite } = await import('../../src/tflite/index.js');
