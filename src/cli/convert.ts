@@ -56,6 +56,8 @@ export function registerConvert(program: Command): void {
           opts.output ??
           join(dirname(model), `${basename(model).replace(/\.(json|tflite)$/, '')}.int8.tflite`);
         const reportFile = `${out.replace(/\.tflite$/, '')}.report.json`;
+        // A tinygate model folder calibrated from a raw recording: its pipeline makes the model's inputs.
+        const fromRecording = await recordingInputs(model, opts.calib, opts.eval);
         const bars = {
           calibrate: progressBar('calibrate', 1, 'samples'),
           evaluate: progressBar('evaluate', 1, 'samples'),
@@ -65,6 +67,7 @@ export function registerConvert(program: Command): void {
           const { bytes, report: rep } = await convertModel({
             model,
             calib: opts.calib,
+            ...fromRecording,
             ...(opts.eval ? { eval: opts.eval } : {}),
             boards,
             io: opts.io,
@@ -103,6 +106,24 @@ export function registerConvert(program: Command): void {
         }
       }),
     );
+}
+
+async function recordingInputs(model: string, calib: string, evalFile: string | undefined) {
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(join(model, 'pipeline.json'))) return {};
+  const { int8Description, isRecordingFor, loadSidecar, modelInputsFromRecording } = await import(
+    '../detect/index.js'
+  );
+  if (!isRecordingFor(model, calib)) return {};
+  const { sidecar } = loadSidecar(model);
+  const c = modelInputsFromRecording(model, calib);
+  return {
+    calibSamples: c.samples,
+    description: int8Description(sidecar),
+    ...(evalFile && isRecordingFor(model, evalFile)
+      ? { evalSamples: modelInputsFromRecording(model, evalFile) }
+      : {}),
+  };
 }
 
 function number(flag: string, s: string): number {

@@ -61,7 +61,9 @@ export function registerDemo(program: Command): void {
           ...(durationS === undefined ? {} : { durationS }),
           onStarted: (gateway, dashboard) => {
             const mqtt = gateway.status().mqtt.broker;
-            say('tinygate demo: three motors watched for vibration anomalies by the shipped motor-vib model');
+            say(
+              'tinygate demo: three motors watched for vibration anomalies by the shipped motor-vib model (int8, official TFLite interpreter)',
+            );
             say(
               '  boards     in-memory virtual Firmata boards (the C firmware bridge on a pty is not wired into the gateway yet)',
             );

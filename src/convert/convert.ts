@@ -41,6 +41,12 @@ export interface ConvertOptions {
   /** Refuse when the autoencoder AUC drops by more than this (default 0.01). */
   maxAucDrop?: number;
   onProgress?: (stage: 'calibrate' | 'evaluate', done: number, total: number) => void;
+  /** Samples already in hand (e.g. a model's features from a recording) instead of reading `calib`. */
+  calibSamples?: Float32Array[];
+  /** Evaluation samples (and labels) in hand instead of reading `eval`. */
+  evalSamples?: { samples: Float32Array[]; labels: boolean[] | null };
+  /** The .tflite description (a model folder's int8 file names its source model here). */
+  description?: string;
 }
 
 export interface ConvertReport {
@@ -75,12 +81,12 @@ export async function convertModel(o: ConvertOptions): Promise<ConvertResult> {
   const { graph, kind } = loadGraph(o.model);
   const inputShape = graph.tensors[graph.inputs[0]!]!.shape;
   const perSample = numel(inputShape);
-  const calibAll = readSamples(o.calib, perSample);
+  const calibAll = o.calibSamples ?? readSamples(o.calib, perSample);
   let calibSamples = calibAll;
   let evalSamples: Float32Array[];
   let labels: boolean[] | null = null;
-  if (o.eval) {
-    const read = readLabelledSamples(o.eval, perSample);
+  if (o.evalSamples || o.eval) {
+    const read = o.evalSamples ?? readLabelledSamples(o.eval!, perSample);
     evalSamples = read.samples;
     labels = read.labels;
   } else {
@@ -105,6 +111,7 @@ export async function convertModel(o: ConvertOptions): Promise<ConvertResult> {
   });
   const int8Model = quantizeGraph(graph, ranges, { io, perChannelDense: o.perChannelDense ?? false });
   if (o.offlinePlan) addOfflinePlan(int8Model);
+  if (o.description) int8Model.description = o.description;
   const bytes = writeTflite(int8Model);
   const floatBytes = writeTflite(floatTflite(graph));
 
@@ -134,7 +141,7 @@ export async function convertModel(o: ConvertOptions): Promise<ConvertResult> {
       samples: calibSamples.length,
       file: o.calib,
     },
-    evaluation: { samples: evalSamples.length, file: o.eval ?? o.calib, heldBack: !o.eval },
+    evaluation: { samples: evalSamples.length, file: o.eval ?? o.calib, heldBack: !o.eval && !o.evalSamples },
     weights: { conv: 'per-channel', dense: o.perChannelDense ? 'per-channel' : 'per-tensor' },
     offlinePlan: o.offlinePlan ?? false,
     model,

@@ -35,6 +35,12 @@ export const BoardConfig = z
     sensors: z.array(SensorSpec).min(1),
     model: z.string().min(1).optional().describe('model folder (from `tinygate train`); none: baseline only'),
     inference: z.enum(['gateway', 'board']).default('gateway'),
+    scorer: z
+      .enum(['auto', 'float', 'int8'])
+      .default('auto')
+      .describe(
+        'gateway inference: the int8 conversion in the TFLite interpreter (auto: when the model folder has one) or the float model',
+      ),
   })
   .strict()
   .superRefine((b, ctx) => {

@@ -1,7 +1,12 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   BaselineScorer,
   FloatAutoencoderScorer,
-  type LoadedModel,
+  Int8AutoencoderScorer,
+  loadSidecar,
+  MODEL_FILES,
+  type ModelSidecar,
   type WindowScorer,
 } from '../detect/index.js';
 import { TinygateError } from '../errors/index.js';
@@ -14,25 +19,29 @@ export interface DetectionPlan {
   checks: ChannelMeta[];
   /** The sensor alerts name: the one whose channels the model reads. */
   sensor: string;
-  model: LoadedModel | null;
+  model: { sidecar: ModelSidecar } | null;
 }
 
-const cache = new Map<string, Promise<FloatAutoencoderScorer>>();
+/** Which scorer a model folder runs with: `auto` takes the int8 conversion when the folder has one. */
+export type ModelScorer = 'auto' | 'float' | 'int8';
 
-/** A float model folder, loaded once however many boards use it (the scorer is stateless). */
-function floatScorer(dir: string): Promise<FloatAutoencoderScorer> {
-  let p = cache.get(dir);
+const cache = new Map<string, Promise<WindowScorer>>();
+
+/** A model, loaded once however many boards use it (scoring is synchronous per batch, so it is shared). */
+function modelScorer(dir: string, kind: 'float' | 'int8'): Promise<WindowScorer> {
+  const key = `${kind}:${dir}`;
+  let p = cache.get(key);
   if (!p) {
-    p = FloatAutoencoderScorer.fromDir(dir);
-    cache.set(dir, p);
-    p.catch(() => cache.delete(dir));
+    p = kind === 'int8' ? Int8AutoencoderScorer.open(dir) : FloatAutoencoderScorer.fromDir(dir);
+    cache.set(key, p);
+    p.catch(() => cache.delete(key));
   }
   return p;
 }
 
 /** Drop loaded models (tests, shutdown). */
 export function forgetModels(): void {
-  for (const p of cache.values()) p.then((s) => s.dispose()).catch(() => {});
+  for (const p of cache.values()) p.then((s) => s.dispose?.()).catch(() => {});
   cache.clear();
 }
 
@@ -45,10 +54,12 @@ export async function planDetection(
   channels: ChannelInfo[],
   samplingRateHz: number,
   modelDir: string | undefined,
+  use: ModelScorer = 'auto',
 ): Promise<DetectionPlan> {
   if (modelDir) {
-    const scorer = await floatScorer(modelDir);
-    const { sidecar } = scorer.loaded;
+    const kind = use === 'auto' ? (existsSync(join(modelDir, MODEL_FILES.int8)) ? 'int8' : 'float') : use;
+    const scorer = await modelScorer(modelDir, kind);
+    const { sidecar } = loadSidecar(modelDir);
     if (Math.abs(sidecar.features.sampleRateHz - samplingRateHz) > 1e-9) {
       throw new TinygateError(
         'MODEL_RATE_MISMATCH',
@@ -59,7 +70,7 @@ export async function planDetection(
       );
     }
     const sensor = channels.find((c) => c.name === sidecar.features.channels[0]!.name)?.sensor ?? 'unknown';
-    return { scorer, pipeline: sidecar.features, checks: sidecar.checks, sensor, model: scorer.loaded };
+    return { scorer, pipeline: sidecar.features, checks: sidecar.checks, sensor, model: { sidecar } };
   }
   const first = channels[0]!.sensor;
   const own = channels.filter((c) => c.sensor === first);

@@ -100,6 +100,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           channels,
           board.samplingRateHz,
           board.model ? resolveFrom(o.baseDir, board.model) : undefined,
+          board.scorer,
         );
         runners.push(new BoardRunner(board, transport, plan, detectorOptions(config)));
       }
