@@ -15,8 +15,6 @@
 typedef void (*tg_command_t)(const uint8_t *body, uint16_t len);
 
 static uint8_t body[BODY_MAX];
-/* One NAK per gap: the gateway rewinds on it, later out-of-order chunks stay silent. */
-static uint8_t nak_sent;
 
 static void put16(uint8_t *p, uint16_t v) {
   p[0] = (uint8_t)v;
@@ -34,18 +32,31 @@ static uint32_t get32(const uint8_t *p) {
   return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
+/* Streams bytes through the 8->7 packer straight into the SysEx being sent. */
+typedef struct {
+  uint16_t acc;
+  uint8_t bits;
+} packer_t;
+
+static void pack_byte(packer_t *p, uint8_t b) {
+  p->acc |= (uint16_t)((uint16_t)b << p->bits);
+  p->bits += 8;
+  while (p->bits >= 7) {
+    firmata_sysex_byte((uint8_t)(p->acc & 0x7F));
+    p->acc >>= 7;
+    p->bits -= 7;
+  }
+}
+
 void tinygate_reply(uint8_t reply, const uint8_t *data, uint16_t len) {
-  uint8_t group[8];
+  packer_t p = {0, 0};
+  uint8_t crc[4];
+  put32(crc, crc32_update(crc32_update(0, &reply, 1), data, len));
   firmata_sysex_begin(TG_SYSEX_ID);
   firmata_sysex_byte(reply);
-  /* Pack 7 bytes at a time: no buffer as large as the whole reply is needed. */
-  while (len) {
-    uint16_t n = len < 7 ? len : 7;
-    uint16_t m = pack7(data, n, group);
-    for (uint16_t i = 0; i < m; i++) firmata_sysex_byte(group[i]);
-    data += n;
-    len -= n;
-  }
+  for (uint16_t i = 0; i < len; i++) pack_byte(&p, data[i]);
+  for (uint8_t i = 0; i < 4; i++) pack_byte(&p, crc[i]);
+  if (p.bits > 0) firmata_sysex_byte((uint8_t)(p.acc & 0x7F));
   firmata_sysex_end();
 }
 
@@ -112,7 +123,6 @@ static void cmd_begin(const uint8_t *in, uint16_t n) {
     reply_error(TG_CMD_TRANSFER_BEGIN, TG_ERROR_MALFORMED);
     return;
   }
-  nak_sent = 0;
   reply_transfer_state((uint8_t)model_store_begin(get32(in), get32(in + 4)));
 }
 
@@ -122,30 +132,30 @@ static void reply_ack(void) {
   tinygate_reply(TG_REPLY_CHUNK_ACK, out, sizeof out);
 }
 
-static void reply_nak(uint8_t reason, uint8_t always) {
-  if (nak_sent && !always) return;
-  nak_sent = 1;
+static void reply_nak(uint8_t reason) {
   uint8_t out[5];
   put32(out, model_store_received());
   out[4] = reason;
   tinygate_reply(TG_REPLY_CHUNK_NAK, out, sizeof out);
 }
 
+/* Body: u32 offset, data. Chunks are taken only in order; anything else is answered with a NAK
+   naming the offset the board wants, so the gateway can go back to it. */
 static void cmd_chunk(const uint8_t *in, uint16_t n) {
-  if (n < 9 || crc32_update(0, in, (size_t)(n - 4)) != get32(in + n - 4)) {
-    reply_nak(TG_ERR_CRC, 0);
+  if (n < 5) {
+    reply_nak(TG_ERR_CRC);
     return;
   }
   if (!model_store_receiving()) {
-    reply_nak(TG_ERR_NO_TRANSFER, 1);
+    reply_nak(TG_ERR_NO_TRANSFER);
     return;
   }
   uint32_t offset = get32(in);
   const uint8_t *data = in + 4;
-  uint32_t len = (uint32_t)(n - 8);
+  uint32_t len = (uint32_t)(n - 4);
   uint32_t expected = model_store_received();
   if (offset > expected) {
-    reply_nak(TG_ERR_OFFSET, 0);
+    reply_nak(TG_ERR_OFFSET);
     return;
   }
   if (offset + len <= expected) { /* a retransmission of what we have: confirm again */
@@ -156,10 +166,9 @@ static void cmd_chunk(const uint8_t *in, uint16_t n) {
   len -= expected - offset;
   int status = model_store_write(expected, data, len);
   if (status != TG_OK) {
-    reply_nak((uint8_t)status, 1);
+    reply_nak((uint8_t)status);
     return;
   }
-  nak_sent = 0;
   reply_ack();
 }
 
@@ -208,14 +217,15 @@ static const struct {
 void tinygate_sysex(const uint8_t *data, uint16_t len) {
   if (len < 1) return;
   uint8_t command = data[0];
-  for (uint16_t i = 0; i < len; i++) {
-    if (data[i] & 0x80) { /* a corrupted byte: never act on it */
-      if (command == TG_CMD_TRANSFER_CHUNK) reply_nak(TG_ERR_CRC, 0);
-      else reply_error(command & 0x7F, TG_ERROR_MALFORMED);
-      return;
-    }
+  uint8_t intact = 1;
+  for (uint16_t i = 0; i < len; i++) intact &= data[i] < 0x80; /* a status byte inside: bytes were hit */
+  uint16_t n = intact ? unpack7(data + 1, (uint16_t)(len - 1), body) : 0;
+  /* Every message ends with the CRC-32 of its command byte and body: never act on a damaged one. */
+  if (!intact || n < 4 || crc32_update(crc32_update(0, &command, 1), body, (size_t)(n - 4)) != get32(body + n - 4)) {
+    if (command == TG_CMD_TRANSFER_CHUNK) reply_nak(TG_ERR_CRC); /* tell the gateway to go back at once */
+    return; /* other commands: the gateway asks again when no answer comes */
   }
-  uint16_t n = unpack7(data + 1, (uint16_t)(len - 1), body);
+  n = (uint16_t)(n - 4);
   for (uint8_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++) {
     if (COMMANDS[i].command == command) {
       COMMANDS[i].handle(body, n);

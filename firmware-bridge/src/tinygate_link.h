@@ -1,7 +1,7 @@
 /*
  * The tinygate SysEx extension: board info, model info and the model transfer. Every message
- * is F0 <TG_SYSEX_ID> <command> <body packed 8->7> F7, bodies little-endian; docs/protocol.md
- * describes each byte. Commands are dispatched through one table (tinygate_link.c).
+ * is F0 <TG_SYSEX_ID> <command> <packed 8->7: body, CRC-32 of command and body> F7, bodies
+ * little-endian; docs/protocol.md describes each byte. Commands are dispatched through one table (tinygate_link.c).
  */
 #ifndef TG_TINYGATE_LINK_H
 #define TG_TINYGATE_LINK_H
@@ -48,7 +48,7 @@
 /* Called by the Firmata SysEx table with the bytes after TG_SYSEX_ID. */
 void tinygate_sysex(const uint8_t *data, uint16_t len);
 
-/* Reply helper for command handlers (also for the runtime's): packs body and sends it. */
+/* Reply helper for command handlers (also for the runtime's): appends the CRC, packs and sends. */
 void tinygate_reply(uint8_t reply, const uint8_t *body, uint16_t len);
 
 #endif

@@ -145,7 +145,7 @@ static long rx_head, rx_count;
 static uint8_t tx_queue[TX_QUEUE];
 static long tx_head, tx_count;
 static double byte_us; /* one byte on the wire, start and stop bits included */
-static uint64_t rx_wire_at, tx_wire_at;
+static double rx_wire_at, tx_wire_at;
 
 static void rx_push(uint8_t b) {
   if (rx_count == opt.rx_buffer) { /* a real UART loses what its buffer cannot hold */
@@ -164,11 +164,10 @@ int hal_uart_read(void) {
   return b;
 }
 
-/* How many bytes the wire could have carried since `at`, without banking idle time. */
-static long wire_budget(uint64_t *at, uint64_t t) {
+/* Bytes the wire could have carried since `at` (the time its last byte ended). */
+static long wire_budget(const double *at, uint64_t now) {
   if (byte_us <= 0) return 1 << 20;
-  if ((double)*at + byte_us < (double)t - byte_us) *at = t - (uint64_t)byte_us;
-  long n = (long)(((double)t - (double)*at) / byte_us);
+  long n = (long)(((double)now - *at) / byte_us);
   return n < 0 ? 0 : n;
 }
 
@@ -182,12 +181,15 @@ static int uart_service(void) {
   while (budget > 0) {
     long want = budget < (long)sizeof buf ? budget : (long)sizeof buf;
     ssize_t got = read(master_fd, buf, (size_t)want);
-    if (got <= 0) break;
+    if (got <= 0) {
+      rx_wire_at = (double)t; /* the line is idle now: idle time earns no credit */
+      break;
+    }
     for (ssize_t i = 0; i < got; i++) {
       int b = apply_faults(buf[i], opt.fault_rx);
       if (b >= 0) rx_push((uint8_t)b);
     }
-    if (byte_us > 0) rx_wire_at += (uint64_t)((double)got * byte_us);
+    if (byte_us > 0) rx_wire_at += (double)got * byte_us;
     budget -= got;
     moved = 1;
     if (byte_us <= 0) budget = opt.rx_buffer - rx_count;
@@ -204,11 +206,12 @@ static int uart_service(void) {
     long used = byte_us > 0 ? n : (long)w;
     tx_head = (tx_head + used) % TX_QUEUE;
     tx_count -= used;
-    if (byte_us > 0) tx_wire_at += (uint64_t)((double)n * byte_us);
+    if (byte_us > 0) tx_wire_at += (double)n * byte_us;
     budget -= used;
     moved = 1;
     if (used < n) break;
   }
+  if (tx_count == 0) tx_wire_at = (double)t;
   return moved;
 }
 
