@@ -499,7 +499,8 @@ void firmata_receive(uint8_t b) {
       if (family == ANALOG_MESSAGE || family == DIGITAL_MESSAGE || family == REPORT_ANALOG ||
           family == REPORT_DIGITAL || family == SET_PIN_MODE || family == SET_DIGITAL_PIN_VALUE) {
         midi_command = b;
-        midi_need = 2;
+        /* Report toggles carry one data byte; the other channel messages two. */
+        midi_need = (family == REPORT_ANALOG || family == REPORT_DIGITAL) ? 1 : 2;
       }
     }
     return;
