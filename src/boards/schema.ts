@@ -25,7 +25,7 @@ const source = z.object({
 
 export const boardProfileSchema = z
   .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes'),
+    id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'lower-case letters, digits, dots and dashes'),
     name: z.string().min(1),
     kind: z.enum(['physical', 'emulated']),
     mcu: z.string().min(1),

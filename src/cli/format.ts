@@ -5,6 +5,8 @@ export function table(head: string[], rows: string[][], options: { wrap?: number
   const t = new Table({
     head,
     style: { head: [], border: [] },
+    // No rule between rows: long tables stay readable on an 80-column terminal.
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
     wordWrap: options.wrap !== undefined,
     ...(options.wrap !== undefined ? { colWidths: [null, options.wrap] as unknown as number[] } : {}),
   });

@@ -1,0 +1,132 @@
+import { Rng } from '../sim/rng.js';
+import { tf, tfl } from './tf.js';
+
+export interface AutoencoderShape {
+  inputs: number;
+  /** Encoder widths down to the bottleneck (the decoder mirrors them). */
+  hidden: number[];
+}
+
+/** A dense autoencoder: ReLU layers (int8-friendly), linear output, seeded initial weights. */
+export function buildAutoencoder(shape: AutoencoderShape, seed: number): tfl.Sequential {
+  const widths = [...shape.hidden, ...shape.hidden.slice(0, -1).reverse()];
+  const model = tfl.sequential({ name: 'autoencoder' });
+  widths.forEach((units, i) => {
+    model.add(
+      tfl.layers.dense({
+        units,
+        activation: 'relu',
+        kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + i }),
+        ...(i === 0 ? { inputShape: [shape.inputs] } : {}),
+        name: `${i < shape.hidden.length ? 'enc' : 'dec'}${i}`,
+      }),
+    );
+  });
+  model.add(
+    tfl.layers.dense({
+      units: shape.inputs,
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + widths.length }),
+      name: 'out',
+    }),
+  );
+  return model;
+}
+
+export interface FitOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** Stop after this many epochs without a better validation loss, and keep the best weights. */
+  patience: number;
+  seed: number;
+  onEpoch?: (epoch: number, loss: number, valLoss: number) => void;
+}
+
+export interface FitResult {
+  epochs: number;
+  bestEpoch: number;
+  loss: number;
+  valLoss: number;
+  stoppedEarly: boolean;
+}
+
+/** Train to reconstruct the inputs; shuffles with a seeded order each epoch so runs repeat. */
+export async function fitAutoencoder(
+  model: tfl.Sequential,
+  train: Float32Array[],
+  validation: Float32Array[],
+  o: FitOptions,
+): Promise<FitResult> {
+  model.compile({ optimizer: tf.train.adam(o.learningRate), loss: 'meanSquaredError' });
+  const d = train[0]!.length;
+  const x = tf.tensor2d(flatten(train), [train.length, d]);
+  const v = tf.tensor2d(flatten(validation), [validation.length, d]);
+  const rng = new Rng(o.seed).fork('shuffle');
+  let best = Number.POSITIVE_INFINITY;
+  let bestEpoch = -1;
+  let bestWeights: tf.Tensor[] = [];
+  let last = { loss: Number.NaN, valLoss: Number.NaN };
+  let epoch = 0;
+  try {
+    for (; epoch < o.epochs; epoch++) {
+      const order = tf.tensor1d(permutation(train.length, rng), 'int32');
+      const xs = tf.gather(x, order);
+      const h = await model.fit(xs, xs, { epochs: 1, batchSize: o.batchSize, shuffle: false, verbose: 0 });
+      tf.dispose([order, xs]);
+      const valT = model.evaluate(v, v, { batchSize: 1024 }) as tf.Scalar;
+      const valLoss = (await valT.data())[0]!;
+      valT.dispose();
+      const loss = h.history.loss![0] as number;
+      last = { loss, valLoss };
+      o.onEpoch?.(epoch, loss, valLoss);
+      if (valLoss < best - 1e-7) {
+        best = valLoss;
+        bestEpoch = epoch;
+        tf.dispose(bestWeights);
+        bestWeights = model.getWeights().map((w) => w.clone());
+      } else if (epoch - bestEpoch >= o.patience) {
+        epoch++;
+        break;
+      }
+    }
+    if (bestWeights.length) model.setWeights(bestWeights);
+  } finally {
+    tf.dispose([x, v, ...bestWeights]);
+  }
+  return { epochs: epoch, bestEpoch, loss: last.loss, valLoss: best, stoppedEarly: epoch < o.epochs };
+}
+
+/** Mean squared reconstruction error per row: the anomaly score. */
+export async function reconstructionErrors(
+  model: tfl.LayersModel,
+  rows: Float32Array[],
+): Promise<Float32Array> {
+  if (rows.length === 0) return new Float32Array(0);
+  const d = rows[0]!.length;
+  const scores = tf.tidy(() => {
+    const x = tf.tensor2d(flatten(rows), [rows.length, d]);
+    const y = model.predict(x, { batchSize: 4096 }) as tf.Tensor;
+    return tf.mean(tf.square(tf.sub(y, x)), 1);
+  });
+  const out = (await scores.data()) as Float32Array;
+  scores.dispose();
+  return out;
+}
+
+export function flatten(rows: Float32Array[]): Float32Array {
+  const d = rows[0]?.length ?? 0;
+  const out = new Float32Array(rows.length * d);
+  for (let i = 0; i < rows.length; i++) out.set(rows[i]!, i * d);
+  return out;
+}
+
+function permutation(n: number, rng: Rng): Int32Array {
+  const p = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    const t = p[i]!;
+    p[i] = p[j]!;
+    p[j] = t;
+  }
+  return p;
+}

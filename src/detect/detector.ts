@@ -1,0 +1,165 @@
+import { ulid } from 'ulid';
+import type { Alert } from './alert.js';
+import type { SensorVerdict } from './sensor-check.js';
+
+export interface DebounceOptions {
+  /** Raise when at least k of the last n scored windows are above the threshold. */
+  k: number;
+  n: number;
+}
+
+export interface DetectorOptions {
+  board: string;
+  /** Sensor or channel group the windows come from (alerts name it). */
+  sensor: string;
+  /** The scorer's identity and threshold; `kind: 'baseline'` makes alerts carry `model: null`. */
+  scorer: { id: string; hash: string; kind: string; threshold: number };
+  /** Machine alerts: k of n. Default 3 of 5. */
+  debounce?: DebounceOptions;
+  /** Sensor alerts: k of n sensor-flagged windows. Default 2 of 3. */
+  sensorDebounce?: DebounceOptions;
+  /** An alarm clears after this many windows in a row score below clearRatio × threshold. Default 0.8 and 5. */
+  hysteresis?: { clearRatio: number; clearWindows: number };
+  /** Epoch ms clock for `Alert.ts`. */
+  now?: () => number;
+}
+
+export const DEFAULT_DEBOUNCE: DebounceOptions = { k: 3, n: 5 };
+export const DEFAULT_SENSOR_DEBOUNCE: DebounceOptions = { k: 2, n: 3 };
+export const DEFAULT_HYSTERESIS = { clearRatio: 0.8, clearWindows: 5 };
+
+/** What the detector made of one window. */
+export interface Decision {
+  /** `sensor`: the window showed a sensor problem and was not scored; `machine`/`normal` by score. */
+  verdict: 'machine' | 'normal' | 'sensor';
+  alert: Alert | null;
+  /** True while a machine alarm is active (raised and not yet cleared). */
+  machineAlarm: boolean;
+  sensorAlarm: boolean;
+}
+
+/**
+ * The per-stream state machine: k-of-n debounce so one odd window never alerts, hysteresis so a score
+ * hovering at the threshold does not flap, and sensor problems kept apart from machine anomalies (a
+ * sensor-flagged window neither counts towards nor clears a machine alarm).
+ */
+export class StreamDetector {
+  readonly options: Required<Omit<DetectorOptions, 'now'>> & { now: () => number };
+  private machineHistory: boolean[] = [];
+  private sensorHistory: boolean[] = [];
+  private machineAlarm = false;
+  private sensorAlarm = false;
+  private below = 0;
+  private clean = 0;
+
+  constructor(options: DetectorOptions) {
+    this.options = {
+      debounce: DEFAULT_DEBOUNCE,
+      sensorDebounce: DEFAULT_SENSOR_DEBOUNCE,
+      hysteresis: DEFAULT_HYSTERESIS,
+      now: Date.now,
+      ...options,
+    };
+  }
+
+  get inMachineAlarm(): boolean {
+    return this.machineAlarm;
+  }
+
+  get inSensorAlarm(): boolean {
+    return this.sensorAlarm;
+  }
+
+  /** A window whose sensor check failed. */
+  sensorWindow(window: { start: number; end: number }, v: SensorVerdict): Decision {
+    push(this.sensorHistory, true, this.options.sensorDebounce.n);
+    this.clean = 0;
+    let alert: Alert | null = null;
+    if (!this.sensorAlarm && count(this.sensorHistory) >= this.options.sensorDebounce.k) {
+      this.sensorAlarm = true;
+      alert = this.alert(
+        'sensor',
+        v.sensor,
+        v.score,
+        v.threshold,
+        window,
+        `${v.message} on ${this.options.board}`,
+        false,
+      );
+    }
+    return { verdict: 'sensor', alert, machineAlarm: this.machineAlarm, sensorAlarm: this.sensorAlarm };
+  }
+
+  /** A window that passed the sensor check, with its anomaly score. */
+  scoredWindow(window: { start: number; end: number }, score: number): Decision {
+    const o = this.options;
+    push(this.sensorHistory, false, o.sensorDebounce.n);
+    if (this.sensorAlarm && ++this.clean >= o.hysteresis.clearWindows) this.sensorAlarm = false;
+    const threshold = o.scorer.threshold;
+    const above = score > threshold;
+    push(this.machineHistory, above, o.debounce.n);
+    let alert: Alert | null = null;
+    if (this.machineAlarm) {
+      this.below = score < o.hysteresis.clearRatio * threshold ? this.below + 1 : 0;
+      if (this.below >= o.hysteresis.clearWindows) {
+        this.machineAlarm = false;
+        this.machineHistory = [];
+      }
+    } else if (count(this.machineHistory) >= o.debounce.k) {
+      this.machineAlarm = true;
+      this.below = 0;
+      const ratio = threshold > 0 ? score / threshold : Number.POSITIVE_INFINITY;
+      alert = this.alert(
+        'machine',
+        o.sensor,
+        score,
+        threshold,
+        window,
+        `anomaly score ${ratio.toFixed(1)}× the threshold on ${o.board} ${o.sensor}`,
+        true,
+      );
+    }
+    return {
+      verdict: above ? 'machine' : 'normal',
+      alert,
+      machineAlarm: this.machineAlarm,
+      sensorAlarm: this.sensorAlarm,
+    };
+  }
+
+  private alert(
+    kind: Alert['kind'],
+    sensor: string,
+    score: number,
+    threshold: number,
+    window: { start: number; end: number },
+    message: string,
+    withModel: boolean,
+  ): Alert {
+    const s = this.options.scorer;
+    const ts = this.options.now();
+    return {
+      id: ulid(ts),
+      board: this.options.board,
+      sensor,
+      kind,
+      score,
+      threshold,
+      window: { start: window.start, end: window.end },
+      model: withModel && s.kind !== 'baseline' ? { id: s.id, hash: s.hash } : null,
+      ts,
+      message,
+    };
+  }
+}
+
+function push(h: boolean[], v: boolean, n: number): void {
+  h.push(v);
+  if (h.length > n) h.shift();
+}
+
+function count(h: boolean[]): number {
+  let c = 0;
+  for (const v of h) if (v) c++;
+  return c;
+}

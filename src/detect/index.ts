@@ -1,0 +1,51 @@
+// Training, thresholds, scorers and the streaming detector.
+export type { Alert } from './alert.js';
+export { buildAutoencoder, fitAutoencoder, reconstructionErrors } from './autoencoder.js';
+export { type BaselineOptions, BaselineScorer, DEFAULT_BASELINE } from './baseline.js';
+export { inferChecks, type WindowSet, windowRecording } from './dataset.js';
+export {
+  DEFAULT_DEBOUNCE,
+  DEFAULT_HYSTERESIS,
+  DEFAULT_SENSOR_DEBOUNCE,
+  type DebounceOptions,
+  type Decision,
+  type DetectorOptions,
+  StreamDetector,
+} from './detector.js';
+export {
+  type EvalOptions,
+  type EvalReport,
+  Evaluator,
+  evaluate,
+  type FaultEpisode,
+  type ScorerReport,
+} from './evaluate.js';
+export { FloatAutoencoderScorer } from './float-scorer.js';
+export { type LiveDecision, LiveDetection, type LiveDetectionOptions } from './live.js';
+export { confusionAt, rocAuc } from './metrics.js';
+export { type LoadedModel, loadModelDir, MODEL_FILES, ModelSidecar } from './model-dir.js';
+export { notImplementedScorer, SCORER_KINDS, type ScorerKind, type WindowScorer } from './scorer.js';
+export { openScorer } from './select.js';
+export {
+  ChannelCheck,
+  checkWindow,
+  DEFAULT_SENSOR_CHECK,
+  type SensorFault,
+  type SensorVerdict,
+} from './sensor-check.js';
+export {
+  computeThreshold,
+  formatThresholdRule,
+  parseThresholdRule,
+  percentile,
+  type Threshold,
+  type ThresholdRule,
+} from './threshold.js';
+export {
+  fitNormalization,
+  normalize,
+  TRAIN_DEFAULTS,
+  type TrainOptions,
+  type TrainReport,
+  trainModel,
+} from './train.js';

@@ -1,0 +1,54 @@
+import type { ModelSidecar } from './model-dir.js';
+import { formatThresholdRule } from './threshold.js';
+
+/** The model's README.md: what it was trained on, what it computes, how good it is, how to make it again. */
+export function renderModelCard(s: ModelSidecar, features: string[]): string {
+  const t = s.training as Record<string, unknown>;
+  const w = t.windows as Record<string, number>;
+  const scen = t.scenario as { name?: string; seed?: number } | null;
+  const val = t.validationScores as Record<string, number>;
+  const p = s.features;
+  const lines = [
+    `# Model card: ${s.model.id}`,
+    '',
+    `Dense autoencoder for anomaly detection, trained by tinygate. Hash \`${s.model.hash}\`.`,
+    'A window is anomalous when its mean squared reconstruction error (over the normalized features)',
+    `exceeds **${s.threshold.value.toPrecision(4)}** (${formatThresholdRule(s.threshold.rule)} of ${s.threshold.n} validation windows).`,
+    '',
+    '## Data',
+    '',
+    `- file: \`${t.data}\` (${t.source}${scen?.name ? `, scenario \`${scen.name}\` seed ${scen.seed}` : ''})`,
+    `- ${t.rows} rows, ${Number(t.durationS).toFixed(1)} s at ${p.sampleRateHz} Hz`,
+    `- windows: ${w.total} (${w.train} train, ${w.validation} validation = the latest ${Math.round((100 * w.validation) / (w.train + w.validation))} % in time, ${w.dropped} dropped as labelled faulty or failing the sensor checks)`,
+    '',
+    '## Features (the pipeline in pipeline.json; the board must compute the same)',
+    '',
+    `- window ${p.window.size} samples, hop ${p.window.hop} (${(p.window.size / p.sampleRateHz).toFixed(3)} s every ${(p.window.hop / p.sampleRateHz).toFixed(3)} s)`,
+    ...p.channels.map((c) => `- \`${c.name}\`: ${c.features.join(', ')}`),
+    `- band energies: ${p.bands.count} equal bands from ${p.bands.fromHz} Hz to ${p.bands.toHz ?? p.sampleRateHz / 2} Hz, log10 of power (Hann window, mean removed)`,
+    `- ${features.length} inputs, each normalized as (x − mean) / std with the training statistics`,
+    '',
+    '## Model',
+    '',
+    `- ${s.model.inputs} → ${s.model.hidden.join(' → ')} → ${[...s.model.hidden].reverse().slice(1).join(' → ')}${s.model.hidden.length > 1 ? ' → ' : ''}${s.model.inputs}, ReLU, linear output; ${s.model.parameters} parameters`,
+    `- Adam lr ${t.learningRate}, batch ${t.batchSize}, ${t.epochs} epochs (best ${t.bestEpoch}${t.stoppedEarly ? ', stopped early' : ''}, patience ${t.patience}), seed ${t.seed}, tfjs backend ${t.backend}`,
+    `- validation loss ${Number(t.valLoss).toPrecision(4)}; validation scores: median ${val.p50?.toPrecision(3)}, p99 ${val.p99?.toPrecision(3)}, max ${val.max?.toPrecision(3)}`,
+    '',
+    '## Sensor checks (windows failing them raise sensor alerts, never machine ones)',
+    '',
+    ...s.checks.map(
+      (c) =>
+        `- \`${c.name}\` (${c.sensor}): plausible ${c.plausible[0] ?? '−∞'} … ${c.plausible[1] ?? '∞'} ${c.unit}, step ${c.resolution.toPrecision(3)}, ${c.dynamic ? 'moves within a window (flat = stuck)' : 'slow (no flatness check)'}`,
+    ),
+    '',
+    '## Reproduce',
+    '',
+    '```sh',
+    t.command ? String(t.command) : `tinygate train --data ${t.data} -o <folder>`,
+    '```',
+    '',
+    'Quality on labelled data: `tinygate eval --model <this folder> --data <labelled.csv>`.',
+    '',
+  ];
+  return lines.join('\n');
+}

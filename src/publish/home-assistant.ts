@@ -1,0 +1,124 @@
+import { OFFLINE, ONLINE } from './payloads.js';
+import { haSafeId, type Topics } from './topics.js';
+import type { BoardInfo } from './types.js';
+
+/**
+ * Home Assistant MQTT device-based discovery (HA 2024.11+): one retained message per device on
+ * `<prefix>/device/<object_id>/config` with the device (`dev`), origin (`o`) and its entities (`cmps`,
+ * each with a platform `p` and a `uniq_id`). Keys use HA's documented abbreviations.
+ */
+export interface HaContext {
+  prefix: string;
+  /** HA publishes `online` here when it (re)starts: devices must announce themselves again. */
+  statusTopic: string;
+  gateway: string;
+  topics: Topics;
+  /** tinygate version, reported as the origin and gateway software version. */
+  version: string;
+}
+
+export interface Discovery {
+  topic: string;
+  payload: Record<string, unknown>;
+}
+
+export function gatewayDeviceId(gateway: string): string {
+  return `tinygate_${haSafeId(gateway)}`;
+}
+
+export function boardDeviceId(gateway: string, board: string): string {
+  return `tinygate_${haSafeId(gateway)}_${haSafeId(board)}`;
+}
+
+function origin(version: string): Record<string, unknown> {
+  return { name: 'tinygate', sw: version };
+}
+
+export function gatewayDiscovery(ctx: HaContext): Discovery {
+  const id = gatewayDeviceId(ctx.gateway);
+  return {
+    topic: `${ctx.prefix}/device/${id}/config`,
+    payload: {
+      dev: { ids: [id], name: `tinygate ${ctx.gateway}`, mf: 'tinygate', mdl: 'gateway', sw: ctx.version },
+      o: origin(ctx.version),
+      cmps: {
+        connectivity: {
+          p: 'binary_sensor',
+          name: 'Connected',
+          uniq_id: `${id}_connectivity`,
+          dev_cla: 'connectivity',
+          ent_cat: 'diagnostic',
+          stat_t: ctx.topics.gatewayStatus,
+          pl_on: ONLINE,
+          pl_off: OFFLINE,
+        },
+      },
+      qos: 1,
+    },
+  };
+}
+
+/** Quote a key for a Jinja string literal inside a value template. */
+function jinjaKey(key: string): string {
+  return `'${key.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+export function boardDiscovery(ctx: HaContext, board: BoardInfo): Discovery {
+  const id = boardDeviceId(ctx.gateway, board.id);
+  const cmps: Record<string, Record<string, unknown>> = {
+    anomaly: {
+      p: 'binary_sensor',
+      name: 'Anomaly',
+      uniq_id: `${id}_anomaly`,
+      dev_cla: 'problem',
+      val_tpl: "{{ 'ON' if value_json['anomaly'] else 'OFF' }}",
+    },
+    anomaly_score: {
+      p: 'sensor',
+      name: 'Anomaly score',
+      uniq_id: `${id}_anomaly_score`,
+      stat_cla: 'measurement',
+      val_tpl: "{{ value_json['score'] }}",
+    },
+    anomaly_threshold: {
+      p: 'sensor',
+      name: 'Anomaly threshold',
+      uniq_id: `${id}_anomaly_threshold`,
+      ent_cat: 'diagnostic',
+      val_tpl: "{{ value_json['threshold'] }}",
+    },
+  };
+  for (const s of board.sensors) {
+    const key = `sensor_${haSafeId(s.name)}`;
+    cmps[key] = {
+      p: 'sensor',
+      name: s.label ?? s.name,
+      uniq_id: `${id}_${key}`,
+      stat_cla: 'measurement',
+      val_tpl: `{{ value_json['sensors'][${jinjaKey(s.name)}] }}`,
+      ...(s.unit ? { unit_of_meas: s.unit } : {}),
+      ...(s.deviceClass ? { dev_cla: s.deviceClass } : {}),
+    };
+  }
+  return {
+    topic: `${ctx.prefix}/device/${id}/config`,
+    payload: {
+      dev: {
+        ids: [id],
+        name: board.name ?? board.id,
+        mf: 'tinygate',
+        mdl: board.model ?? 'board',
+        via_device: gatewayDeviceId(ctx.gateway),
+      },
+      o: origin(ctx.version),
+      avty: [
+        { t: ctx.topics.gatewayStatus, pl_avail: ONLINE, pl_not_avail: OFFLINE },
+        { t: ctx.topics.boardStatus(board.id), pl_avail: ONLINE, pl_not_avail: OFFLINE },
+      ],
+      avty_mode: 'all',
+      stat_t: ctx.topics.boardState(board.id),
+      qos: 1,
+      cmps,
+    },
+  };
+}

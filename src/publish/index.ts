@@ -1,0 +1,23 @@
+// Public entry of the publish capability: MQTT alerts that are never lost, board state, Home Assistant
+// discovery, a Sparkplug B edge node, and the embedded broker.
+export { type EmbeddedBroker, startEmbeddedBroker } from './broker.js';
+export { type MqttConfig, type MqttConfigInput, mqttConfigSchema } from './config.js';
+export { boardDeviceId, gatewayDeviceId } from './home-assistant.js';
+export { AlertJournal, type JournalEntry, type JournalStats, readJournal } from './journal.js';
+export { type Logger, silentLogger } from './logger.js';
+export { type AlertPayload, OFFLINE, ONLINE, PAYLOAD_VERSION, type StatePayload } from './payloads.js';
+export {
+  createPublisher,
+  type Delivered,
+  Publisher,
+  type PublisherOptions,
+  type PublisherStatus,
+  parseMqttConfig,
+} from './publisher.js';
+export { type ReplayOptions, type ReplayResult, replayAlerts } from './replay.js';
+export {
+  decodePayload as decodeSparkplugPayload,
+  NAMESPACE as SPARKPLUG_NAMESPACE,
+} from './sparkplug-payloads.js';
+export { type Topics, topicsFor } from './topics.js';
+export type { BoardInfo, BoardState, SensorInfo } from './types.js';

@@ -1,0 +1,336 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import type { Alert } from '../detect/alert.js';
+import type { ManagedConnection, Up } from './connection.js';
+import { type Logger, silentLogger } from './logger.js';
+import {
+  AliasTable,
+  alertMetricValues,
+  BDSEQ_METRIC,
+  boardMetricDefs,
+  decodePayload,
+  encodePayload,
+  ndeathPayload,
+  REBIRTH_METRIC,
+  type SparkplugTopics,
+  sparkplugTopics,
+  stateMetricValues,
+} from './sparkplug-payloads.js';
+import type { BoardInfo, BoardState } from './types.js';
+
+export interface SparkplugNodeOptions {
+  groupId: string;
+  edgeNodeId: string;
+  /** When set, births wait until this host application's STATE says online. */
+  primaryHostId?: string;
+  /** File that keeps the last bdSeq across restarts. */
+  bdSeqFile: string;
+  version: string;
+  logger?: Logger;
+}
+
+interface BoardEntry {
+  info: BoardInfo;
+  online: boolean;
+  born: boolean;
+  state?: BoardState;
+  /** Last value sent per metric name, so DDATA carries only what changed. */
+  sent: Map<string, unknown>;
+}
+
+/** Alerts kept for Sparkplug while unborn; the JSON alert topic and its journal are the lossless path. */
+const MAX_HELD_ALERTS = 1000;
+
+type MetricOut = { alias: number; type: string; value: unknown; timestamp: number; isHistorical?: boolean };
+
+/**
+ * A Sparkplug B 3.0 edge node on its own MQTT session: NDEATH as the will (QoS 1, bdSeq persisted and
+ * incremented per CONNECT), NCMD subscription before NBIRTH, seq 0 on NBIRTH then +1 (mod 256) per message,
+ * one Sparkplug device per board (DBIRTH with every metric and its alias, DDATA by alias only, DDEATH when
+ * lost), Rebirth on NCMD, optional wait for the primary host's STATE.
+ */
+export class SparkplugNode {
+  private readonly opts: SparkplugNodeOptions;
+  private readonly log: Logger;
+  readonly topics: SparkplugTopics;
+  private readonly aliases = new AliasTable();
+  private readonly boards = new Map<string, BoardEntry>();
+  private conn: ManagedConnection | null = null;
+  private bdSeq = -1;
+  private seq = 0;
+  private born = false;
+  private hostOnline = false;
+  private hostTimestamp = -1;
+  /** Alerts raised while no birth was in place, sent as historical DDATA after the next birth. */
+  private heldAlerts: Alert[] = [];
+
+  constructor(opts: SparkplugNodeOptions) {
+    this.opts = opts;
+    this.log = opts.logger ?? silentLogger;
+    this.topics = sparkplugTopics(opts.groupId, opts.edgeNodeId);
+  }
+
+  /** The bdSeq of the current (or last) MQTT session; -1 before the first CONNECT. */
+  get currentBdSeq(): number {
+    return this.bdSeq;
+  }
+
+  get isBorn(): boolean {
+    return this.born;
+  }
+
+  /** Births are held until the configured primary host says online. */
+  get waitingForHost(): boolean {
+    return this.opts.primaryHostId !== undefined && !this.hostOnline;
+  }
+
+  /** Prepare the next CONNECT: next bdSeq, persisted before use, and the NDEATH will that carries it. */
+  async nextWill(): Promise<{ topic: string; payload: Buffer; qos: 1; retain: false }> {
+    const last = await readBdSeq(this.opts.bdSeqFile);
+    this.bdSeq = last === null ? 0 : (last + 1) % 256;
+    await writeBdSeq(this.opts.bdSeqFile, this.bdSeq);
+    return {
+      topic: this.topics.ndeath,
+      payload: ndeathPayload(this.bdSeq, Date.now()),
+      qos: 1,
+      retain: false,
+    };
+  }
+
+  attach(conn: ManagedConnection): void {
+    this.conn = conn;
+    conn.on('up', (up: Up) => void this.onUp(up));
+    conn.on('down', () => {
+      this.born = false;
+      this.hostOnline = false;
+      for (const b of this.boards.values()) b.born = false;
+    });
+    conn.on('message', (topic: string, payload: Buffer) => this.onMessage(topic, payload));
+  }
+
+  private async onUp(_up: Up): Promise<void> {
+    const conn = this.conn!;
+    const filters: Record<string, { qos: 1 }> = { [this.topics.ncmd]: { qos: 1 } };
+    if (this.opts.primaryHostId) filters[this.topics.state(this.opts.primaryHostId)] = { qos: 1 };
+    try {
+      await conn.subscribe(filters);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'sparkplug: subscribe failed; will retry on reconnect');
+      return;
+    }
+    if (!this.opts.primaryHostId) this.birth();
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    if (topic === this.topics.ncmd) {
+      let rebirth = false;
+      try {
+        rebirth = (decodePayload(payload).metrics ?? []).some(
+          (m) => m.name === REBIRTH_METRIC && m.value === true,
+        );
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'sparkplug: undecodable NCMD ignored');
+      }
+      if (rebirth && this.born) {
+        this.log.info({ bdSeq: this.bdSeq }, 'sparkplug: rebirth requested');
+        this.birth();
+      }
+      return;
+    }
+    if (this.opts.primaryHostId && topic === this.topics.state(this.opts.primaryHostId))
+      this.onHostState(payload);
+  }
+
+  private onHostState(payload: Buffer): void {
+    let state: { online?: unknown; timestamp?: unknown };
+    try {
+      state = JSON.parse(payload.toString('utf8'));
+    } catch {
+      this.log.warn({}, 'sparkplug: STATE payload is not JSON; ignored');
+      return;
+    }
+    if (typeof state.online !== 'boolean' || typeof state.timestamp !== 'number') return;
+    if (state.timestamp < this.hostTimestamp) return; // an older STATE delivered late
+    this.hostTimestamp = state.timestamp;
+    this.hostOnline = state.online;
+    if (state.online && !this.born) {
+      this.birth();
+    } else if (!state.online && this.born) {
+      // The primary host went away: die and start the session over, so births wait for it again.
+      this.log.info(
+        { host: this.opts.primaryHostId },
+        'sparkplug: primary host offline; NDEATH and reconnect',
+      );
+      this.born = false;
+      const conn = this.conn!;
+      void conn
+        .publish(this.topics.ndeath, ndeathPayload(this.bdSeq, Date.now()), { qos: 1 })
+        .catch(() => {})
+        .finally(() => conn.drop());
+    }
+  }
+
+  private nextSeq(): number {
+    this.seq = (this.seq + 1) % 256;
+    return this.seq;
+  }
+
+  private send(topic: string, payload: Buffer): void {
+    void this.conn?.publish(topic, payload, { qos: 0 }).catch(() => {});
+  }
+
+  /** NBIRTH (seq 0, same bdSeq as the CONNECT's will) then a DBIRTH per online board. */
+  private birth(): void {
+    if (!this.conn?.connected) return;
+    const now = Date.now();
+    this.seq = 0;
+    this.send(
+      this.topics.nbirth,
+      encodePayload({
+        timestamp: now,
+        seq: 0,
+        metrics: [
+          {
+            name: BDSEQ_METRIC,
+            alias: this.aliases.alias(null, BDSEQ_METRIC),
+            type: 'Int64',
+            value: this.bdSeq,
+            timestamp: now,
+          },
+          // No alias on Rebirth: a host must be able to command it knowing only its name.
+          { name: REBIRTH_METRIC, type: 'Boolean', value: false, timestamp: now },
+          {
+            name: 'Properties/Software',
+            alias: this.aliases.alias(null, 'Properties/Software'),
+            type: 'String',
+            value: `tinygate ${this.opts.version}`,
+            timestamp: now,
+          },
+        ],
+      }),
+    );
+    this.born = true;
+    for (const b of this.boards.values()) if (b.online) this.deviceBirth(b);
+    this.flushHeld();
+  }
+
+  private flushHeld(): void {
+    const held = this.heldAlerts;
+    this.heldAlerts = [];
+    for (const a of held) this.alert(a, true);
+  }
+
+  private deviceBirth(b: BoardEntry): void {
+    const now = Date.now();
+    const defs = boardMetricDefs(b.info, b.state);
+    b.sent.clear();
+    for (const d of defs) if (d.value !== null) b.sent.set(d.name, d.value);
+    this.send(
+      this.topics.dbirth(b.info.id),
+      encodePayload({
+        timestamp: now,
+        seq: this.nextSeq(),
+        metrics: defs.map((d) => ({
+          name: d.name,
+          alias: this.aliases.alias(b.info.id, d.name),
+          type: d.type,
+          value: d.value,
+          timestamp: now,
+          ...(d.properties ? { properties: d.properties } : {}),
+        })),
+      }),
+    );
+    b.born = true;
+  }
+
+  private deviceData(b: BoardEntry, metrics: MetricOut[], timestamp: number): void {
+    if (!this.born || !b.born || metrics.length === 0) return;
+    // DDATA names metrics by alias only (Sparkplug 3.0 tck-id-payloads-alias-data-cmd-requirement).
+    this.send(
+      this.topics.ddata(b.info.id),
+      encodePayload({ timestamp, seq: this.nextSeq(), metrics: metrics as never }),
+    );
+  }
+
+  boardOnline(info: BoardInfo): void {
+    const known = this.boards.get(info.id);
+    const b: BoardEntry = known ?? { info, online: true, born: false, sent: new Map() };
+    b.info = info;
+    b.online = true;
+    this.boards.set(info.id, b);
+    if (this.born) {
+      this.deviceBirth(b);
+      this.flushHeld();
+    }
+  }
+
+  boardLost(id: string): void {
+    const b = this.boards.get(id);
+    if (!b) return;
+    b.online = false;
+    if (this.born && b.born) {
+      this.send(this.topics.ddeath(id), encodePayload({ timestamp: Date.now(), seq: this.nextSeq() }));
+    }
+    b.born = false;
+  }
+
+  state(board: string, state: BoardState): void {
+    const b = this.boards.get(board);
+    if (!b) return;
+    b.state = state;
+    const changed: MetricOut[] = [];
+    for (const [name, type, value] of stateMetricValues(b.info, state)) {
+      if (b.sent.get(name) === value) continue;
+      changed.push({ alias: this.aliases.alias(board, name), type, value, timestamp: state.ts });
+    }
+    if (!this.born || !b.born) return;
+    for (const [name, , value] of stateMetricValues(b.info, state)) b.sent.set(name, value);
+    this.deviceData(b, changed, Date.now());
+  }
+
+  /** Alert metrics as DDATA; `historical` for alerts replayed from the journal rather than sent live. */
+  alert(alert: Alert, historical: boolean): void {
+    const b = this.boards.get(alert.board);
+    if (!this.born || !b?.born) {
+      // Store and forward: Sparkplug DATA is QoS 0 and needs a birth first, so hold it (bounded) until then.
+      this.heldAlerts.push(alert);
+      if (this.heldAlerts.length > MAX_HELD_ALERTS) this.heldAlerts.shift();
+      return;
+    }
+    const metrics = alertMetricValues(alert).map(([name, type, value]) => ({
+      alias: this.aliases.alias(alert.board, name),
+      type,
+      value,
+      timestamp: alert.ts,
+      ...(historical ? { isHistorical: true } : {}),
+    }));
+    this.deviceData(b, metrics, Date.now());
+  }
+
+  /** An intentional disconnect publishes NDEATH first (the broker drops the will on a clean DISCONNECT). */
+  async close(): Promise<void> {
+    const conn = this.conn;
+    if (!conn) return;
+    if (conn.connected && this.bdSeq >= 0) {
+      await conn
+        .publish(this.topics.ndeath, ndeathPayload(this.bdSeq, Date.now()), { qos: 1 })
+        .catch(() => {});
+    }
+    this.born = false;
+    await conn.end();
+  }
+}
+
+async function readBdSeq(file: string): Promise<number | null> {
+  try {
+    const n = Number((await readFile(file, 'utf8')).trim());
+    return Number.isInteger(n) && n >= 0 && n <= 255 ? n : null;
+  } catch {
+    return null;
+  }
+}
+
+async function writeBdSeq(file: string, bdSeq: number): Promise<void> {
+  const tmp = `${file}.tmp`;
+  await writeFile(tmp, `${bdSeq}\n`, { flush: true });
+  await rename(tmp, file);
+}

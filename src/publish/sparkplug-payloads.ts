@@ -1,0 +1,129 @@
+import sparkplugPayload from 'sparkplug-payload';
+import type { TypeStr, UMetric, UPayload } from 'sparkplug-payload/lib/sparkplugbpayload.js';
+import type { Alert } from '../detect/alert.js';
+import type { BoardInfo, BoardState } from './types.js';
+
+/** Sparkplug B 3.0 topic namespace. */
+export const NAMESPACE = 'spBv1.0';
+export const REBIRTH_METRIC = 'Node Control/Rebirth';
+export const BDSEQ_METRIC = 'bdSeq';
+
+const codec = sparkplugPayload.get(NAMESPACE)!;
+
+export function encodePayload(payload: UPayload): Buffer {
+  return Buffer.from(codec.encodePayload(payload));
+}
+
+export function decodePayload(bytes: Uint8Array): UPayload {
+  return codec.decodePayload(bytes);
+}
+
+export interface SparkplugTopics {
+  nbirth: string;
+  ndeath: string;
+  ncmd: string;
+  dbirth(device: string): string;
+  ddata(device: string): string;
+  ddeath(device: string): string;
+  state(hostId: string): string;
+}
+
+export function sparkplugTopics(groupId: string, edgeNodeId: string): SparkplugTopics {
+  const node = (verb: string) => `${NAMESPACE}/${groupId}/${verb}/${edgeNodeId}`;
+  return {
+    nbirth: node('NBIRTH'),
+    ndeath: node('NDEATH'),
+    ncmd: node('NCMD'),
+    dbirth: (d) => `${node('DBIRTH')}/${d}`,
+    ddata: (d) => `${node('DDATA')}/${d}`,
+    ddeath: (d) => `${node('DDEATH')}/${d}`,
+    state: (h) => `${NAMESPACE}/STATE/${h}`,
+  };
+}
+
+/** Aliases unique across the whole edge node, stable for the life of the process (rebirths reuse them). */
+export class AliasTable {
+  private readonly map = new Map<string, number>();
+  private next = 1;
+
+  alias(device: string | null, name: string): number {
+    const key = `${device ?? ''}\u0000${name}`;
+    let a = this.map.get(key);
+    if (a === undefined) {
+      a = this.next++;
+      this.map.set(key, a);
+    }
+    return a;
+  }
+}
+
+interface MetricDef {
+  name: string;
+  type: TypeStr;
+  value: UMetric['value'];
+  properties?: UMetric['properties'];
+}
+
+/** Every metric a board (Sparkplug device) will ever report, with its current value (null when unknown). */
+export function boardMetricDefs(board: BoardInfo, state: BoardState | undefined): MetricDef[] {
+  const defs: MetricDef[] = [
+    { name: 'Anomaly', type: 'Boolean', value: state ? state.anomaly : null },
+    { name: 'Score', type: 'Double', value: state ? state.score : null },
+    { name: 'Threshold', type: 'Double', value: state ? state.threshold : null },
+  ];
+  for (const s of board.sensors) {
+    defs.push({
+      name: `Sensors/${s.name}`,
+      type: 'Double',
+      value: state?.sensors[s.name] ?? null,
+      ...(s.unit ? { properties: { engUnit: { type: 'String', value: s.unit } } } : {}),
+    });
+  }
+  for (const [name, type] of ALERT_METRICS) defs.push({ name, type, value: null });
+  return defs;
+}
+
+const ALERT_METRICS: [string, TypeStr][] = [
+  ['Alert/Id', 'String'],
+  ['Alert/Sensor', 'String'],
+  ['Alert/Kind', 'String'],
+  ['Alert/Score', 'Double'],
+  ['Alert/Threshold', 'Double'],
+  ['Alert/Message', 'String'],
+];
+
+/** The state metrics (name → value) that DDATA compares against what was last sent. */
+export function stateMetricValues(
+  board: BoardInfo,
+  state: BoardState,
+): [string, TypeStr, number | boolean][] {
+  const out: [string, TypeStr, number | boolean][] = [
+    ['Anomaly', 'Boolean', state.anomaly],
+    ['Score', 'Double', state.score],
+    ['Threshold', 'Double', state.threshold],
+  ];
+  for (const s of board.sensors) {
+    const v = state.sensors[s.name];
+    if (typeof v === 'number') out.push([`Sensors/${s.name}`, 'Double', v]);
+  }
+  return out;
+}
+
+export function alertMetricValues(alert: Alert): [string, TypeStr, string | number][] {
+  return [
+    ['Alert/Id', 'String', alert.id],
+    ['Alert/Sensor', 'String', alert.sensor],
+    ['Alert/Kind', 'String', alert.kind],
+    ['Alert/Score', 'Double', alert.score],
+    ['Alert/Threshold', 'Double', alert.threshold],
+    ['Alert/Message', 'String', alert.message ?? ''],
+  ];
+}
+
+/** NDEATH: only the bdSeq (Int64) of the session it ends; no seq. Used as the MQTT will. */
+export function ndeathPayload(bdSeq: number, now: number): Buffer {
+  return encodePayload({
+    timestamp: now,
+    metrics: [{ name: BDSEQ_METRIC, type: 'Int64', value: bdSeq, timestamp: now }],
+  });
+}

@@ -1,0 +1,33 @@
+/** A measured quantity a board reports, as Home Assistant and Sparkplug describe it. */
+export interface SensorInfo {
+  /** Key in `BoardState.sensors`, e.g. "vibration_rms". */
+  name: string;
+  /** Unit of measurement, e.g. "g", "°C", "A". */
+  unit?: string;
+  /** Home Assistant sensor device class when one fits (e.g. "temperature", "current"). */
+  deviceClass?: string;
+  /** Shown to people; defaults to `name`. */
+  label?: string;
+}
+
+/** What the publisher needs to announce a board (HA device, Sparkplug device). */
+export interface BoardInfo {
+  /** Board id from the gateway config; used in topics. */
+  id: string;
+  /** Human name, e.g. "motor-1 (Nano 33 BLE)". Defaults to `id`. */
+  name?: string;
+  /** Board profile id, e.g. "arduino-nano-33-ble". */
+  model?: string;
+  sensors: SensorInfo[];
+}
+
+/** The retained, latest-wins state of one board. */
+export interface BoardState {
+  anomaly: boolean;
+  score: number;
+  threshold: number;
+  /** Latest value of each sensor, keyed by `SensorInfo.name`. */
+  sensors: Record<string, number>;
+  /** Epoch ms of the newest sample the state reflects. */
+  ts: number;
+}

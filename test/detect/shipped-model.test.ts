@@ -1,0 +1,28 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { evaluate, FloatAutoencoderScorer, windowRecording } from '../../src/detect/index.js';
+import { parseScenario, scenarioRecording } from '../../src/sim/index.js';
+
+const dir = fileURLToPath(new URL('../../models/motor-vib', import.meta.url));
+
+describe('shipped model models/motor-vib', () => {
+  it('still matches its hash and the feature code: it separates a bearing fault from healthy running', async () => {
+    const scorer = await FloatAutoencoderScorer.fromDir(dir);
+    const sc = scorer.loaded.sidecar;
+    const s = parseScenario({
+      name: 'check',
+      seed: 77,
+      durationS: 120,
+      faults: [{ kind: 'bearing-outer-race', onsetS: 60, rampS: 0, severity: 'moderate' }],
+    });
+    const set = windowRecording(
+      scenarioRecording(s, ['vib.x', 'vib.y', 'vib.z']).recording,
+      sc.features,
+      sc.checks,
+    );
+    const r = await evaluate(set, [scorer]);
+    scorer.dispose();
+    expect(r.scorers[0]!.auc).toBeGreaterThanOrEqual(0.98);
+    expect(r.scorers[0]!.falseAlarms.machine).toBe(0);
+  }, 30_000);
+});

@@ -1,0 +1,175 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createPublisher, type Publisher } from '../../src/publish/index.js';
+import { subscriber, tcpProxy, waitFor } from './fixtures.js';
+import { entityState, type HaEntity, parseDeviceDiscovery, renderTemplate } from './ha-consumer.js';
+import { haveMosquitto, type Mosquitto, startMosquitto } from './mosquitto.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+const board = {
+  id: 'motor-1',
+  name: 'Motor 1',
+  model: 'arduino-nano-33-ble',
+  sensors: [
+    { name: 'vibration_rms', unit: 'g', label: 'Vibration RMS' },
+    { name: "bearing temp's", unit: '°C', deviceClass: 'temperature' },
+  ],
+};
+
+describe('the consumer itself (renders templates as Jinja would)', () => {
+  it('renders the two template shapes and refuses others', () => {
+    expect(renderTemplate("{{ value_json['a']['b c'] }}", '{"a":{"b c":1.5}}')).toBe('1.5');
+    expect(renderTemplate("{{ 'ON' if value_json['x'] else 'OFF' }}", '{"x":true}')).toBe('ON');
+    expect(renderTemplate("{{ 'ON' if value_json['x'] else 'OFF' }}", '{"x":false}')).toBe('OFF');
+    expect(renderTemplate("{{ value_json['k\\'s'] }}", `{"k's":2}`)).toBe('2');
+    expect(() => renderTemplate('{{ value_json.a | float }}', '{"a":1}')).toThrow(/not understood/);
+  });
+});
+
+describe.skipIf(!haveMosquitto())(
+  'Home Assistant discovery, read by a consumer that builds entities as HA does',
+  () => {
+    let broker: Mosquitto;
+    beforeAll(async () => {
+      broker = await startMosquitto();
+    });
+    afterAll(async () => {
+      await broker?.dispose();
+    });
+
+    async function setup(prefix?: string) {
+      const p = prefix ?? 'homeassistant';
+      const creds = { username: broker.username, password: broker.password };
+      const sub = await subscriber(broker.url, [`${p}/#`, 'tinygate/#'], creds);
+      cleanups.push(() => sub.close());
+      const dir = mkdtempSync(join(tmpdir(), 'tg-ha-'));
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      const proxy = await tcpProxy(broker.port);
+      cleanups.push(() => proxy.close());
+      const publisher: Publisher = await createPublisher({
+        gatewayId: 'gw-ha',
+        config: {
+          url: proxy.url,
+          ...creds,
+          journal: { path: dir },
+          reconnect: { minMs: 50, maxMs: 300 },
+          ...(prefix ? { homeAssistant: { enabled: true, prefix } } : {}),
+        },
+      });
+      cleanups.push(() => publisher.close({ drainMs: 0 }));
+      // What HA keeps: the last payload per topic (discovery configs and states).
+      const latest = () => {
+        const m = new Map<string, string>();
+        for (const msg of sub.messages) m.set(msg.topic, msg.payload.toString());
+        return m;
+      };
+      const entities = (): HaEntity[] =>
+        [...latest()]
+          .filter(([t]) => t.startsWith(`${p}/device/`))
+          .flatMap(([t, json]) => parseDeviceDiscovery(t, json, p));
+      return { sub, publisher, latest, entities, prefix: p, proxy };
+    }
+
+    it('announces a gateway device and a board device with an anomaly binary_sensor, a score sensor and one sensor per quantity', async () => {
+      const { publisher, latest, entities, proxy } = await setup();
+      publisher.boardOnline(board);
+      publisher.publishState('motor-1', {
+        anomaly: true,
+        score: 3.25,
+        threshold: 2.5,
+        sensors: { vibration_rms: 0.82, "bearing temp's": 41.5 },
+        ts: Date.now(),
+      });
+      await waitFor('entities with states', () => {
+        try {
+          return entities().length === 6 && entities().every((e) => entityState(e, latest()) !== 'unknown');
+        } catch {
+          return false;
+        }
+      });
+      const all = entities();
+      const byName = new Map(all.map((e) => [`${e.device.name}/${e.name}`, e]));
+      const gateway = byName.get('tinygate gw-ha/Connected')!;
+      expect(gateway).toMatchObject({ platform: 'binary_sensor', deviceClass: 'connectivity' });
+      expect(entityState(gateway, latest())).toBe('on');
+
+      const anomaly = byName.get('Motor 1/Anomaly')!;
+      expect(anomaly).toMatchObject({ platform: 'binary_sensor', deviceClass: 'problem' });
+      expect(entityState(anomaly, latest())).toBe('on');
+      const score = byName.get('Motor 1/Anomaly score')!;
+      expect(score).toMatchObject({ platform: 'sensor', stateClass: 'measurement' });
+      expect(entityState(score, latest())).toBe('3.25');
+      const vib = byName.get('Motor 1/Vibration RMS')!;
+      expect(vib).toMatchObject({ platform: 'sensor', unit: 'g', stateClass: 'measurement' });
+      expect(entityState(vib, latest())).toBe('0.82');
+      const temp = byName.get("Motor 1/bearing temp's")!;
+      expect(temp).toMatchObject({ unit: '°C', deviceClass: 'temperature' });
+      expect(entityState(temp, latest())).toBe('41.5');
+      expect(entityState(byName.get('Motor 1/Anomaly threshold')!, latest())).toBe('2.5');
+
+      // One HA device per board, hanging off the gateway device; unique ids unique.
+      expect(anomaly.device.via_device).toBe(gateway.device.identifiers[0]);
+      expect(anomaly.device).toMatchObject({ manufacturer: 'tinygate', model: 'arduino-nano-33-ble' });
+      expect(new Set(all.map((e) => e.uniqueId)).size).toBe(all.length);
+      expect(anomaly.origin.name).toBe('tinygate');
+      // Discovery is retained (HA may start later) and published at QoS 1.
+      const retained = await retainedTopics(broker, 'homeassistant/device/+/config');
+      expect(retained.sort()).toEqual([
+        'homeassistant/device/tinygate_gw-ha/config',
+        'homeassistant/device/tinygate_gw-ha_motor-1/config',
+      ]);
+
+      publisher.publishState('motor-1', {
+        anomaly: false,
+        score: 0.4,
+        threshold: 2.5,
+        sensors: { vibration_rms: 0.1 },
+        ts: Date.now(),
+      });
+      await waitFor('anomaly off', () => entityState(anomaly, latest()) === 'off');
+
+      // A lost board shows as unavailable; so does everything when the gateway dies.
+      publisher.boardLost('motor-1');
+      await waitFor('board unavailable', () => entityState(anomaly, latest()) === 'unavailable');
+      expect(entityState(gateway, latest())).toBe('on');
+      publisher.boardOnline(board);
+      await waitFor('board available', () => entityState(anomaly, latest()) === 'off');
+      proxy.pause();
+      proxy.cut();
+      await waitFor('gateway offline (will)', () => latest().get('tinygate/gw-ha/status') === 'offline');
+      expect(entityState(anomaly, latest())).toBe('unavailable');
+      expect(entityState(gateway, latest())).toBe('off');
+    });
+
+    it('announces again when Home Assistant says online on its status topic (custom prefix, default status topic)', async () => {
+      const { sub, publisher, prefix } = await setup('ha-test');
+      publisher.boardOnline(board);
+      const configs = () => sub.messages.filter((m) => m.topic.startsWith(`${prefix}/device/`)).length;
+      await waitFor('first announcement', () => configs() === 2);
+      const client = mqtt.connect(broker.url, { username: broker.username, password: broker.password });
+      cleanups.push(() => new Promise<void>((r) => client.end(true, () => r())));
+      await new Promise((r) => client.once('connect', r));
+      client.publish('homeassistant/status', 'offline');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(configs()).toBe(2);
+      client.publish('homeassistant/status', 'online');
+      await waitFor('second announcement', () => configs() === 4);
+    });
+  },
+);
+
+/** Topics with a retained message, as a client subscribing now sees them. */
+async function retainedTopics(b: Mosquitto, filter: string): Promise<string[]> {
+  const sub = await subscriber(b.url, [filter], { username: b.username, password: b.password });
+  await new Promise((r) => setTimeout(r, 300));
+  await sub.close();
+  // Delivered QoS is min(published, subscribed = 1): 1 means it was published at QoS 1 or more.
+  return sub.messages.filter((m) => m.retain && m.qos === 1).map((m) => m.topic);
+}

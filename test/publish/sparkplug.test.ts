@@ -1,0 +1,319 @@
+// Sparkplug B 3.0 edge node, checked by decoding every message with sparkplug-payload as a host application would.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import sparkplugPayload from 'sparkplug-payload';
+import type { UPayload } from 'sparkplug-payload/lib/sparkplugbpayload.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createPublisher, type MqttConfigInput, type Publisher } from '../../src/publish/index.js';
+import { makeAlert, subscriber, tcpProxy, waitFor } from './fixtures.js';
+import { haveMosquitto, type Mosquitto, startMosquitto } from './mosquitto.js';
+
+const codec = sparkplugPayload.get('spBv1.0')!;
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+/** Long (uint64/int64 from protobuf) or number → number. */
+function num(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (v && typeof v === 'object' && 'toNumber' in v) return (v as { toNumber(): number }).toNumber();
+  throw new Error(`not a number: ${String(v)}`);
+}
+
+interface SpMessage {
+  verb: string;
+  device?: string;
+  payload: UPayload;
+}
+
+const board = (id: string) => ({
+  id,
+  sensors: [
+    { name: 'vibration_rms', unit: 'g' },
+    { name: 'temperature', unit: '°C' },
+  ],
+});
+
+describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
+  let broker: Mosquitto;
+  beforeAll(async () => {
+    broker = await startMosquitto();
+  });
+  afterAll(async () => {
+    await broker?.dispose();
+  });
+
+  async function host(group: string) {
+    const sub = await subscriber(broker.url, [`spBv1.0/${group}/#`], {
+      username: broker.username,
+      password: broker.password,
+    });
+    cleanups.push(() => sub.close());
+    // What the edge node sent (the host's own commands left out).
+    const messages = (): SpMessage[] =>
+      sub.messages
+        .filter((m) => !/\/(NCMD|DCMD)\//.test(m.topic))
+        .map((m) => {
+          const [, , verb, , device] = m.topic.split('/');
+          return { verb, device, payload: codec.decodePayload(m.payload) };
+        });
+    return { sub, messages };
+  }
+
+  async function edgeNode(
+    url: string,
+    dir: string,
+    sparkplug: MqttConfigInput['sparkplug'],
+  ): Promise<Publisher> {
+    const p = await createPublisher({
+      gatewayId: 'gw-sp',
+      config: {
+        url,
+        username: broker.username,
+        password: broker.password,
+        journal: { path: dir },
+        reconnect: { minMs: 50, maxMs: 300 },
+        homeAssistant: { enabled: false },
+        sparkplug,
+      },
+    });
+    cleanups.push(() => p.close({ drainMs: 0 }));
+    return p;
+  }
+
+  function tempDir(): string {
+    const d = mkdtempSync(join(tmpdir(), 'tg-spb-'));
+    cleanups.push(() => rmSync(d, { recursive: true, force: true }));
+    return d;
+  }
+
+  it('births, data by alias, seq wrapping, bdSeq across a reconnect, Rebirth on NCMD, historical replay', async () => {
+    const proxy = await tcpProxy(broker.port);
+    cleanups.push(() => proxy.close());
+    const { messages } = await host('plant-a');
+    const dir = tempDir();
+    const sp = { enabled: true, groupId: 'plant-a', edgeNodeId: 'edge-1' };
+    const p = await edgeNode(proxy.url, dir, sp);
+    p.boardOnline(board('motor-1'));
+    p.boardOnline(board('pump-2'));
+    await waitFor('NBIRTH and two DBIRTHs', () => messages().filter((m) => m.verb === 'DBIRTH').length === 2);
+
+    const [nbirth, ...rest] = messages();
+    expect(nbirth.verb).toBe('NBIRTH');
+    expect(num(nbirth.payload.seq)).toBe(0);
+    const nm = nbirth.payload.metrics!;
+    const bdSeq = nm.find((m) => m.name === 'bdSeq')!;
+    expect(bdSeq).toMatchObject({ type: 'Int64' });
+    expect(num(bdSeq.value)).toBe(0);
+    const rebirth = nm.find((m) => m.name === 'Node Control/Rebirth')!;
+    expect(rebirth).toMatchObject({ type: 'Boolean', value: false });
+    expect(rebirth.alias).toBeUndefined();
+    // Every birth metric has a timestamp; every one but Rebirth has an alias, unique across the node.
+    const births = [nbirth, ...rest.filter((m) => m.verb === 'DBIRTH')];
+    const aliasOf = new Map<string, number>(); // "device/name" → alias
+    const nameOf = new Map<number, string>();
+    for (const b of births) {
+      for (const m of b.payload.metrics!) {
+        expect(m.timestamp).toBeDefined();
+        if (m.name === 'Node Control/Rebirth') continue;
+        const a = num(m.alias);
+        expect(nameOf.has(a)).toBe(false);
+        nameOf.set(a, `${b.device ?? ''}/${m.name}`);
+        aliasOf.set(`${b.device ?? ''}/${m.name}`, a);
+      }
+    }
+    const dbirth = rest.find((m) => m.device === 'motor-1')!;
+    expect(dbirth.payload.metrics!.map((m) => m.name)).toEqual(
+      expect.arrayContaining([
+        'Anomaly',
+        'Score',
+        'Threshold',
+        'Sensors/vibration_rms',
+        'Sensors/temperature',
+        'Alert/Id',
+      ]),
+    );
+    expect(dbirth.payload.metrics!.find((m) => m.name === 'Sensors/temperature')!.properties).toEqual({
+      engUnit: { type: 'String', value: '°C' },
+    });
+
+    // 300 state changes: DDATA by alias only, seq +1 per message, wrapping 255 → 0.
+    for (let i = 0; i < 300; i++) {
+      p.publishState(i % 2 ? 'motor-1' : 'pump-2', {
+        anomaly: i % 3 === 0,
+        score: i / 10,
+        threshold: 2.5,
+        sensors: { vibration_rms: i / 100, temperature: 20 + i / 1000 },
+        ts: Date.now(),
+      });
+    }
+    await waitFor('300 DDATA', () => messages().filter((m) => m.verb === 'DDATA').length === 300);
+    const session1 = messages();
+    expect(session1.map((m) => num(m.payload.seq))).toEqual(session1.map((_, i) => i % 256));
+    const last = session1.at(-1)!;
+    expect(last.device).toBe('motor-1');
+    for (const m of last.payload.metrics!) {
+      expect(m.name).toBeUndefined();
+      expect(nameOf.get(num(m.alias))?.startsWith('motor-1/')).toBe(true);
+    }
+    const score = last.payload.metrics!.find((m) => num(m.alias) === aliasOf.get('motor-1/Score'))!;
+    expect(score.value).toBeCloseTo(29.9);
+
+    // A live alert: DDATA with the alert metrics, not historical.
+    const live = makeAlert(1, 'motor-1');
+    await p.publishAlert(live);
+    await waitFor('alert DDATA', () =>
+      messages().some((m) => m.payload.metrics?.some((x) => x.value === live.id)),
+    );
+    const liveMsg = messages().find((m) => m.payload.metrics?.some((x) => x.value === live.id))!;
+    expect(liveMsg.payload.metrics!.every((m) => m.isHistorical !== true)).toBe(true);
+    expect(num(liveMsg.payload.metrics!.find((m) => m.value === live.id)!.alias)).toBe(
+      aliasOf.get('motor-1/Alert/Id'),
+    );
+
+    // Network failure: the broker sends the NDEATH will with this session's bdSeq; alerts raised meanwhile
+    // come out after the new birth, flagged historical.
+    proxy.pause();
+    proxy.cut();
+    await waitFor('NDEATH', () => messages().some((m) => m.verb === 'NDEATH'));
+    const ndeath = messages().find((m) => m.verb === 'NDEATH')!;
+    expect(ndeath.payload.metrics!.map((m) => [m.name, num(m.value)])).toEqual([['bdSeq', 0]]);
+    expect(ndeath.payload.seq).toBeUndefined();
+    const late = makeAlert(2, 'pump-2');
+    await p.publishAlert(late);
+    const before = messages().length;
+    proxy.resume();
+    await waitFor('second NBIRTH', () =>
+      messages()
+        .slice(before)
+        .some((m) => m.verb === 'NBIRTH'),
+    );
+    await waitFor('historical alert', () =>
+      messages()
+        .slice(before)
+        .some((m) => m.payload.metrics?.some((x) => x.value === late.id)),
+    );
+    const session2 = messages().slice(before);
+    expect(session2[0].verb).toBe('NBIRTH');
+    expect(num(session2[0].payload.metrics!.find((m) => m.name === 'bdSeq')!.value)).toBe(1);
+    expect(session2.map((m) => num(m.payload.seq))).toEqual(session2.map((_, i) => i));
+    const lateMsg = session2.find((m) => m.payload.metrics?.some((x) => x.value === late.id))!;
+    expect(lateMsg.payload.metrics!.every((m) => m.isHistorical === true)).toBe(true);
+    // Rebirths reuse the aliases.
+    for (const b of session2.filter((m) => m.verb === 'DBIRTH')) {
+      for (const m of b.payload.metrics!) expect(num(m.alias)).toBe(aliasOf.get(`${b.device}/${m.name}`));
+    }
+
+    // Rebirth requested by the host: NBIRTH with the same bdSeq (no new CONNECT), seq back to 0, DBIRTHs.
+    const before2 = messages().length;
+    const cmd = mqtt.connect(broker.url, { username: broker.username, password: broker.password });
+    cleanups.push(() => new Promise<void>((r) => cmd.end(true, () => r())));
+    await new Promise((r) => cmd.once('connect', r));
+    cmd.publish(
+      'spBv1.0/plant-a/NCMD/edge-1',
+      Buffer.from(
+        codec.encodePayload({
+          timestamp: Date.now(),
+          metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: true }],
+        }),
+      ),
+    );
+    await waitFor(
+      'rebirth',
+      () =>
+        messages()
+          .slice(before2)
+          .filter((m) => m.verb === 'DBIRTH').length === 2,
+    );
+    const session3 = messages().slice(before2);
+    expect(session3[0].verb).toBe('NBIRTH');
+    expect(num(session3[0].payload.seq)).toBe(0);
+    expect(num(session3[0].payload.metrics!.find((m) => m.name === 'bdSeq')!.value)).toBe(1);
+    expect(session3.map((m) => num(m.payload.seq))).toEqual([0, 1, 2]);
+
+    // A lost board: DDEATH with the next seq.
+    p.boardLost('pump-2');
+    await waitFor('DDEATH', () => messages().some((m) => m.verb === 'DDEATH'));
+    const ddeath = messages().find((m) => m.verb === 'DDEATH')!;
+    expect(ddeath.device).toBe('pump-2');
+    expect(num(ddeath.payload.seq)).toBe(3);
+
+    // A clean close sends NDEATH itself; the next start continues the persisted bdSeq.
+    await p.close({ drainMs: 0 });
+    await waitFor('NDEATH on close', () => messages().filter((m) => m.verb === 'NDEATH').length === 2);
+    expect(num(messages().filter((m) => m.verb === 'NDEATH')[1].payload.metrics![0].value)).toBe(1);
+    const before3 = messages().length;
+    await edgeNode(proxy.url, dir, sp);
+    await waitFor('NBIRTH after restart', () =>
+      messages()
+        .slice(before3)
+        .some((m) => m.verb === 'NBIRTH'),
+    );
+    const restarted = messages()
+      .slice(before3)
+      .find((m) => m.verb === 'NBIRTH')!;
+    expect(num(restarted.payload.metrics!.find((m) => m.name === 'bdSeq')!.value)).toBe(2);
+  });
+
+  it('waits for the primary host STATE before births, and dies and reconnects when the host goes offline', async () => {
+    const { messages } = await host('plant-b');
+    const scada = mqtt.connect(broker.url, { username: broker.username, password: broker.password });
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          scada.publish('spBv1.0/STATE/scada', '', { retain: true, qos: 1 }, () =>
+            scada.end(true, () => r()),
+          );
+        }),
+    );
+    await new Promise((r) => scada.once('connect', r));
+    const state = (online: boolean, timestamp: number) =>
+      new Promise((r) =>
+        scada.publish(
+          'spBv1.0/STATE/scada',
+          JSON.stringify({ online, timestamp }),
+          { retain: true, qos: 1 },
+          r,
+        ),
+      );
+    const t0 = Date.now();
+    await state(false, t0);
+
+    const p = await edgeNode(broker.url, tempDir(), {
+      enabled: true,
+      groupId: 'plant-b',
+      edgeNodeId: 'edge-2',
+      primaryHostId: 'scada',
+    });
+    p.boardOnline(board('motor-1'));
+    await waitFor('sparkplug session up', () => p.status().sparkplug?.connected === true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(messages()).toEqual([]);
+
+    await state(true, t0 + 1);
+    await waitFor('births', () => messages().filter((m) => m.verb === 'DBIRTH').length === 1);
+    expect(messages()[0].verb).toBe('NBIRTH');
+    expect(num(messages()[0].payload.metrics!.find((m) => m.name === 'bdSeq')!.value)).toBe(0);
+
+    // An older STATE delivered late is ignored; a newer offline one means NDEATH and a fresh session.
+    await state(false, t0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(messages().some((m) => m.verb === 'NDEATH')).toBe(false);
+    await state(false, t0 + 2);
+    await waitFor('NDEATH', () => messages().some((m) => m.verb === 'NDEATH'));
+    const n = messages().length;
+    await state(true, t0 + 3);
+    await waitFor('rebirth with the next bdSeq', () =>
+      messages()
+        .slice(n)
+        .some((m) => m.verb === 'NBIRTH'),
+    );
+    const nb = messages()
+      .slice(n)
+      .find((m) => m.verb === 'NBIRTH')!;
+    expect(num(nb.payload.metrics!.find((m) => m.name === 'bdSeq')!.value)).toBe(1);
+  });
+});
