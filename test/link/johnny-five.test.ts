@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import five from 'johnny-five';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildHostFirmware, createBoard, type HostBoard, type Link, openLink, startHostBoard } from '../../src/link/index.js';
+import {
+  buildHostFirmware,
+  createBoard,
+  type HostBoard,
+  type Link,
+  openLink,
+  startHostBoard,
+} from '../../src/link/index.js';
 
 // Constant signals, so every reading has one right answer.
 const SCENARIO = {
@@ -20,8 +27,13 @@ const SCENARIO = {
   'mpu6050.temp': 31.5,
 };
 
+/** johnny-five components as these tests use them (its typings lag its API: `board`, MPU6050 pins). */
+type Component = NodeJS.EventEmitter & Record<string, number>;
+const component = (cls: 'Sensor' | 'Thermometer' | 'Accelerometer', options: object): Component =>
+  new (five as unknown as Record<string, new (o: object) => Component>)[cls]!(options);
+
 /** The first reading that is there: johnny-five may fire `data` before a component has a value. */
-function reading<T>(emitter: { on(e: string, f: () => void): unknown; removeListener(e: string, f: () => void): unknown }, pick: () => T): Promise<T> {
+function reading<T>(emitter: Component, pick: () => T): Promise<T> {
   return new Promise((resolve) => {
     const f = () => {
       const v = pick();
@@ -44,7 +56,10 @@ describe('johnny-five over the host firmware', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tg-j5-'));
     const scenario = join(dir, 'constant.csv');
     const cols = Object.keys(SCENARIO);
-    writeFileSync(scenario, `t,${cols.join(',')}\n0,${Object.values(SCENARIO).join(',')}\n1,${Object.values(SCENARIO).join(',')}\n`);
+    writeFileSync(
+      scenario,
+      `t,${cols.join(',')}\n0,${Object.values(SCENARIO).join(',')}\n1,${Object.values(SCENARIO).join(',')}\n`,
+    );
     hb = await startHostBoard({ scenario });
     link = await openLink({ path: hb.path });
     board = await createBoard(link, { samplingInterval: 20 });
@@ -55,30 +70,30 @@ describe('johnny-five over the host firmware', () => {
   });
 
   it('reads an analog Sensor and an LM35 Thermometer', async () => {
-    const sensor = new five.Sensor({ pin: 'A0', board });
+    const sensor = component('Sensor', { pin: 'A0', board });
     const counts = await reading(sensor, () => sensor.value);
     expect(counts).toBeGreaterThanOrEqual(254);
     expect(counts).toBeLessThanOrEqual(258);
-    const thermometer = new five.Thermometer({ controller: 'LM35', pin: 'A1', board });
+    const thermometer = component('Thermometer', { controller: 'LM35', pin: 'A1', board });
     const celsius = await reading(thermometer, () => thermometer.celsius);
     expect(celsius).toBeGreaterThan(24);
     expect(celsius).toBeLessThan(26);
   });
 
   it('reads an MPU6050 accelerometer and its thermometer over I2C', async () => {
-    const accel = new five.Accelerometer({ controller: 'MPU6050', board });
+    const accel = component('Accelerometer', { controller: 'MPU6050', board });
     const [x, y, z] = await reading(accel, () => [accel.x, accel.y, accel.z]);
     expect(x).toBeCloseTo(0.5, 1);
     expect(y).toBeCloseTo(-0.25, 1);
     expect(z).toBeCloseTo(1.0, 1);
-    const t = new five.Thermometer({ controller: 'MPU6050', board });
+    const t = component('Thermometer', { controller: 'MPU6050', board });
     const celsius = await reading(t, () => t.celsius);
     expect(celsius).toBeGreaterThan(30.5);
     expect(celsius).toBeLessThan(32.5);
   });
 
   it('reads an ADXL335 analog accelerometer: axes 0.33 V apart read 1 g apart', async () => {
-    const accel = new five.Accelerometer({ controller: 'ADXL335', pins: ['A2', 'A3', 'A4'], board });
+    const accel = component('Accelerometer', { controller: 'ADXL335', pins: ['A2', 'A3', 'A4'], board });
     await reading(accel, () => [accel.x, accel.y, accel.z]);
     // Each axis is its own analog report: let every pin have spoken at least once.
     await new Promise((r) => setTimeout(r, 300));
