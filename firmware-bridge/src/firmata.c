@@ -525,7 +525,9 @@ void firmata_poll(void) {
   }
   uint32_t now = hal_millis();
   if ((uint32_t)(now - last_sample) < sampling_interval) return;
-  last_sample = now;
+  /* Keep the average rate exact: step by the interval, resynchronising only after a long stall. */
+  last_sample += sampling_interval;
+  if ((uint32_t)(now - last_sample) > 10u * sampling_interval) last_sample = now;
   for (uint8_t channel = 0; channel < 16; channel++)
     if (analog_report & (1u << channel)) send_analog(channel, hal_analog_read(channel));
   for (uint8_t i = 0; i < i2c_query_count; i++)

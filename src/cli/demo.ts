@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DEMO_BOARDS, demoConfig } from '../demo/index.js';
 import type { Gateway } from '../gateway/index.js';
+import { buildHostFirmware } from '../link/index.js';
 import { runGatewaySession } from './gateway-session.js';
 import { createCliLogger } from './logger.js';
 import { action, type JsonFlag, report } from './output.js';
@@ -43,8 +44,15 @@ export function registerDemo(program: Command): void {
           ? await freeOr(parsePort(opts.dashboardPort, '--dashboard-port'))
           : null;
         const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tinygate-demo-'));
-        // The C firmware bridge is not wired into the gateway yet: say so rather than pretend.
-        const firmware = 'js' as const;
+        // The C firmware bridge, built on first run; without a C compiler, in-memory boards (and say so).
+        let firmware: 'host' | 'js' = 'host';
+        let why = '';
+        try {
+          await buildHostFirmware();
+        } catch (err) {
+          firmware = 'js';
+          why = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+        }
         const config = demoConfig({ dataDir, mqttPort, dashboardPort, firmware });
         const say = (line: string) => {
           if (!opts.json) process.stdout.write(`${line}\n`);
@@ -65,8 +73,18 @@ export function registerDemo(program: Command): void {
               'tinygate demo: three motors watched for vibration anomalies by the shipped motor-vib model (int8, official TFLite interpreter)',
             );
             say(
-              '  boards     in-memory virtual Firmata boards (the C firmware bridge on a pty is not wired into the gateway yet)',
+              firmware === 'host'
+                ? '  boards     the tinygate firmware-bridge built for this machine, one process per board on a pty; the int8 model flashed over the link'
+                : `  boards     in-memory virtual Firmata boards: the firmware-bridge could not be built (${why}); install make and a C compiler for the real thing`,
             );
+            for (const b of gateway.status().boards) {
+              const d = b.deployment;
+              if (d && 'error' in d) say(`  ${b.id.padEnd(9)}  model not on the board: ${d.error}`);
+              else if (d)
+                say(
+                  `  ${b.id.padEnd(9)}  ${d.flashed ? `flashed ${d.bytes} B in ${d.seconds.toFixed(1)} s` : `already runs the model (${d.bytes} B)`}, slot ${d.slot}, arena ${d.arenaBytes} B`,
+                );
+            }
             say(
               `  machines   ${DEMO_BOARDS.map((b) => `${b.id}${b.faulty ? ' (bearing fault from ~20 s)' : ''}`).join(', ')}`,
             );

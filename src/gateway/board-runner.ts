@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { type Alert, type LiveDecision, LiveDetection } from '../detect/index.js';
 import { BoardSession, type BoardState, type StateChange, StreamWindower } from '../sensing/index.js';
 import type { BoardConfig } from './config.js';
+import type { Deployment } from './deploy.js';
 import type { DetectionPlan } from './detection-plan.js';
 import type { BoardTransport } from './transports.js';
 
@@ -30,6 +31,8 @@ export interface BoardStatus {
   anomaly: boolean;
   latest: Record<string, number>;
   lastSampleTs: number | null;
+  /** The int8 model on the board itself (flashed over the serial link), when the board has a model store. */
+  deployment: Deployment | { error: string } | null;
 }
 
 export interface BoardRunnerEvents {
@@ -47,11 +50,13 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
   readonly config: BoardConfig;
   readonly session: BoardSession;
   private readonly plan: DetectionPlan;
-  private readonly transport: BoardTransport;
+  readonly transport: BoardTransport;
   private readonly live: LiveDetection;
   private readonly windower: StreamWindower;
   private readonly latest: Float64Array;
   private samples = 0;
+  /** Set by the gateway after flashing (or failing to). */
+  deployment: Deployment | { error: string } | null = null;
   private windows = 0;
   private lastSampleTs: number | null = null;
   private score: number | null = null;
@@ -144,6 +149,7 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
       anomaly: this.anomaly,
       latest,
       lastSampleTs: this.lastSampleTs,
+      deployment: this.deployment,
     };
   }
 

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { findBoard } from '../boards/index.js';
 import type { Alert, LiveDecision } from '../detect/index.js';
 import { TinygateError } from '../errors/index.js';
 import {
@@ -12,8 +13,10 @@ import {
 } from '../publish/index.js';
 import { AdcSpec, channelsOfAll, type StateChange } from '../sensing/index.js';
 import { BoardRunner, type BoardStatus, type TracePoint } from './board-runner.js';
-import { type GatewayConfig, resolveFrom } from './config.js';
+import { type BoardConfig, type GatewayConfig, resolveFrom } from './config.js';
+import { type Deployment, deployModel } from './deploy.js';
 import { forgetModels, planDetection } from './detection-plan.js';
+import { hostTransport, type SerialBoardTransport, serialTransport } from './serial-transports.js';
 import { type BoardTransport, jsVirtualTransport } from './transports.js';
 
 /** How often each board's retained state goes to MQTT: dashboards want it live, brokers want it calm. */
@@ -77,7 +80,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const { config } = o;
     const dataDir = resolveFrom(o.baseDir, config.gateway.dataDir);
     mkdirSync(dataDir, { recursive: true });
-    const transportFor = o.transportFor ?? defaultTransport;
+    const transportFor =
+      o.transportFor ?? ((b: BoardConfig, base: string) => defaultTransport(b, base, dataDir));
 
     const runners: BoardRunner[] = [];
     const transports: BoardTransport[] = [];
@@ -102,7 +106,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           board.model ? resolveFrom(o.baseDir, board.model) : undefined,
           board.scorer,
         );
-        runners.push(new BoardRunner(board, transport, plan, detectorOptions(config)));
+        const runner = new BoardRunner(board, transport, plan, detectorOptions(config));
+        if (board.model && isSerial(transport))
+          runner.deployment = await deploy(board, transport, resolveFrom(o.baseDir, board.model), log);
+        runners.push(runner);
       }
     } catch (err) {
       await Promise.allSettled(transports.map((t) => t.close()));
@@ -224,11 +231,47 @@ function detectorOptions(config: GatewayConfig) {
   return Object.keys(out).length ? out : undefined;
 }
 
-function defaultTransport(board: GatewayConfig['boards'][number], baseDir: string): BoardTransport {
+function defaultTransport(board: BoardConfig, baseDir: string, dataDir: string): BoardTransport {
+  if (board.port) return serialTransport(board, board.baud ?? findBoard(board.profile).uart.defaultBaud);
   if (board.virtual?.firmware === 'js') return jsVirtualTransport(board, baseDir);
-  throw new TinygateError(
-    'NOT_IMPLEMENTED',
-    `board ${board.id}: ${board.port ? `serial port ${board.port}` : 'host firmware virtual boards'} are not wired into the gateway yet`,
-    { hint: 'Use virtual: { firmware: js } for now; serial ports arrive with the serial-link work.' },
-  );
+  return hostTransport(board, baseDir, dataDir);
+}
+
+function isSerial(t: BoardTransport): t is SerialBoardTransport {
+  return typeof (t as Partial<SerialBoardTransport>).portPath === 'function';
+}
+
+/**
+ * Flash the model folder's int8 conversion when the board's active model differs. A model that does
+ * not fit the board's profile stops the start (a config mistake); a board that does not answer is
+ * logged and watched anyway — detection runs on the gateway either way.
+ */
+async function deploy(
+  board: BoardConfig,
+  transport: SerialBoardTransport,
+  modelDir: string,
+  log: Logger,
+): Promise<Deployment | { error: string }> {
+  const profile = findBoard(board.profile);
+  try {
+    const d = await deployModel({
+      boardId: board.id,
+      port: await transport.portPath(),
+      baudRate: transport.baudRate,
+      modelDir,
+      profile,
+    });
+    log.info(
+      { board: board.id, deployment: d },
+      d.flashed
+        ? `board ${board.id}: flashed ${d.bytes} B model in ${d.seconds.toFixed(1)} s`
+        : `board ${board.id}: already runs this model`,
+    );
+    return d;
+  } catch (err) {
+    if (err instanceof TinygateError && err.code === 'MODEL_DOES_NOT_FIT') throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    log.warn({ board: board.id, err: message }, `board ${board.id}: model not deployed: ${message}`);
+    return { error: message };
+  }
 }

@@ -135,8 +135,9 @@ export async function modelInfo(link: Link, options: { signal?: AbortSignal } = 
     undefined,
     replyOf(Command.modelInfo, Reply.modelInfo, decodeModelInfo, link),
     {
-      timeoutMs: 1000,
-      attempts: 3,
+      // A short question: asking again is cheap, and a noisy line may need several tries.
+      timeoutMs: 500,
+      attempts: 8,
       signal: options.signal,
       what: 'model info',
     },

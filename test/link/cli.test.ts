@@ -21,6 +21,10 @@ describe('tinygate sim board, board info, flash', () => {
       { cwd: ROOT },
     );
     let out = '';
+    let err = '';
+    sim.stderr!.on('data', (d) => {
+      err += d;
+    });
     port = await new Promise<string>((resolve, reject) => {
       sim.stdout!.on('data', (d) => {
         out += d;
@@ -30,7 +34,7 @@ describe('tinygate sim board, board info, flash', () => {
           // not the whole document yet
         }
       });
-      sim.once('exit', (code) => reject(new Error(`sim board exited ${code}`)));
+      sim.once('exit', (code, signal) => reject(new Error(`sim board exited (${code ?? signal}): ${err}`)));
     });
   }, 120_000);
   afterAll(() => {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
@@ -455,9 +456,15 @@ int main(int argc, char **argv) {
       bridge_poll();
     }
     if (!busy || byte_us > 0) {
-      struct pollfd p = {.fd = master_fd, .events = POLLIN};
-      poll(&p, 1, 1);
-      if (byte_us > 0) usleep(200);
+      /* Sleep until just past the next millisecond tick (or input): samples then leave on time, at 1 kHz
+         too, without a busy loop. A paced UART wakes sooner to move its next byte. */
+      fd_set readable;
+      FD_ZERO(&readable);
+      FD_SET(master_fd, &readable);
+      long until_tick = 1000L - (long)(now_us() % 1000u) + 20L;
+      if (byte_us > 0 && byte_us < until_tick) until_tick = byte_us;
+      struct timeval wait = {.tv_sec = 0, .tv_usec = until_tick};
+      select(master_fd + 1, &readable, NULL, NULL, &wait);
     }
   }
   uart_service();
