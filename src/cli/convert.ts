@@ -33,7 +33,7 @@ export function registerConvert(program: Command): void {
     .option('--io <type>', 'int8 (default) or float (adds QUANTIZE/DEQUANTIZE)', 'int8')
     .option(
       '--eval <file>',
-      'evaluation samples (a CSV with a `label` column adds anomaly AUC); default: 20 % of --calib held back',
+      'evaluation samples (a CSV with a `label` column adds anomaly AUC); default: every fifth --calib sample, held back',
     )
     .option('--calibration <strategy>', 'minmax, percentile or mse', 'minmax')
     .option('--percentile <p>', 'for --calibration percentile (default 99.99)')
@@ -90,7 +90,7 @@ export function registerConvert(program: Command): void {
           bars.evaluate.stop();
           writeFileSync(out, bytes);
           writeFileSync(reportFile, `${JSON.stringify(rep, null, 2)}\n`);
-          report(opts, { output: out, reportFile, ...rep }, () => render(out, reportFile, rep));
+          report(opts, jsonReport(out, reportFile, rep), () => render(out, reportFile, rep));
         } catch (err) {
           bars.calibrate.stop();
           bars.evaluate.stop();
@@ -123,6 +123,31 @@ async function recordingInputs(model: string, calib: string, evalFile: string | 
     ...(evalFile && isRecordingFor(model, evalFile)
       ? { evalSamples: modelInputsFromRecording(model, evalFile) }
       : {}),
+  };
+}
+
+/** The report plus the summary fields scripts read first: bytes, ops, arena, error, board fit. */
+function jsonReport(out: string, reportFile: string, r: ConvertReport) {
+  return {
+    output: out,
+    reportFile,
+    bytes: r.model.bytes,
+    ops: r.model.ops,
+    arena: { headBytes: r.model.plan.headBytes, tflmEstimateBytes: r.model.tflm.totalBytes },
+    error: {
+      maxAbs: r.accuracy.maxAbsError,
+      rmse: r.accuracy.rmse,
+      rmseOverRange: r.accuracy.rmseOverRange,
+      snrDb: r.accuracy.snrDb,
+    },
+    ...r,
+    boards: r.boards.map((b) => ({
+      id: b.board,
+      fits: b.fits,
+      flashMargin: b.flash.margin,
+      arenaMargin: b.arena.margin,
+      ...b,
+    })),
   };
 }
 

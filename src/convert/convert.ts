@@ -28,7 +28,7 @@ export interface ConvertOptions {
   /** A tfjs Layers model (its folder or model.json) or a float .tflite. */
   model: string;
   calib: string;
-  /** Labelled or plain eval samples; default: the last 20 % of the calibration samples, held back. */
+  /** Labelled or plain eval samples; default: every fifth calibration sample, held back. */
   eval?: string;
   boards?: BoardProfile[];
   io?: 'int8' | 'float';
@@ -99,9 +99,9 @@ export async function convertModel(o: ConvertOptions): Promise<ConvertResult> {
         },
       );
     }
-    const cut = Math.floor(calibAll.length * 0.8);
-    calibSamples = calibAll.slice(0, cut);
-    evalSamples = calibAll.slice(cut);
+    // Every fifth sample, not the last fifth: ordered data (a sweep, a recording) keeps its range.
+    calibSamples = calibAll.filter((_, i) => i % 5 !== 4);
+    evalSamples = calibAll.filter((_, i) => i % 5 === 4);
   }
   const strategy = o.strategy ?? 'minmax';
   const io = o.io ?? 'int8';

@@ -38,6 +38,11 @@ describe.skipIf(!haveReferenceModels)('tinygate convert on the reference models'
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.calibration).toMatchObject({ strategy: 'minmax', samples: 40 });
+    // The summary fields scripts rely on.
+    expect(report.bytes).toBe(readFileSync(out).length);
+    expect(report.ops).toHaveLength(13);
+    expect(report.arena.headBytes).toBeGreaterThan(0);
+    expect(Object.keys(report.error).sort()).toEqual(['maxAbs', 'rmse', 'rmseOverRange', 'snrDb']);
     const m = readTflite(new Uint8Array(readFileSync(out)));
     const g = m.subgraphs[0]!;
     const t = (i: number) => g.tensors[i]!;
@@ -126,6 +131,24 @@ describe.skipIf(!haveReferenceModels)('tinygate convert on the reference models'
     expect(existsSync(out)).toBe(false);
     const report = JSON.parse(readFileSync(join(dir, 'ad01.uno.report.json'), 'utf8'));
     expect(report.boards[0]).toMatchObject({ board: 'arduino-uno', fits: false });
+    const json = await runCli(
+      [
+        'convert',
+        referencePath('ad01_fp32'),
+        '--calib',
+        adCalib,
+        '--board',
+        'arduino-nano-33-ble-sense',
+        '-o',
+        join(dir, 'nano.tflite'),
+        '--json',
+      ],
+      { timeoutMs: 60_000 },
+    );
+    const fit = JSON.parse(json.stdout).boards[0];
+    expect(fit).toMatchObject({ id: 'arduino-nano-33-ble-sense', fits: true });
+    expect(fit.flashMargin).toBeGreaterThan(0);
+    expect(fit.arenaMargin).toBeGreaterThan(0);
   });
 
   it('refuses with exit 1 when the error passes --max-rmse, and says what to try', async () => {
