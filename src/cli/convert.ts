@@ -143,7 +143,6 @@ function jsonReport(out: string, reportFile: string, r: ConvertReport) {
     ...r,
     boards: r.boards.map((b) => ({
       id: b.board,
-      fits: b.fits,
       flashMargin: b.flash.margin,
       arenaMargin: b.arena.margin,
       ...b,
