@@ -44,3 +44,27 @@ describe.skipIf(!haveReferenceModels)('TFLite read/write round trip on the refer
     }, 30_000);
   }
 });
+
+describe('TFLite round trip on our own shipped model (always present)', () => {
+  it('models/motor-vib/model.int8.tflite reads, writes and runs identically', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { ROOT } = await import('../helpers/cli.js');
+    const original = new Uint8Array(readFileSync(join(ROOT, 'models', 'motor-vib', 'model.int8.tflite')));
+    const model = readTflite(original);
+    const rewritten = writeTflite(model);
+    expect(plain(readTflite(rewritten))).toEqual(plain(model));
+    const a = await TfliteInterpreter.load(original);
+    const b = await TfliteInterpreter.load(rewritten);
+    const next = rng(3);
+    for (let i = 0; i < 100; i++) {
+      const x = a.quantizeInput(
+        0,
+        Array.from({ length: 36 }, () => next() * 4 - 2),
+      );
+      expect(Array.from(b.run(x)[0]!)).toEqual(Array.from(a.run(x)[0]!));
+    }
+    a.close();
+    b.close();
+  });
+});
