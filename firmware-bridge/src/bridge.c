@@ -4,8 +4,15 @@
 #include "hal.h"
 #include "model_store.h"
 
+#ifdef TG_WITH_RUNTIME
+#include "tg_runtime_link.h"
+#endif
+
 void bridge_init(void) {
   model_store_init();
+#ifdef TG_WITH_RUNTIME
+  tg_runtime_reload_active();
+#endif
   firmata_init();
 }
 

@@ -8,6 +8,9 @@
 #include "model_store.h"
 #include "pack7.h"
 #include "tg_config.h"
+#ifdef TG_WITH_RUNTIME
+#include "tg_runtime_link.h"
+#endif
 
 #define BODY_MAX PACK7_UNPACKED_LEN(TG_SYSEX_BUFFER_BYTES)
 #define BOARD_ID_MAX 24
@@ -84,6 +87,9 @@ static void cmd_board_info(const uint8_t *in, uint16_t n) {
   put32(out + 20, model_store_slot_capacity());
   out[24] = TG_SLOTS;
   out[25] = model_store_slot_capacity() ? TG_FEATURE_MODEL_STORE : 0;
+#ifdef TG_WITH_RUNTIME
+  out[25] |= TG_FEATURE_RUNTIME;
+#endif
   out[26] = (uint8_t)id_len;
   memcpy(out + 27, b->board_id, id_len);
   tinygate_reply(TG_REPLY_BOARD_INFO, out, (uint16_t)(27 + id_len));
@@ -181,6 +187,9 @@ static void cmd_commit(const uint8_t *in, uint16_t n) {
   memset(&s, 0, sizeof s);
   uint8_t slot = model_store_target_slot();
   int status = model_store_commit(get32(in), &s);
+#ifdef TG_WITH_RUNTIME
+  if (status == TG_OK) tg_runtime_reload_active(); /* the new model runs from now on */
+#endif
   uint8_t out[14];
   out[0] = (uint8_t)status;
   out[1] = slot;
@@ -212,6 +221,9 @@ static const struct {
     {TG_CMD_TRANSFER_BEGIN, cmd_begin},          {TG_CMD_TRANSFER_CHUNK, cmd_chunk},
     {TG_CMD_TRANSFER_COMMIT, cmd_commit},        {TG_CMD_TRANSFER_ABORT, cmd_abort},
     {TG_CMD_TRANSFER_QUERY, cmd_query},
+#ifdef TG_WITH_RUNTIME
+    {TG_CMD_RUN_INFERENCE, tg_cmd_run_inference},  {TG_CMD_RUNTIME_STATUS, tg_cmd_runtime_status},
+#endif
 };
 
 void tinygate_sysex(const uint8_t *data, uint16_t len) {

@@ -30,6 +30,7 @@ export {
   TG_SYSEX_ID,
   type TransferState,
 } from './protocol.js';
+export { type RuntimeStatus, runOnBoard, runtimeStatus } from './runtime.js';
 export { hostScenarioFile } from './scenario-file.js';
 export {
   chunkLimit,

@@ -1,0 +1,298 @@
+/*
+ * The on-board int8 runtime: runs the active model's subgraph 0 in one static arena, with
+ * TFLite's reference fixed-point arithmetic so outputs match TensorFlow Lite Micro. Kernels:
+ * FULLY_CONNECTED (per-tensor or per-channel, fused RELU/RELU6), RESHAPE, QUANTIZE, DEQUANTIZE.
+ */
+#include "tg_runtime.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tg_model.h"
+
+#ifndef TG_ARENA_BYTES
+#define TG_ARENA_BYTES 65536
+#endif
+#ifndef TG_MAX_CHANNEL_PARAMS
+#define TG_MAX_CHANNEL_PARAMS 2048
+#endif
+#define ALIGN 16u
+
+static tg_model_t model;
+static uint8_t arena[TG_ARENA_BYTES] __attribute__((aligned(16)));
+static uint32_t offsets[TG_MAX_TENSORS];
+static uint32_t arena_used;
+static uint8_t state = TG_RUNTIME_NO_MODEL;
+static char error[96];
+
+/* Per op: where its requantization parameters start in the pools, and how many. */
+static uint16_t param_at[TG_MAX_OPS];
+static int32_t multiplier_pool[TG_MAX_CHANNEL_PARAMS];
+static int8_t shift_pool[TG_MAX_CHANNEL_PARAMS];
+static int32_t act_min[TG_MAX_OPS], act_max[TG_MAX_OPS];
+
+/* ---------------- TFLite's fixed-point helpers ---------------- */
+
+static int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
+  if (a == b && a == INT32_MIN) return INT32_MAX;
+  int64_t ab = (int64_t)a * (int64_t)b;
+  int32_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+  return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+}
+
+static int32_t rounding_divide_by_pot(int32_t x, int exponent) {
+  int32_t mask = (int32_t)((1ll << exponent) - 1);
+  int32_t remainder = x & mask;
+  int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+static int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift) {
+  int left = shift > 0 ? shift : 0;
+  int right = shift > 0 ? 0 : -shift;
+  return rounding_divide_by_pot(saturating_rounding_doubling_high_mul((int32_t)((int64_t)x * (1ll << left)), multiplier), right);
+}
+
+/* A real multiplier as a Q31 value and a power-of-two exponent, as TFLite's QuantizeMultiplier. */
+static void quantize_multiplier(double m, int32_t *q, int *shift) {
+  if (m == 0.0) {
+    *q = 0;
+    *shift = 0;
+    return;
+  }
+  double frac = frexp(m, shift);
+  int64_t q_fixed = (int64_t)llround(frac * (double)(1ll << 31));
+  if (q_fixed == (1ll << 31)) {
+    q_fixed /= 2;
+    ++*shift;
+  }
+  if (*shift < -31) {
+    *shift = 0;
+    q_fixed = 0;
+  }
+  *q = (int32_t)q_fixed;
+}
+
+static float scale_of(const tg_tensor_t *t, uint16_t channel) {
+  if (t->scale_count <= 1 || channel >= t->scale_count) return t->scale;
+  float v;
+  memcpy(&v, t->scales_at + 4u * channel, sizeof v);
+  return v;
+}
+
+static float round_half_away(float x) { return x < 0 ? -floorf(-x + 0.5f) : floorf(x + 0.5f); }
+
+/* ---------------- load: check ops, plan the arena, prepare parameters ---------------- */
+
+static int refuse(const char *what) {
+  snprintf(error, sizeof error, "%s", what);
+  state = TG_RUNTIME_ERROR;
+  return -1;
+}
+
+static int is_activation(int16_t t) { return t >= 0 && !model.tensors[t].data; }
+
+/* Greedy placement as TFLite Micro: largest first, lowest offset free over the tensor's lifetime. */
+static int plan(void) {
+  int16_t first[TG_MAX_TENSORS], last[TG_MAX_TENSORS];
+  for (uint16_t t = 0; t < model.tensor_count; t++) first[t] = last[t] = -1;
+  first[model.input] = 0;
+  last[model.input] = 0;
+  for (uint16_t i = 0; i < model.op_count; i++) {
+    const tg_op_t *op = &model.ops[i];
+    for (uint8_t k = 0; k < op->input_count; k++) {
+      int16_t t = op->inputs[k];
+      if (!is_activation(t)) continue;
+      if (first[t] < 0) first[t] = (int16_t)i;
+      last[t] = (int16_t)i;
+    }
+    if (first[op->output] < 0) first[op->output] = (int16_t)i;
+    last[op->output] = (int16_t)(last[op->output] > (int16_t)i ? last[op->output] : (int16_t)i);
+  }
+  last[model.output] = (int16_t)(model.op_count ? model.op_count - 1 : 0);
+  uint8_t placed[TG_MAX_TENSORS] = {0};
+  arena_used = 0;
+  for (;;) {
+    int16_t pick = -1;
+    uint32_t pick_size = 0;
+    for (uint16_t t = 0; t < model.tensor_count; t++) {
+      if (placed[t] || first[t] < 0 || model.tensors[t].data) continue;
+      uint32_t size = (model.tensors[t].bytes + ALIGN - 1) / ALIGN * ALIGN;
+      if (pick < 0 || size > pick_size) {
+        pick = (int16_t)t;
+        pick_size = size;
+      }
+    }
+    if (pick < 0) break;
+    /* Lowest offset where it overlaps no placed buffer alive at the same time. */
+    uint32_t offset = 0;
+    for (int moved = 1; moved;) {
+      moved = 0;
+      for (uint16_t t = 0; t < model.tensor_count; t++) {
+        if (!placed[t] || last[t] < first[pick] || last[pick] < first[t]) continue;
+        uint32_t size = (model.tensors[t].bytes + ALIGN - 1) / ALIGN * ALIGN;
+        if (offset < offsets[t] + size && offsets[t] < offset + pick_size) {
+          offset = offsets[t] + size;
+          moved = 1;
+        }
+      }
+    }
+    if (offset + pick_size > TG_ARENA_BYTES) return refuse("the model's activations do not fit the arena");
+    offsets[pick] = offset;
+    placed[pick] = 1;
+    if (offset + pick_size > arena_used) arena_used = offset + pick_size;
+  }
+  return 0;
+}
+
+static int prepare(void) {
+  uint16_t pool = 0;
+  for (uint16_t i = 0; i < model.op_count; i++) {
+    const tg_op_t *op = &model.ops[i];
+    char name[24];
+    switch (op->builtin) {
+      case TG_OP_FULLY_CONNECTED: {
+        if (op->input_count < 2) return refuse("FULLY_CONNECTED without weights");
+        const tg_tensor_t *in = &model.tensors[op->inputs[0]];
+        const tg_tensor_t *w = &model.tensors[op->inputs[1]];
+        const tg_tensor_t *out = &model.tensors[op->output];
+        if (in->type != TG_TYPE_INT8 || w->type != TG_TYPE_INT8 || out->type != TG_TYPE_INT8 || !w->data || w->rank != 2)
+          return refuse("FULLY_CONNECTED must be int8 with constant [units, depth] weights");
+        uint16_t units = (uint16_t)w->dims[0];
+        uint16_t channels = w->scale_count > 1 ? units : 1;
+        if (pool + channels > TG_MAX_CHANNEL_PARAMS) return refuse("too many per-channel parameters");
+        param_at[i] = pool;
+        for (uint16_t c = 0; c < channels; c++) {
+          double real = (double)in->scale * (double)scale_of(w, c) / (double)out->scale;
+          int shift;
+          quantize_multiplier(real, &multiplier_pool[pool + c], &shift);
+          shift_pool[pool + c] = (int8_t)shift;
+        }
+        pool = (uint16_t)(pool + channels);
+        int32_t lo = -128, hi = 127;
+        if (op->activation == 1 || op->activation == 3) {
+          int32_t zero = out->zero_point;
+          if (zero > lo) lo = zero;
+          if (op->activation == 3) {
+            int32_t six = out->zero_point + (int32_t)round_half_away(6.0f / out->scale);
+            if (six < hi) hi = six;
+          }
+        } else if (op->activation != 0) {
+          return refuse("FULLY_CONNECTED with an unsupported fused activation");
+        }
+        act_min[i] = lo;
+        act_max[i] = hi;
+        break;
+      }
+      case TG_OP_RESHAPE:
+      case TG_OP_QUANTIZE:
+      case TG_OP_DEQUANTIZE:
+        break;
+      default:
+        snprintf(error, sizeof error, "unsupported op %s", tg_op_name(op->builtin, name, sizeof name));
+        state = TG_RUNTIME_ERROR;
+        return -1;
+    }
+  }
+  return 0;
+}
+
+int tg_runtime_load(const uint8_t *data, uint32_t len) {
+  state = TG_RUNTIME_NO_MODEL;
+  error[0] = 0;
+  if (!data || !len) return 0;
+  if (tg_model_load(data, len, &model, error, sizeof error) != 0) {
+    state = TG_RUNTIME_ERROR;
+    return -1;
+  }
+  if (plan() != 0 || prepare() != 0) return -1;
+  state = TG_RUNTIME_READY;
+  return 0;
+}
+
+uint8_t tg_runtime_state(void) { return state; }
+const char *tg_runtime_error(void) { return error; }
+uint32_t tg_runtime_arena_used(void) { return arena_used; }
+uint16_t tg_runtime_op_count(void) { return state == TG_RUNTIME_READY ? model.op_count : 0; }
+
+static uint8_t *buf(int16_t t) { return arena + offsets[t]; }
+
+uint32_t tg_runtime_input_bytes(void) { return state == TG_RUNTIME_READY ? model.tensors[model.input].bytes : 0; }
+uint8_t *tg_runtime_input(void) { return buf(model.input); }
+
+const uint8_t *tg_runtime_output(uint32_t *len) {
+  *len = state == TG_RUNTIME_READY ? model.tensors[model.output].bytes : 0;
+  return buf(model.output);
+}
+
+/* ---------------- kernels ---------------- */
+
+static void fully_connected(uint16_t i) {
+  const tg_op_t *op = &model.ops[i];
+  const tg_tensor_t *in = &model.tensors[op->inputs[0]];
+  const tg_tensor_t *w = &model.tensors[op->inputs[1]];
+  const tg_tensor_t *out = &model.tensors[op->output];
+  const int8_t *x = (const int8_t *)buf(op->inputs[0]);
+  const int8_t *weights = (const int8_t *)w->data;
+  const uint8_t *bias = op->input_count > 2 && op->inputs[2] >= 0 ? model.tensors[op->inputs[2]].data : 0;
+  int8_t *y = (int8_t *)buf(op->output);
+  uint32_t units = (uint32_t)w->dims[0], depth = (uint32_t)w->dims[1];
+  uint32_t batches = in->elements / depth;
+  int32_t input_offset = -in->zero_point;
+  int32_t filter_offset = -w->zero_point;
+  int per_channel = w->scale_count > 1;
+  for (uint32_t b = 0; b < batches; b++) {
+    for (uint32_t u = 0; u < units; u++) {
+      int32_t acc = 0;
+      const int8_t *row = weights + u * depth;
+      const int8_t *xb = x + b * depth;
+      for (uint32_t d = 0; d < depth; d++) acc += ((int32_t)row[d] + filter_offset) * ((int32_t)xb[d] + input_offset);
+      if (bias) {
+        int32_t bv;
+        memcpy(&bv, bias + 4u * u, 4);
+        acc += bv;
+      }
+      uint16_t p = (uint16_t)(param_at[i] + (per_channel ? u : 0));
+      acc = multiply_by_quantized_multiplier(acc, multiplier_pool[p], shift_pool[p]) + out->zero_point;
+      if (acc < act_min[i]) acc = act_min[i];
+      if (acc > act_max[i]) acc = act_max[i];
+      y[b * units + u] = (int8_t)acc;
+    }
+  }
+}
+
+static void quantize(const tg_op_t *op) {
+  const tg_tensor_t *out = &model.tensors[op->output];
+  const float *x = (const float *)buf(op->inputs[0]);
+  int8_t *y = (int8_t *)buf(op->output);
+  for (uint32_t k = 0; k < out->elements; k++) {
+    int32_t q = (int32_t)round_half_away(x[k] / out->scale) + out->zero_point;
+    y[k] = (int8_t)(q < -128 ? -128 : q > 127 ? 127 : q);
+  }
+}
+
+static void dequantize(const tg_op_t *op) {
+  const tg_tensor_t *in = &model.tensors[op->inputs[0]];
+  const int8_t *x = (const int8_t *)buf(op->inputs[0]);
+  float *y = (float *)buf(op->output);
+  for (uint32_t k = 0; k < in->elements; k++) y[k] = (float)((double)in->scale * (double)((int32_t)x[k] - in->zero_point));
+}
+
+int tg_runtime_invoke(void) {
+  if (state != TG_RUNTIME_READY) return -1;
+  for (uint16_t i = 0; i < model.op_count; i++) {
+    const tg_op_t *op = &model.ops[i];
+    switch (op->builtin) {
+      case TG_OP_FULLY_CONNECTED: fully_connected(i); break;
+      case TG_OP_QUANTIZE: quantize(op); break;
+      case TG_OP_DEQUANTIZE: dequantize(op); break;
+      case TG_OP_RESHAPE:
+        if (buf(op->inputs[0]) != buf(op->output))
+          memmove(buf(op->output), buf(op->inputs[0]), model.tensors[op->output].bytes);
+        break;
+      default: return -1;
+    }
+  }
+  return 0;
+}

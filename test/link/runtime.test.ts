@@ -1,0 +1,119 @@
+// The on-board int8 runtime in the host firmware: models flashed over the link run on the board,
+// and every output element agrees with the official TFLite interpreter (within ±1; the share of
+// exact matches is asserted too). Unsupported and malformed models are refused by name at load.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  flashModel,
+  type HostBoard,
+  type Link,
+  openLink,
+  runOnBoard,
+  runtimeStatus,
+  startHostBoard,
+} from '../../src/link/index.js';
+import { readTflite, TfliteInterpreter } from '../../src/tflite/index.js';
+import { ROOT } from '../helpers/cli.js';
+import { referenceFullyConnected } from '../helpers/tflite-reference.js';
+import { haveReferenceModels, referenceModel, rng } from '../tflite/reference.js';
+
+let hb: HostBoard;
+let link: Link;
+beforeAll(async () => {
+  hb = await startHostBoard({});
+  link = await openLink({ path: hb.path });
+}, 120_000);
+afterAll(async () => {
+  await link?.close();
+  await hb?.stop();
+});
+
+/** Flash, then compare board and interpreter on `n` inputs drawn around the input's real range. */
+async function compare(model: Uint8Array, n: number, seed: number) {
+  await flashModel(link, model);
+  const status = await runtimeStatus(link);
+  expect(status.state, status.error ?? '').toBe('ready');
+  const it = await TfliteInterpreter.load(model);
+  const next = rng(seed);
+  let exact = 0;
+  let within = 0;
+  let total = 0;
+  let referenceMismatches = 0;
+  const parsed = readTflite(model);
+  try {
+    for (let k = 0; k < n; k++) {
+      const x = Int8Array.from({ length: status.inputBytes }, () => Math.round((next() - 0.5) * 160));
+      const want = it.run(x)[0] as Int8Array;
+      const got = await runOnBoard(link, new Uint8Array(x.buffer));
+      const y = new Int8Array(got.output.buffer, got.output.byteOffset, got.output.length);
+      expect(y.length).toBe(want.length);
+      const ref = referenceFullyConnected(parsed, x);
+      for (let i = 0; i < y.length; i++) if (y[i] !== ref[i]) referenceMismatches++;
+      for (let i = 0; i < y.length; i++) {
+        total++;
+        if (y[i] === want[i]) exact++;
+        if (Math.abs(y[i]! - want[i]!) <= 1) within++;
+      }
+    }
+  } finally {
+    it.close();
+  }
+  return { status, exactShare: exact / total, withinOneShare: within / total, referenceMismatches };
+}
+
+describe('on-board int8 runtime (host firmware)', () => {
+  it('runs the shipped motor-vib int8 model with the interpreter’s answers', async () => {
+    const r = await compare(
+      new Uint8Array(readFileSync(join(ROOT, 'models/motor-vib/model.int8.tflite'))),
+      30,
+      1,
+    );
+    expect(r.status.arenaBytes).toBe(64);
+    // Bit-exact with TFLite's reference kernels (what TFLite Micro runs)…
+    expect(r.referenceMismatches).toBe(0);
+    // …and close to the interpreter in Node, whose XNNPACK kernels round differently now and then.
+    expect(r.withinOneShare).toBeGreaterThan(0.99);
+    expect(r.exactShare).toBeGreaterThan(0.95);
+  }, 60_000);
+
+  it.skipIf(!haveReferenceModels)(
+    'runs Google’s hello_world_int8 and ad01_int8',
+    async () => {
+      const hello = await compare(referenceModel('hello_world_int8'), 30, 2);
+      expect(hello.status.arenaBytes).toBe(32);
+      expect(hello.referenceMismatches).toBe(0);
+      expect(hello.withinOneShare).toBeGreaterThan(0.9);
+      const ad01 = await compare(referenceModel('ad01_int8'), 10, 3);
+      expect(ad01.referenceMismatches).toBe(0);
+      // The arena is the planned head alone: TFLite Micro needs 2,260 B for this model.
+      expect(ad01.status.arenaBytes).toBe(768);
+      // The interpreter runs XNNPACK's kernels, not the reference ones: its requantization differs
+      // by a step now and then, and ten stacked layers can grow that, so this share is reported, not exact.
+      expect(ad01.withinOneShare).toBeGreaterThan(0.95);
+    },
+    60_000,
+  );
+
+  it.skipIf(!haveReferenceModels)(
+    'refuses a model with an op it does not have, naming the op',
+    async () => {
+      await flashModel(link, referenceModel('kws_int8'));
+      const s = await runtimeStatus(link);
+      expect(s).toMatchObject({ state: 'error', error: 'unsupported op CONV_2D' });
+      await expect(runOnBoard(link, new Uint8Array(490))).rejects.toThrow(/no runnable model/);
+    },
+    60_000,
+  );
+
+  it('refuses a damaged model at load instead of running it', async () => {
+    const good = new Uint8Array(readFileSync(join(ROOT, 'models/motor-vib/model.int8.tflite')));
+    const bad = good.slice();
+    // Point the root table far outside the file.
+    new DataView(bad.buffer).setUint32(0, 0x7fff0000, true);
+    await flashModel(link, bad);
+    const s = await runtimeStatus(link);
+    expect(s.state).toBe('error');
+    expect(s.error).toMatch(/malformed model/);
+  }, 60_000);
+});
