@@ -1,6 +1,5 @@
 #include "tg_model.h"
 
-#include <stdio.h>
 #include <string.h>
 
 /* ---------------- flatbuffer access, every read bounds-checked ---------------- */
@@ -91,6 +90,13 @@ static float f32_at(fb_t *f, uint32_t at) {
 
 /* ---------------- model ---------------- */
 
+/* Copy a string, always terminated (no printf on boards: it would cost kilobytes of flash). */
+void tg_copy_str(char *dst, uint16_t len, const char *src) {
+  uint16_t i = 0;
+  for (; len && i + 1 < len && src[i]; i++) dst[i] = src[i];
+  if (len) dst[i] = 0;
+}
+
 const char *tg_op_name(uint16_t builtin, char *buf, uint16_t len) {
   switch (builtin) {
     case TG_OP_FULLY_CONNECTED: return "FULLY_CONNECTED";
@@ -105,12 +111,24 @@ const char *tg_op_name(uint16_t builtin, char *buf, uint16_t len) {
     case 14: return "LOGISTIC";
     case 28: return "TANH";
     case 0: return "ADD";
-    default: snprintf(buf, len, "BUILTIN_%u", (unsigned)builtin); return buf;
+    default: {
+      char digits[6];
+      uint8_t n = 0;
+      do {
+        digits[n++] = (char)('0' + builtin % 10);
+        builtin = (uint16_t)(builtin / 10);
+      } while (builtin && n < sizeof digits);
+      tg_copy_str(buf, len, "BUILTIN_");
+      uint16_t at = 8;
+      while (n && at + 1 < len) buf[at++] = digits[--n];
+      if (at < len) buf[at] = 0;
+      return buf;
+    }
   }
 }
 
 static int fail(char *err, uint16_t n, const char *what) {
-  snprintf(err, n, "%s", what);
+  tg_copy_str(err, n, what);
   return -1;
 }
 

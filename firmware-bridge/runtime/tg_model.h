@@ -63,4 +63,7 @@ int tg_model_load(const uint8_t *data, uint32_t len, tg_model_t *m, char *err, u
 /* TFLite's name for a builtin op code the runtime knows, else "BUILTIN_<n>" in `buf`. */
 const char *tg_op_name(uint16_t builtin, char *buf, uint16_t len);
 
+/* Copy a string into `dst`, truncated and always terminated. */
+void tg_copy_str(char *dst, uint16_t len, const char *src);
+
 #endif

@@ -5,8 +5,6 @@
  */
 #include "tg_runtime.h"
 
-#include <math.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "tg_model.h"
@@ -61,8 +59,18 @@ static void quantize_multiplier(double m, int32_t *q, int *shift) {
     *shift = 0;
     return;
   }
-  double frac = frexp(m, shift);
-  int64_t q_fixed = (int64_t)llround(frac * (double)(1ll << 31));
+  /* frexp by hand: m = frac * 2^shift with frac in [0.5, 1) (m > 0 here: scales are positive). */
+  double frac = m;
+  *shift = 0;
+  while (frac >= 1.0) {
+    frac *= 0.5;
+    ++*shift;
+  }
+  while (frac < 0.5) {
+    frac *= 2.0;
+    --*shift;
+  }
+  int64_t q_fixed = (int64_t)(frac * (double)(1ll << 31) + 0.5); /* round half away; frac > 0 */
   if (q_fixed == (1ll << 31)) {
     q_fixed /= 2;
     ++*shift;
@@ -81,12 +89,16 @@ static float scale_of(const tg_tensor_t *t, uint16_t channel) {
   return v;
 }
 
-static float round_half_away(float x) { return x < 0 ? -floorf(-x + 0.5f) : floorf(x + 0.5f); }
+static float round_half_away(float x) {
+  /* |x| beyond int32 saturates later anyway; truncation of x + 0.5 rounds half away from zero. */
+  if (x >= 2147483647.0f || x <= -2147483648.0f) return x;
+  return x < 0 ? -(float)(int32_t)(-x + 0.5f) : (float)(int32_t)(x + 0.5f);
+}
 
 /* ---------------- load: check ops, plan the arena, prepare parameters ---------------- */
 
 static int refuse(const char *what) {
-  snprintf(error, sizeof error, "%s", what);
+  tg_copy_str(error, sizeof error, what);
   state = TG_RUNTIME_ERROR;
   return -1;
 }
@@ -190,7 +202,8 @@ static int prepare(void) {
       case TG_OP_DEQUANTIZE:
         break;
       default:
-        snprintf(error, sizeof error, "unsupported op %s", tg_op_name(op->builtin, name, sizeof name));
+        tg_copy_str(error, sizeof error, "unsupported op ");
+        tg_copy_str(error + 15, (uint16_t)(sizeof error - 15), tg_op_name(op->builtin, name, sizeof name));
         state = TG_RUNTIME_ERROR;
         return -1;
     }

@@ -117,3 +117,33 @@ describe('on-board int8 runtime (host firmware)', () => {
     expect(s.error).toMatch(/malformed model/);
   }, 60_000);
 });
+
+describe('tinygate infer --port', () => {
+  it('prints the board’s output next to the gateway’s, and refuses when the board holds another model', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { runCli } = await import('../helpers/cli.js');
+    const board = await startHostBoard({});
+    try {
+      const model = join(ROOT, 'models/motor-vib/model.int8.tflite');
+      const dir = mkdtempSync(join(tmpdir(), 'tg-infer-port-'));
+      const csv = join(dir, 'x.csv');
+      writeFileSync(csv, [Array(36).fill('0.5').join(','), Array(36).fill('-1').join(',')].join('\n'));
+      const before = await runCli(['infer', model, '--input', csv, '--port', board.path]);
+      expect(before.code).toBe(1);
+      expect(before.stderr).toMatch(/the board's active model is not this file/);
+      expect((await runCli(['flash', model, '--port', board.path])).code).toBe(0);
+      const r = await runCli(['infer', model, '--input', csv, '--port', board.path, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout) as {
+        results: number[][][];
+        board: { results: number[][]; maxAbsDiff: number[] };
+      };
+      expect(doc.board.results).toHaveLength(2);
+      // Dequantized: one int8 step of the output scale at most.
+      for (const d of doc.board.maxAbsDiff) expect(d).toBeLessThan(0.2);
+    } finally {
+      await board.stop();
+    }
+  }, 60_000);
+});
