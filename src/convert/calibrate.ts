@@ -1,3 +1,4 @@
+import { Rng } from '../sim/rng.js';
 import { TfliteInterpreter, writeTflite } from '../tflite/index.js';
 import type { Graph } from './graph.js';
 import { floatTflite } from './write-float.js';
@@ -55,7 +56,9 @@ export async function calibrate(
     }
     return s;
   };
-  const random = seeded(1);
+  // Seeded, so calibration is repeatable.
+  const rng = new Rng(1);
+  const random = () => rng.next();
   try {
     samples.forEach((x, i) => {
       statsOf(graph.inputs[0]!).add(x, random);
@@ -106,16 +109,4 @@ function quantError(values: Float64Array, r: Range): number {
     err += d * d;
   }
   return err / values.length;
-}
-
-/** Deterministic uniform numbers, so calibration is repeatable (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

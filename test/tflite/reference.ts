@@ -2,6 +2,7 @@
 // need them skip, saying so, when a fresh clone does not have them.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Rng } from '../../src/sim/rng.js';
 import { ROOT } from '../helpers/cli.js';
 
 export const REFERENCE_DIR = join(ROOT, '..', 'shared', 'reference-models');
@@ -28,14 +29,8 @@ export function referencePath(name: (typeof REFERENCE_MODELS)[number]): string {
   return join(REFERENCE_DIR, `${name}.tflite`);
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
+/** Deterministic uniform numbers in [0, 1), so a failure can be replayed. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
