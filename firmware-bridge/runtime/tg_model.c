@@ -227,7 +227,36 @@ int tg_model_load(const uint8_t *data, uint32_t len, tg_model_t *m, char *err, u
     if (out < 0 || out >= (int32_t)n_tensors) return fail(err, err_len, "operator output out of range");
     op->output = (int16_t)out;
     uint32_t options = deref(&f, field(&f, ot, 4));
-    op->activation = options && op->builtin == TG_OP_FULLY_CONNECTED ? u8_field(&f, options, 0, 0) : 0;
+    op->stride_w = op->stride_h = op->dilation_w = op->dilation_h = 1;
+    if (options) {
+      /* Field ids of FullyConnectedOptions, Conv2DOptions, DepthwiseConv2DOptions and Pool2DOptions. */
+      switch (op->builtin) {
+        case TG_OP_FULLY_CONNECTED: op->activation = u8_field(&f, options, 0, 0); break;
+        case TG_OP_CONV_2D:
+        case TG_OP_DEPTHWISE_CONV_2D: {
+          uint8_t dw = op->builtin == TG_OP_DEPTHWISE_CONV_2D;
+          op->padding_valid = u8_field(&f, options, 0, 0);
+          op->stride_w = (uint8_t)u32_field(&f, options, 1, 1);
+          op->stride_h = (uint8_t)u32_field(&f, options, 2, 1);
+          if (dw) op->depth_multiplier = (uint16_t)u32_field(&f, options, 3, 1);
+          op->activation = u8_field(&f, options, (uint16_t)(dw ? 4 : 3), 0);
+          op->dilation_w = (uint8_t)u32_field(&f, options, (uint16_t)(dw ? 5 : 4), 1);
+          op->dilation_h = (uint8_t)u32_field(&f, options, (uint16_t)(dw ? 6 : 5), 1);
+          break;
+        }
+        case TG_OP_AVERAGE_POOL_2D:
+        case TG_OP_MAX_POOL_2D:
+          op->padding_valid = u8_field(&f, options, 0, 0);
+          op->stride_w = (uint8_t)u32_field(&f, options, 1, 1);
+          op->stride_h = (uint8_t)u32_field(&f, options, 2, 1);
+          op->filter_w = (uint8_t)u32_field(&f, options, 3, 1);
+          op->filter_h = (uint8_t)u32_field(&f, options, 4, 1);
+          op->activation = u8_field(&f, options, 5, 0);
+          break;
+        default: break;
+      }
+    }
+    if (!op->stride_w || !op->stride_h || !op->dilation_w || !op->dilation_h) return fail(err, err_len, "operator with a zero stride or dilation");
   }
   if (f.bad) return fail(err, err_len, "malformed model: an offset points outside the file");
   return 0;

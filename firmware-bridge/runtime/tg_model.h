@@ -26,6 +26,10 @@
 #define TG_OP_RESHAPE 22
 #define TG_OP_QUANTIZE 114
 #define TG_OP_DEQUANTIZE 6
+#define TG_OP_CONV_2D 3
+#define TG_OP_DEPTHWISE_CONV_2D 4
+#define TG_OP_AVERAGE_POOL_2D 1
+#define TG_OP_MAX_POOL_2D 17
 
 typedef struct {
   uint8_t type;
@@ -46,6 +50,11 @@ typedef struct {
   int16_t inputs[TG_MAX_OP_INPUTS];
   uint8_t input_count;
   int16_t output;
+  /* Window ops (conv, depthwise, pooling): TFLite's options. */
+  uint8_t padding_valid; /* 0 SAME, 1 VALID */
+  uint8_t stride_w, stride_h, dilation_w, dilation_h;
+  uint8_t filter_w, filter_h; /* pooling */
+  uint16_t depth_multiplier;
 } tg_op_t;
 
 typedef struct {

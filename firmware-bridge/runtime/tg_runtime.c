@@ -1,7 +1,8 @@
 /*
  * The on-board int8 runtime: runs the active model's subgraph 0 in one static arena, with
  * TFLite's reference fixed-point arithmetic so outputs match TensorFlow Lite Micro. Kernels:
- * FULLY_CONNECTED (per-tensor or per-channel, fused RELU/RELU6), RESHAPE, QUANTIZE, DEQUANTIZE.
+ * FULLY_CONNECTED (per-tensor or per-channel), CONV_2D and DEPTHWISE_CONV_2D (per-channel),
+ * AVERAGE_POOL_2D, MAX_POOL_2D (all with fused RELU/RELU6), RESHAPE, QUANTIZE, DEQUANTIZE.
  */
 #include "tg_runtime.h"
 
@@ -158,6 +159,40 @@ static int plan(void) {
   return 0;
 }
 
+/* CalculateActivationRangeQuantized for int8: NONE, RELU, RELU6; -1 for others. */
+static int activation_range(const tg_op_t *op, const tg_tensor_t *out, int32_t *lo, int32_t *hi) {
+  *lo = -128;
+  *hi = 127;
+  if (op->activation == 0) return 0;
+  if (op->activation != 1 && op->activation != 3) return -1;
+  if (out->zero_point > *lo) *lo = out->zero_point;
+  if (op->activation == 3) {
+    int32_t six = out->zero_point + (int32_t)round_half_away(6.0f / out->scale);
+    if (six < *hi) *hi = six;
+  }
+  return 0;
+}
+
+/* Per-channel (or per-tensor) requantization parameters of a weighted op into the pools. */
+static int prepare_weighted(uint16_t i, uint16_t *pool, uint16_t channels) {
+  const tg_op_t *op = &model.ops[i];
+  const tg_tensor_t *in = &model.tensors[op->inputs[0]];
+  const tg_tensor_t *w = &model.tensors[op->inputs[1]];
+  const tg_tensor_t *out = &model.tensors[op->output];
+  uint16_t n = w->scale_count > 1 ? channels : 1;
+  if (*pool + n > TG_MAX_CHANNEL_PARAMS) return refuse("too many per-channel parameters");
+  param_at[i] = *pool;
+  for (uint16_t c = 0; c < n; c++) {
+    double real = (double)in->scale * (double)scale_of(w, c) / (double)out->scale;
+    int shift;
+    quantize_multiplier(real, &multiplier_pool[*pool + c], &shift);
+    shift_pool[*pool + c] = (int8_t)shift;
+  }
+  *pool = (uint16_t)(*pool + n);
+  if (activation_range(op, out, &act_min[i], &act_max[i]) != 0) return refuse("unsupported fused activation");
+  return 0;
+}
+
 static int prepare(void) {
   uint16_t pool = 0;
   for (uint16_t i = 0; i < model.op_count; i++) {
@@ -171,32 +206,32 @@ static int prepare(void) {
         const tg_tensor_t *out = &model.tensors[op->output];
         if (in->type != TG_TYPE_INT8 || w->type != TG_TYPE_INT8 || out->type != TG_TYPE_INT8 || !w->data || w->rank != 2)
           return refuse("FULLY_CONNECTED must be int8 with constant [units, depth] weights");
-        uint16_t units = (uint16_t)w->dims[0];
-        uint16_t channels = w->scale_count > 1 ? units : 1;
-        if (pool + channels > TG_MAX_CHANNEL_PARAMS) return refuse("too many per-channel parameters");
-        param_at[i] = pool;
-        for (uint16_t c = 0; c < channels; c++) {
-          double real = (double)in->scale * (double)scale_of(w, c) / (double)out->scale;
-          int shift;
-          quantize_multiplier(real, &multiplier_pool[pool + c], &shift);
-          shift_pool[pool + c] = (int8_t)shift;
-        }
-        pool = (uint16_t)(pool + channels);
-        int32_t lo = -128, hi = 127;
-        if (op->activation == 1 || op->activation == 3) {
-          int32_t zero = out->zero_point;
-          if (zero > lo) lo = zero;
-          if (op->activation == 3) {
-            int32_t six = out->zero_point + (int32_t)round_half_away(6.0f / out->scale);
-            if (six < hi) hi = six;
-          }
-        } else if (op->activation != 0) {
-          return refuse("FULLY_CONNECTED with an unsupported fused activation");
-        }
-        act_min[i] = lo;
-        act_max[i] = hi;
+        (void)out;
+        if (prepare_weighted(i, &pool, (uint16_t)w->dims[0]) != 0) return -1;
         break;
       }
+#ifndef TG_NO_WINDOW_KERNELS
+      case TG_OP_CONV_2D:
+      case TG_OP_DEPTHWISE_CONV_2D: {
+        if (op->input_count < 2) return refuse("convolution without a filter");
+        const tg_tensor_t *in = &model.tensors[op->inputs[0]];
+        const tg_tensor_t *w = &model.tensors[op->inputs[1]];
+        const tg_tensor_t *out = &model.tensors[op->output];
+        if (in->type != TG_TYPE_INT8 || w->type != TG_TYPE_INT8 || out->type != TG_TYPE_INT8 || !w->data || w->rank != 4 ||
+            in->rank != 4 || out->rank != 4)
+          return refuse("convolutions must be int8 NHWC with a constant filter");
+        if (prepare_weighted(i, &pool, (uint16_t)out->dims[3]) != 0) return -1;
+        break;
+      }
+      case TG_OP_AVERAGE_POOL_2D:
+      case TG_OP_MAX_POOL_2D: {
+        const tg_tensor_t *in = &model.tensors[op->inputs[0]];
+        const tg_tensor_t *out = &model.tensors[op->output];
+        if (in->type != TG_TYPE_INT8 || in->rank != 4 || out->rank != 4) return refuse("pooling must be int8 NHWC");
+        if (activation_range(op, out, &act_min[i], &act_max[i]) != 0) return refuse("unsupported fused activation");
+        break;
+      }
+#endif
       case TG_OP_RESHAPE:
       case TG_OP_QUANTIZE:
       case TG_OP_DEQUANTIZE:
@@ -275,6 +310,110 @@ static void fully_connected(uint16_t i) {
   }
 }
 
+#ifndef TG_NO_WINDOW_KERNELS /* builds for dense-only models leave conv and pooling out */
+/* TFLite's SAME padding: half of the total, rounded down, on the leading side. */
+static int32_t pad_before(int32_t in, int32_t out, int32_t filter, int32_t stride, int32_t dilation, uint8_t valid) {
+  if (valid) return 0;
+  int32_t effective = (filter - 1) * dilation + 1;
+  int32_t total = (out - 1) * stride + effective - in;
+  return total > 0 ? total / 2 : 0;
+}
+
+static int8_t requantize(uint16_t i, uint16_t channel, int32_t acc, int32_t out_zp) {
+  uint16_t p = (uint16_t)(param_at[i] + channel);
+  acc = multiply_by_quantized_multiplier(acc, multiplier_pool[p], shift_pool[p]) + out_zp;
+  if (acc < act_min[i]) acc = act_min[i];
+  if (acc > act_max[i]) acc = act_max[i];
+  return (int8_t)acc;
+}
+
+/* CONV_2D and DEPTHWISE_CONV_2D, as TFLite's reference per-channel int8 kernels. */
+static void convolution(uint16_t i) {
+  const tg_op_t *op = &model.ops[i];
+  const tg_tensor_t *in = &model.tensors[op->inputs[0]];
+  const tg_tensor_t *w = &model.tensors[op->inputs[1]];
+  const tg_tensor_t *out = &model.tensors[op->output];
+  const int8_t *x = (const int8_t *)buf(op->inputs[0]);
+  const int8_t *f = (const int8_t *)w->data;
+  const uint8_t *bias = op->input_count > 2 && op->inputs[2] >= 0 ? model.tensors[op->inputs[2]].data : 0;
+  int8_t *y = (int8_t *)buf(op->output);
+  int depthwise = op->builtin == TG_OP_DEPTHWISE_CONV_2D;
+  int32_t in_h = in->dims[1], in_w = in->dims[2], in_c = in->dims[3];
+  int32_t out_h = out->dims[1], out_w = out->dims[2], out_c = out->dims[3];
+  int32_t f_h = w->dims[1], f_w = w->dims[2];
+  int32_t pad_h = pad_before(in_h, out_h, f_h, op->stride_h, op->dilation_h, op->padding_valid);
+  int32_t pad_w = pad_before(in_w, out_w, f_w, op->stride_w, op->dilation_w, op->padding_valid);
+  int32_t input_offset = -in->zero_point;
+  int per_channel = w->scale_count > 1;
+  uint16_t mult = depthwise ? op->depth_multiplier : 1;
+  for (int32_t b = 0; b < in->dims[0]; b++)
+    for (int32_t oy = 0; oy < out_h; oy++)
+      for (int32_t ox = 0; ox < out_w; ox++)
+        for (int32_t oc = 0; oc < out_c; oc++) {
+          int32_t acc = 0;
+          int32_t iy0 = oy * op->stride_h - pad_h, ix0 = ox * op->stride_w - pad_w;
+          for (int32_t fy = 0; fy < f_h; fy++) {
+            int32_t iy = iy0 + op->dilation_h * fy;
+            if (iy < 0 || iy >= in_h) continue;
+            for (int32_t fx = 0; fx < f_w; fx++) {
+              int32_t ix = ix0 + op->dilation_w * fx;
+              if (ix < 0 || ix >= in_w) continue;
+              const int8_t *px = x + ((b * in_h + iy) * in_w + ix) * in_c;
+              if (depthwise) {
+                int32_t ic = oc / mult;
+                acc += (int32_t)f[(fy * f_w + fx) * out_c + oc] * ((int32_t)px[ic] + input_offset);
+              } else {
+                const int8_t *pf = f + ((oc * f_h + fy) * f_w + fx) * in_c;
+                for (int32_t ic = 0; ic < in_c; ic++) acc += (int32_t)pf[ic] * ((int32_t)px[ic] + input_offset);
+              }
+            }
+          }
+          if (bias) {
+            int32_t bv;
+            memcpy(&bv, bias + 4u * (uint32_t)oc, 4);
+            acc += bv;
+          }
+          y[((b * out_h + oy) * out_w + ox) * out_c + oc] = requantize(i, (uint16_t)(per_channel ? oc : 0), acc, out->zero_point);
+        }
+}
+
+/* AVERAGE_POOL_2D and MAX_POOL_2D over the valid part of each window, as TFLite's reference kernels. */
+static void pooling(uint16_t i) {
+  const tg_op_t *op = &model.ops[i];
+  const tg_tensor_t *in = &model.tensors[op->inputs[0]];
+  const tg_tensor_t *out = &model.tensors[op->output];
+  const int8_t *x = (const int8_t *)buf(op->inputs[0]);
+  int8_t *y = (int8_t *)buf(op->output);
+  int32_t in_h = in->dims[1], in_w = in->dims[2], ch = in->dims[3];
+  int32_t out_h = out->dims[1], out_w = out->dims[2];
+  int32_t pad_h = pad_before(in_h, out_h, op->filter_h, op->stride_h, 1, op->padding_valid);
+  int32_t pad_w = pad_before(in_w, out_w, op->filter_w, op->stride_w, 1, op->padding_valid);
+  int avg = op->builtin == TG_OP_AVERAGE_POOL_2D;
+  for (int32_t b = 0; b < in->dims[0]; b++)
+    for (int32_t oy = 0; oy < out_h; oy++)
+      for (int32_t ox = 0; ox < out_w; ox++)
+        for (int32_t c = 0; c < ch; c++) {
+          int32_t iy0 = oy * op->stride_h - pad_h, ix0 = ox * op->stride_w - pad_w;
+          int32_t fy0 = iy0 < 0 ? -iy0 : 0, fx0 = ix0 < 0 ? -ix0 : 0;
+          int32_t fy1 = in_h - iy0 < op->filter_h ? in_h - iy0 : op->filter_h;
+          int32_t fx1 = in_w - ix0 < op->filter_w ? in_w - ix0 : op->filter_w;
+          int32_t acc = avg ? 0 : -128, count = 0;
+          for (int32_t fy = fy0; fy < fy1; fy++)
+            for (int32_t fx = fx0; fx < fx1; fx++) {
+              int32_t v = x[((b * in_h + iy0 + fy) * in_w + ix0 + fx) * ch + c];
+              if (avg) acc += v;
+              else if (v > acc) acc = v;
+              count++;
+            }
+          if (avg && count) acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+          if (acc < act_min[i]) acc = act_min[i];
+          if (acc > act_max[i]) acc = act_max[i];
+          y[((b * out_h + oy) * out_w + ox) * ch + c] = (int8_t)acc;
+        }
+}
+
+#endif
+
 static void quantize(const tg_op_t *op) {
   const tg_tensor_t *out = &model.tensors[op->output];
   const float *x = (const float *)buf(op->inputs[0]);
@@ -298,6 +437,12 @@ int tg_runtime_invoke(void) {
     const tg_op_t *op = &model.ops[i];
     switch (op->builtin) {
       case TG_OP_FULLY_CONNECTED: fully_connected(i); break;
+#ifndef TG_NO_WINDOW_KERNELS
+      case TG_OP_CONV_2D:
+      case TG_OP_DEPTHWISE_CONV_2D: convolution(i); break;
+      case TG_OP_AVERAGE_POOL_2D:
+      case TG_OP_MAX_POOL_2D: pooling(i); break;
+#endif
       case TG_OP_QUANTIZE: quantize(op); break;
       case TG_OP_DEQUANTIZE: dequantize(op); break;
       case TG_OP_RESHAPE:

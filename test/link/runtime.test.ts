@@ -15,7 +15,7 @@ import {
 } from '../../src/link/index.js';
 import { readTflite, TfliteInterpreter } from '../../src/tflite/index.js';
 import { ROOT } from '../helpers/cli.js';
-import { referenceFullyConnected } from '../helpers/tflite-reference.js';
+import { referenceInt8 } from '../helpers/tflite-reference.js';
 import { haveReferenceModels, referenceModel, rng } from '../tflite/reference.js';
 
 let hb: HostBoard;
@@ -48,7 +48,7 @@ async function compare(model: Uint8Array, n: number, seed: number) {
       const got = await runOnBoard(link, new Uint8Array(x.buffer));
       const y = new Int8Array(got.output.buffer, got.output.byteOffset, got.output.length);
       expect(y.length).toBe(want.length);
-      const ref = referenceFullyConnected(parsed, x);
+      const ref = referenceInt8(parsed, x);
       for (let i = 0; i < y.length; i++) if (y[i] !== ref[i]) referenceMismatches++;
       for (let i = 0; i < y.length; i++) {
         total++;
@@ -100,7 +100,7 @@ describe('on-board int8 runtime (host firmware)', () => {
     async () => {
       await flashModel(link, referenceModel('kws_int8'));
       const s = await runtimeStatus(link);
-      expect(s).toMatchObject({ state: 'error', error: 'unsupported op CONV_2D' });
+      expect(s).toMatchObject({ state: 'error', error: 'unsupported op SOFTMAX' });
       await expect(runOnBoard(link, new Uint8Array(490))).rejects.toThrow(/no runnable model/);
     },
     60_000,
@@ -116,6 +116,49 @@ describe('on-board int8 runtime (host firmware)', () => {
     expect(s.state).toBe('error');
     expect(s.error).toMatch(/malformed model/);
   }, 60_000);
+});
+
+describe('on-board convolutions and pooling', () => {
+  it('runs a converted conv net (conv, depthwise, max and average pool, dense) bit-exact with the reference', async () => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { tfl, tfReady } = await import('../../src/detect/tf.js');
+    const { saveModel } = await import('../convert/tfjs-models.js');
+    const { convertModel } = await import('../../src/convert/index.js');
+    await tfReady();
+    const net = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({
+          inputShape: [10, 8, 2],
+          filters: 6,
+          kernelSize: 3,
+          padding: 'same',
+          activation: 'relu',
+        }),
+        tfl.layers.depthwiseConv2d({
+          kernelSize: 3,
+          depthMultiplier: 2,
+          padding: 'valid',
+          activation: 'relu6',
+        }),
+        tfl.layers.maxPooling2d({ poolSize: 2 }),
+        tfl.layers.averagePooling2d({ poolSize: [2, 2], strides: [1, 1], padding: 'same' }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 5 }),
+      ],
+    });
+    const saved = await saveModel(net, 21);
+    const calib = join(mkdtempSync(join(tmpdir(), 'tg-conv-')), 'calib.json');
+    const next = rng(8);
+    writeFileSync(
+      calib,
+      JSON.stringify(Array.from({ length: 60 }, () => Array.from({ length: 160 }, () => (next() - 0.5) * 4))),
+    );
+    const { bytes } = await convertModel({ model: saved.dir, calib });
+    const r = await compare(bytes, 20, 9);
+    expect(r.referenceMismatches).toBe(0);
+    expect(r.withinOneShare).toBeGreaterThan(0.95);
+  }, 90_000);
 });
 
 describe('tinygate infer --port', () => {
