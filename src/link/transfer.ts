@@ -146,7 +146,7 @@ export async function flashModel(
       Command.transferBegin,
       encodeBegin(total, crc),
       replyOf(Command.transferBegin, Reply.transferState, decodeTransferState, link),
-      { timeoutMs: 3000 + total / 50, attempts: 3, signal, what: 'transfer begin' },
+      { timeoutMs: 3000 + total / 50, attempts: 8, signal, what: 'transfer begin' },
     );
     if (state.status !== Status.ok) throw refused(link, 'begin', state.status, board);
     if (state.length !== total || state.crc32 !== crc) {
@@ -353,7 +353,8 @@ export async function flashModel(
       Command.transferCommit,
       encodeU32(crc),
       replyOf(Command.transferCommit, Reply.commit, decodeCommit, link),
-      { timeoutMs: 3000 + total / 20, attempts: 3, signal, what: 'transfer commit' },
+      // Safe to repeat (a lost reply is recognised above); a noisy line may need several tries.
+      { timeoutMs: 3000 + total / 20, attempts: 8, signal, what: 'transfer commit' },
     );
     let slot = commit.slot;
     let sequence = commit.sequence;
