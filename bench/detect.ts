@@ -1,15 +1,19 @@
 // Detection quality and throughput, float autoencoder and baseline side by side, fixed seeds.
 // Prints one JSON document on stdout; progress on stderr. `BENCH_QUICK=1` shrinks every run (for a smoke test).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { convertModel } from '../src/convert/index.js';
 import {
   BaselineScorer,
   type EvalReport,
   Evaluator,
   FloatAutoencoderScorer,
+  Int8AutoencoderScorer,
+  int8Description,
   LiveDetection,
+  MODEL_FILES,
   type ModelSidecar,
   percentile,
   trainModel,
@@ -74,6 +78,16 @@ async function run() {
   const float = await FloatAutoencoderScorer.fromDir(join(dir, 'model'));
   const sidecar = float.loaded.sidecar;
   const trainWindows = windowRecording(trainData.recording, sidecar.features, sidecar.checks).features;
+  // The int8 conversion the gateway runs by default, calibrated on the training windows.
+  log('converting to int8');
+  const converted = await convertModel({
+    model: join(dir, 'model'),
+    calib: '(training windows)',
+    calibSamples: trainWindows.map((f) => float.normalize(f)),
+    description: int8Description(sidecar),
+  });
+  writeFileSync(join(dir, 'model', MODEL_FILES.int8), converted.bytes);
+  const int8 = await Int8AutoencoderScorer.open(join(dir, 'model'));
   // The baseline learns the same healthy data first, so both start from the same knowledge.
   const warmBaseline = () => {
     const b = new BaselineScorer();
@@ -93,7 +107,7 @@ async function run() {
         durationS: SIZES.faultS,
         faults: [{ kind, onsetS: SIZES.onsetS, rampS: SIZES.rampS, severity: 'moderate' }],
       });
-      runs.push(await evaluateScenario(s, [float, warmBaseline()]));
+      runs.push(await evaluateScenario(s, [float, warmBaseline(), int8]));
     }
     faults[kind] = summarizeFaultRuns(runs);
   }
@@ -101,7 +115,7 @@ async function run() {
   // 3. False alarms on a day of normal data (a different seed from training), in 10-minute chunks.
   log(`false alarms on ${SIZES.normalS / 3600} h of normal data`);
   const normal = scenario({ name: 'bench-normal', seed: 301, durationS: SIZES.normalS });
-  const normalReport = await evaluateScenario(normal, [float, warmBaseline()], true);
+  const normalReport = await evaluateScenario(normal, [float, warmBaseline(), int8], true);
 
   // 4. Sensor faults on a healthy machine: every kind on every axis, two seeds.
   log('sensor faults');
@@ -115,7 +129,7 @@ async function run() {
           durationS: SIZES.sensorS,
           sensorFaults: [{ kind, target, onsetS: 30, durationS: SIZES.sensorS - 60, ratePerS: 4 }],
         });
-        sensorRuns.push(await evaluateScenario(s, [float, warmBaseline()]));
+        sensorRuns.push(await evaluateScenario(s, [float, warmBaseline(), int8]));
       }
     }
   }
@@ -123,9 +137,11 @@ async function run() {
   // 5. Throughput: boards × 3 channels × 1 kHz through firmata-io and johnny-five, live detection.
   const throughput = {
     float: await throughputRun(float, sidecar),
+    int8: await throughputRun(int8, sidecar),
     baseline: await throughputRun(new BaselineScorer(), sidecar),
   };
   float.dispose();
+  int8.dispose();
 
   const quality = (i: number) => ({
     faults: Object.fromEntries(Object.entries(faults).map(([k, v]) => [k, v[i]!])),
@@ -138,7 +154,7 @@ async function run() {
     },
     sensorFaults: sumSensor(sensorRuns.map((r) => r.scorers[i]!.sensorFaults)),
   });
-  const q = { float: quality(0), baseline: quality(1), int8: null };
+  const q = { float: quality(0), baseline: quality(1), int8: quality(2) };
   return {
     quick: QUICK,
     settings: {
@@ -183,7 +199,7 @@ async function evaluateScenario(s: ReturnType<typeof scenario>, scorers: WindowS
 }
 
 function summarizeFaultRuns(runs: EvalReport[]) {
-  return [0, 1].map((i) => {
+  return runs[0]!.scorers.map((_, i) => {
     const r = runs.map((x) => x.scorers[i]!);
     const delays = r.flatMap((x) => x.detection.map((d) => d.delayWindows));
     return {
@@ -355,13 +371,18 @@ interface QualityFigures {
   sensorFaults: { windowRate: number };
 }
 
-function goals(q: { float: QualityFigures }, t: Record<string, Awaited<ReturnType<typeof throughputRun>>>) {
+function goals(
+  q: { float: QualityFigures; int8: QualityFigures },
+  t: Record<string, Awaited<ReturnType<typeof throughputRun>>>,
+) {
   const f = q.float;
   const aucs = Object.values(f.faults).map((x) => x.auc);
   const delays = Object.values(f.faults).flatMap((x) => x.detectionDelayWindows);
   return {
     floatAucAtLeast0_98: Math.min(...aucs) >= 0.98,
-    int8AucWithin0_005OfFloat: 'phase B (int8 scorer not implemented yet)',
+    int8AucWithin0_005OfFloat: Object.entries(f.faults).every(
+      ([k, x]) => q.int8.faults[k]!.auc >= x.auc - 0.005,
+    ),
     floatFalseAlarmsPer24hAtMost1: f.normal.falseMachineAlertsPer24h <= 1,
     floatDetectionWithin3WindowsOfModerate: delays.every((d) => d !== null && d <= 3),
     sensorFaultsClassifiedSensorAtLeast95pct: f.sensorFaults.windowRate >= 0.95,

@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import type { EvalReport, ScorerReport, WindowScorer } from '../detect/index.js';
 import { TinygateError } from '../errors/index.js';
@@ -22,12 +23,12 @@ export function registerEval(program: Command): void {
     )
     .requiredOption(
       '--model <folder|.tflite>',
-      'a model folder from `tinygate train` (int8 .tflite: not yet)',
+      'a model folder from `tinygate train` (int8 scores use its model.int8.tflite)',
     )
     .requiredOption('--data <file.csv>', 'labelled data (tinygate sim data writes the labels)')
     .option(
       '--scorers <list>',
-      'scorers side by side: float, baseline (int8, board: not yet)',
+      'scorers side by side: float, int8, baseline (board: not yet)',
       'float,baseline',
     )
     .option(
@@ -59,8 +60,8 @@ export function registerEval(program: Command): void {
         const { BaselineScorer, evaluate, loadModelDir, openScorer, windowRecording } = await import(
           '../detect/index.js'
         );
-        if (/\.tflite$/i.test(opts.model)) await openScorer('int8', opts.model);
-        const loaded = await loadModelDir(opts.model);
+        const modelDir = opts.model.endsWith('.tflite') ? dirname(opts.model) : opts.model;
+        const loaded = await loadModelDir(modelDir);
         const scorers: WindowScorer[] = [];
         for (const k of kinds)
           scorers.push(k === 'baseline' ? new BaselineScorer() : await openScorer(k, opts.model));

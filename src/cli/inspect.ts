@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { findBoard } from '../boards/index.js';
-import { inspectModel, type ModelReport, readTfliteFile, type TensorSummary } from '../tflite/index.js';
+import { inspectModel, type ModelReport, readTflite } from '../tflite/index.js';
 import { formatBytes, table } from './format.js';
+import { readModelFile } from './model-file.js';
 import { action, type JsonFlag, report } from './output.js';
 
 interface InspectOptions extends JsonFlag {
@@ -11,76 +12,68 @@ interface InspectOptions extends JsonFlag {
 export function registerInspect(program: Command): void {
   program
     .command('inspect <model>')
-    .description('show a .tflite model: I/O and quantization, ops with MACs, sizes, arena plan, board fit')
-    .option('--board <id...>', 'check the model against these boards’ model budgets (flash and arena)')
+    .description(
+      'show a .tflite model: I/O and quantization, ops with MACs, weights, arena plan, fit on boards',
+    )
+    .option('--board <id...>', 'check the model against these board profiles’ model budgets')
     .option('--json', 'print one JSON document')
     .action(
       action((path: string, opts: InspectOptions) => {
+        const bytes = readModelFile(path);
         const boards = (opts.board ?? []).map((id) => findBoard(id));
-        const { bytes, model } = readTfliteFile(path);
-        const result = { file: path, ...inspectModel(model, bytes.length, boards) };
-        report(opts, result, () => render(path, result));
+        const r = inspectModel(readTflite(bytes), bytes.length, boards);
+        report(opts, { file: path, ...r }, () => render(path, r));
       }),
     );
 }
 
-function shape(s: number[]): string {
-  return `[${s.join(', ')}]`;
-}
-
-function quant(t: TensorSummary): string {
-  const q = t.quantization;
-  if (!q) return '—';
-  if ('channels' in q) return `per-channel (${q.channels} along axis ${q.axis})`;
-  return `scale ${q.scale.toPrecision(6)}, zero point ${q.zeroPoint}`;
-}
+const shape = (s: number[]) => `[${s.join(',')}]`;
+const quant = (q: { scale: number[]; zeroPoint: number[] } | null) =>
+  q?.scale.length
+    ? q.scale.length === 1
+      ? `scale ${q.scale[0]!.toPrecision(6)} zp ${q.zeroPoint[0]}`
+      : `per-channel (${q.scale.length} scales)`
+    : '';
 
 function render(path: string, r: ModelReport): string {
-  const out: string[] = [];
-  out.push(
-    `${path}: ${formatBytes(r.fileBytes)}, ${r.ops.length} ops, ${r.tensorCount} tensors, ` +
-      `${formatBytes(r.weightsBytes)} of weights, ${r.totalMacs.toLocaleString('en-US')} MACs` +
-      `, min runtime ${r.minRuntimeVersion ?? 'not recorded'}`,
+  const io = table(
+    ['', 'name', 'shape', 'type', 'quantization'],
+    [
+      ...r.inputs.map((t) => ['input', t.name, shape(t.shape), t.type, quant(t.quantization)]),
+      ...r.outputs.map((t) => ['output', t.name, shape(t.shape), t.type, quant(t.quantization)]),
+    ],
   );
-  const io = [
-    ...r.inputs.map((t) => ['input', t.name, shape(t.shape), t.type, quant(t)]),
-    ...r.outputs.map((t) => ['output', t.name, shape(t.shape), t.type, quant(t)]),
+  const ops = table(
+    ['#', 'op', 'v', 'inputs', 'outputs', 'MACs'],
+    r.ops.map((o) => [
+      String(o.index),
+      o.op,
+      String(o.version),
+      o.inputs.map((t) => `${shape(t.shape)} ${t.type}`).join(' '),
+      o.outputs.map((t) => `${shape(t.shape)} ${t.type}`).join(' '),
+      o.macs.toLocaleString('en-US'),
+    ]),
+  );
+  const lines = [
+    `${path}: ${formatBytes(r.bytes)}, ${r.ops.length} ops, ${r.tensorCount} tensors, weights ${formatBytes(r.weightsBytes)}, ${r.totalMacs.toLocaleString('en-US')} MACs, min runtime ${r.minRuntimeVersion ?? '?'}`,
+    io,
+    ops,
+    `arena: head ${r.plan.headBytes} B planned; TFLite Micro (32-bit) estimate ${r.tflm.totalBytes} B (head ${r.tflm.headBytes} + tail ${r.tflm.tailBytes})`,
   ];
-  out.push(table(['', 'tensor', 'shape', 'type', 'quantization'], io));
-  const ioText = (list: { shape: number[]; type: string }[]) =>
-    list.map((t) => `${shape(t.shape)} ${t.type}`).join(', ');
-  out.push(
-    table(
-      ['#', 'op', 'v', 'inputs', 'outputs', 'MACs'],
-      r.ops.map((op) => [
-        String(op.index),
-        op.op,
-        String(op.version),
-        ioText(op.inputs),
-        ioText(op.outputs),
-        op.macs.toLocaleString('en-US'),
-      ]),
-    ),
-  );
-  const t = r.arena.tflm;
-  out.push(
-    `arena: head ${t.headBytes} B planned (16-byte aligned, greedy); TFLite Micro 32-bit estimate ` +
-      `${t.usedBytes} B used (tail ${t.tailBytes} B), smallest working arena ≈ ${t.minimumArenaBytes} B` +
-      (t.calibrated ? '' : ' (rough: some kernels’ op data are not calibrated)'),
-  );
-  if (r.boards?.length) {
-    const margin = (n: number) => (n >= 0 ? `+${formatBytes(n)}` : `−${formatBytes(-n)}`);
-    out.push(
+  if (r.boards.length) {
+    lines.push(
       table(
-        ['board', 'flash (model)', 'arena', 'fits'],
+        ['board', 'fits', 'flash need / budget', 'margin', 'arena need / budget', 'margin'],
         r.boards.map((b) => [
           b.board,
-          `${formatBytes(b.flash.needsBytes)} of ${formatBytes(b.flash.budgetBytes)} (${margin(b.flash.marginBytes)})`,
-          `${formatBytes(b.arena.needsBytes)} of ${formatBytes(b.arena.budgetBytes)} (${margin(b.arena.marginBytes)})`,
           b.fits ? 'yes' : 'NO',
+          `${formatBytes(b.flash.need)} / ${formatBytes(b.flash.budget)}`,
+          `${b.flash.margin < 0 ? '-' : ''}${formatBytes(Math.abs(b.flash.margin))}`,
+          `${formatBytes(b.arena.need)} / ${formatBytes(b.arena.budget)}`,
+          `${b.arena.margin < 0 ? '-' : ''}${formatBytes(Math.abs(b.arena.margin))}`,
         ]),
       ),
     );
   }
-  return out.join('\n');
+  return lines.join('\n');
 }

@@ -2,15 +2,19 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors/index.js';
 import { registerAlerts } from './alerts.js';
+import { registerBoard } from './board.js';
 import { registerBoards } from './boards.js';
 import { registerBroker } from './broker.js';
+import { registerConvert } from './convert.js';
 import { registerDemo } from './demo.js';
 import { registerEval } from './eval.js';
+import { registerFlash } from './flash.js';
 import { registerInfer } from './infer.js';
 import { registerInspect } from './inspect.js';
 import { renderError } from './output.js';
 import { registerRecord } from './record.js';
-import { registerSimData } from './sim-data.js';
+import { registerRun } from './run.js';
+import { registerSim } from './sim.js';
 import { registerTrain } from './train.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -30,13 +34,16 @@ registerAlerts(program);
 registerBoards(program);
 registerBroker(program);
 registerDemo(program);
-registerTrain(program);
-registerEval(program);
+registerConvert(program);
 registerInspect(program);
 registerInfer(program);
+registerTrain(program);
+registerEval(program);
 registerRecord(program);
-// TEMPORARY (wip-detect): the `sim` group belongs to src/cli/sim.ts (serial-link work); the lead wires registerSimData into it.
-registerSimData(program.command('sim').description('virtual boards and machine-signal scenarios'));
+registerRun(program);
+registerSim(program);
+registerBoard(program);
+registerFlash(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,6 +2,7 @@
 export type { Alert } from './alert.js';
 export { buildAutoencoder, fitAutoencoder, reconstructionErrors } from './autoencoder.js';
 export { type BaselineOptions, BaselineScorer, DEFAULT_BASELINE } from './baseline.js';
+export { isRecordingFor, modelInputsFromRecording } from './calibration.js';
 export { inferChecks, type WindowSet, windowRecording } from './dataset.js';
 export {
   DEFAULT_DEBOUNCE,
@@ -21,9 +22,10 @@ export {
   type ScorerReport,
 } from './evaluate.js';
 export { FloatAutoencoderScorer } from './float-scorer.js';
+export { Int8AutoencoderScorer, int8Description } from './int8-scorer.js';
 export { type LiveDecision, LiveDetection, type LiveDetectionOptions } from './live.js';
 export { confusionAt, rocAuc } from './metrics.js';
-export { type LoadedModel, loadModelDir, MODEL_FILES, ModelSidecar } from './model-dir.js';
+export { type LoadedModel, loadModelDir, loadSidecar, MODEL_FILES, ModelSidecar } from './model-dir.js';
 export { notImplementedScorer, SCORER_KINDS, type ScorerKind, type WindowScorer } from './scorer.js';
 export { openScorer } from './select.js';
 export {

@@ -43,6 +43,8 @@ export const MODEL_FILES = {
   weights: 'weights.bin',
   sidecar: 'pipeline.json',
   card: 'README.md',
+  /** The int8 conversion `tinygate convert` writes into the folder; the gateway's default scorer. */
+  int8: 'model.int8.tflite',
 };
 
 /** Write the tfjs Layers model (model.json + weights.bin); returns the bytes written for hashing. */
@@ -93,8 +95,13 @@ export interface LoadedModel {
 }
 
 /** Read a model folder written by `tinygate train`; checks the files still match the recorded hash. */
-export async function loadModelDir(dirArg: string): Promise<LoadedModel> {
-  await tfReady();
+/** A model folder's sidecar, after checking the model files still hash to what it records. No tfjs. */
+export function loadSidecar(dirArg: string): {
+  dir: string;
+  sidecar: ModelSidecar;
+  json: Buffer;
+  weights: Buffer;
+} {
   const dir = resolve(dirArg);
   for (const f of [MODEL_FILES.topology, MODEL_FILES.weights, MODEL_FILES.sidecar]) {
     if (!existsSync(join(dir, f))) {
@@ -114,6 +121,12 @@ export async function loadModelDir(dirArg: string): Promise<LoadedModel> {
       { hint: 'The folder was edited after training; train again or restore the original files.' },
     );
   }
+  return { dir, sidecar, json, weights };
+}
+
+export async function loadModelDir(dirArg: string): Promise<LoadedModel> {
+  await tfReady();
+  const { dir, sidecar, json, weights } = loadSidecar(dirArg);
   const doc = JSON.parse(json.toString('utf8')) as {
     modelTopology: object;
     weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];

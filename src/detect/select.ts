@@ -1,9 +1,11 @@
+import { dirname } from 'node:path';
 import { TinygateError } from '../errors/index.js';
 import { type BaselineOptions, BaselineScorer } from './baseline.js';
 import { FloatAutoencoderScorer } from './float-scorer.js';
+import { Int8AutoencoderScorer } from './int8-scorer.js';
 import { notImplementedScorer, SCORER_KINDS, type ScorerKind, type WindowScorer } from './scorer.js';
 
-/** A scorer by kind: the baseline needs no model; `float` reads a model folder; int8 and board come later. */
+/** A scorer by kind: the baseline needs no model; `float` and `int8` read a model folder; board comes later. */
 export async function openScorer(
   kind: string,
   modelDir: string | undefined,
@@ -15,12 +17,12 @@ export async function openScorer(
     });
   }
   if (kind === 'baseline') return new BaselineScorer(baseline);
-  if (kind === 'int8' || kind === 'board') notImplementedScorer(kind);
+  if (kind === 'board') notImplementedScorer(kind);
   if (!modelDir) {
-    throw new TinygateError('MODEL_REQUIRED', 'the float scorer needs a model folder', {
+    throw new TinygateError('MODEL_REQUIRED', `the ${kind} scorer needs a model folder`, {
       hint: 'Pass --model <folder written by tinygate train>.',
     });
   }
-  if (/\.tflite$/i.test(modelDir)) notImplementedScorer('int8');
-  return FloatAutoencoderScorer.fromDir(modelDir);
+  if (kind === 'int8') return Int8AutoencoderScorer.open(modelDir);
+  return FloatAutoencoderScorer.fromDir(modelDir.endsWith('.tflite') ? dirname(modelDir) : modelDir);
 }

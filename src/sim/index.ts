@@ -1,4 +1,6 @@
 // Virtual boards and machine-signal scenarios for demos, tests and benchmarks.
+
+export { AvrBoard, type AvrBoardOptions, loadIntelHex } from './avr-board.js';
 export {
   BEARING_6205,
   type BearingFrequencies,

@@ -1,20 +1,15 @@
 import type { BoardProfile } from '../boards/index.js';
-import { operatorMacs } from './macs.js';
 import { opCodeName } from './ops.js';
-import { greedyArenaPlan } from './plan.js';
-import { estimateTflmArena, type TflmEstimate } from './tflm-estimate.js';
-import type { Quantization, TensorTypeName, TfliteModel, TfliteTensor } from './types.js';
+import { type ArenaPlan, estimateTflmArena, planArena, type TflmEstimate } from './plan.js';
+import { elementCount } from './tensor-type.js';
+import type { TensorTypeName, TfliteModel } from './types.js';
 
 export interface TensorSummary {
   index: number;
   name: string;
   shape: number[];
   type: TensorTypeName;
-  /** Per-tensor: one scale and zero point; per-channel: `channels` of each along `axis`. */
-  quantization:
-    | { scale: number; zeroPoint: number }
-    | { channels: number; axis: number; scale: number[]; zeroPoint: number[] }
-    | null;
+  quantization: { scale: number[]; zeroPoint: number[]; quantizedDimension: number } | null;
 }
 
 export interface OpSummary {
@@ -23,115 +18,130 @@ export interface OpSummary {
   version: number;
   inputs: { shape: number[]; type: TensorTypeName }[];
   outputs: { shape: number[]; type: TensorTypeName }[];
+  /** Multiply-accumulates of one inference (0 for ops that do none). */
   macs: number;
 }
 
 export interface BoardFit {
   board: string;
-  name: string;
   fits: boolean;
-  flash: { budgetBytes: number; needsBytes: number; marginBytes: number; fits: boolean };
-  /** Needs: the smallest TFLite Micro arena for the model (a conservative bound for tinygate's own runtime). */
-  arena: { budgetBytes: number; needsBytes: number; marginBytes: number; fits: boolean };
+  flash: { need: number; budget: number; margin: number };
+  arena: { need: number; budget: number; margin: number };
 }
 
 export interface ModelReport {
-  fileBytes: number;
-  description: string | null;
-  minRuntimeVersion: string | null;
+  bytes: number;
   inputs: TensorSummary[];
   outputs: TensorSummary[];
   ops: OpSummary[];
-  opCounts: Record<string, number>;
   tensorCount: number;
-  /** Bytes of constant data (weights, biases) the tensors use. */
+  /** Bytes of constant data (weights, biases). */
   weightsBytes: number;
   totalMacs: number;
-  arena: { headBytes: number; tflm: TflmEstimate };
-  boards?: BoardFit[];
+  minRuntimeVersion: string | null;
+  plan: { headBytes: number };
+  tflm: TflmEstimate;
+  boards: BoardFit[];
 }
 
-/** Everything `tinygate inspect` shows, as data: I/O, ops with MACs, sizes, the arena plan and board fit. */
-export function inspectModel(
-  model: TfliteModel,
-  fileBytes: number,
-  boards: BoardProfile[] = [],
-): ModelReport {
+/** What `tinygate inspect` shows: I/O, ops with MACs, weights, arena plan, and the fit on boards. */
+export function inspectModel(model: TfliteModel, bytes: number, boards: BoardProfile[] = []): ModelReport {
   const g = model.subgraphs[0]!;
-  const summary = (index: number): TensorSummary => summarizeTensor(index, g.tensors[index]!);
-  const ops: OpSummary[] = g.operators.map((op, index) => {
-    const code = model.operatorCodes[op.opcodeIndex]!;
-    const io = (list: number[]) =>
-      list.filter((t) => t >= 0).map((t) => ({ shape: g.tensors[t]!.shape, type: g.tensors[t]!.type }));
+  const summary = (index: number): TensorSummary => {
+    const t = g.tensors[index]!;
     return {
       index,
-      op: opCodeName(code),
+      name: t.name,
+      shape: t.shape,
+      type: t.type,
+      quantization: t.quantization
+        ? {
+            scale: t.quantization.scale,
+            zeroPoint: t.quantization.zeroPoint,
+            quantizedDimension: t.quantization.quantizedDimension,
+          }
+        : null,
+    };
+  };
+  const io = (list: number[]) =>
+    list.filter((t) => t >= 0).map((t) => ({ shape: g.tensors[t]!.shape, type: g.tensors[t]!.type }));
+  const ops: OpSummary[] = g.operators.map((op, index) => {
+    const code = model.operatorCodes[op.opcodeIndex]!;
+    const name = opCodeName(code);
+    return {
+      index,
+      op: name,
       version: code.version,
       inputs: io(op.inputs),
       outputs: io(op.outputs),
-      macs: operatorMacs(model, g, op),
+      macs: macsOf(name, io(op.inputs), io(op.outputs)),
     };
   });
-  const opCounts: Record<string, number> = {};
-  for (const op of ops) opCounts[op.op] = (opCounts[op.op] ?? 0) + 1;
-
-  const weightBuffers = new Set(
-    g.tensors.filter((t) => (model.buffers[t.buffer]?.data?.length ?? 0) > 0).map((t) => t.buffer),
+  const constants = new Set(
+    g.tensors.map((t) => t.buffer).filter((b) => (model.buffers[b]?.data?.length ?? 0) > 0),
   );
-  const weightsBytes = [...weightBuffers].reduce((n, b) => n + model.buffers[b]!.data!.length, 0);
-  const plan = greedyArenaPlan(model);
+  const weightsBytes = [...constants].reduce((n, b) => n + model.buffers[b]!.data!.length, 0);
+  const plan: ArenaPlan = planArena(model);
   const tflm = estimateTflmArena(model, plan);
-
-  const report: ModelReport = {
-    fileBytes,
-    description: model.description,
-    minRuntimeVersion: metadataString(model, 'min_runtime_version'),
+  return {
+    bytes,
     inputs: g.inputs.map(summary),
     outputs: g.outputs.map(summary),
     ops,
-    opCounts,
     tensorCount: g.tensors.length,
     weightsBytes,
-    totalMacs: ops.reduce((n, op) => n + op.macs, 0),
-    arena: { headBytes: plan.headBytes, tflm },
+    totalMacs: ops.reduce((n, o) => n + o.macs, 0),
+    minRuntimeVersion: minRuntimeVersion(model),
+    plan: { headBytes: plan.headBytes },
+    tflm,
+    boards: boards.map((b) => fitOnBoard(b, bytes, tflm.totalBytes)),
   };
-  if (boards.length) report.boards = boards.map((b) => boardFit(b, fileBytes, tflm.minimumArenaBytes));
-  return report;
 }
 
-export function boardFit(board: BoardProfile, modelBytes: number, arenaBytes: number): BoardFit {
-  const part = (budgetBytes: number, needsBytes: number) => ({
-    budgetBytes,
-    needsBytes,
-    marginBytes: budgetBytes - needsBytes,
-    fits: needsBytes <= budgetBytes,
-  });
-  const flash = part(board.modelBudget.flashBytes, modelBytes);
-  const arena = part(board.modelBudget.arenaBytes, arenaBytes);
-  return { board: board.id, name: board.name, fits: flash.fits && arena.fits, flash, arena };
-}
-
-function summarizeTensor(index: number, t: TfliteTensor): TensorSummary {
+/** Does a model of `bytes` needing `arena` bytes of RAM fit the board's model budget, and by how much. */
+export function fitOnBoard(board: BoardProfile, bytes: number, arena: number): BoardFit {
+  const { flashBytes, arenaBytes } = board.modelBudget;
   return {
-    index,
-    name: t.name,
-    shape: t.shape,
-    type: t.type,
-    quantization: summarizeQuantization(t.quantization),
+    board: board.id,
+    fits: bytes <= flashBytes && arena <= arenaBytes,
+    flash: { need: bytes, budget: flashBytes, margin: flashBytes - bytes },
+    arena: { need: arena, budget: arenaBytes, margin: arenaBytes - arena },
   };
 }
 
-function summarizeQuantization(q: Quantization | null): TensorSummary['quantization'] {
-  if (!q || q.scale.length === 0) return null;
-  if (q.scale.length === 1) return { scale: q.scale[0]!, zeroPoint: q.zeroPoint[0] ?? 0 };
-  return { channels: q.scale.length, axis: q.quantizedDimension, scale: q.scale, zeroPoint: q.zeroPoint };
-}
-
-/** A metadata entry whose buffer holds a string (e.g. "min_runtime_version" → "1.14.0"). */
-export function metadataString(model: TfliteModel, name: string): string | null {
-  const entry = model.metadata.find((m) => m.name === name);
+/** The `min_runtime_version` metadata string (NUL padded in the file), if present. */
+export function minRuntimeVersion(model: TfliteModel): string | null {
+  const entry = model.metadata.find((m) => m.name === 'min_runtime_version');
   const data = entry ? model.buffers[entry.buffer]?.data : null;
   if (!data) return null;
   const end = data.indexOf(0);
-  return new TextDecoder().decode(end === -1 ? data : data.subarray(0, end));
+  return new TextDecoder().decode(end < 0 ? data : data.subarray(0, end));
+}
+
+type Shaped = { shape: number[] }[];
+
+// MACs as the MLPerf Tiny and TFLite tooling count them: one per weight use.
+function macsOf(op: string, inputs: Shaped, outputs: Shaped): number {
+  const out = outputs[0]?.shape ?? [];
+  const outCount = elementCount(out);
+  switch (op) {
+    case 'FULLY_CONNECTED': {
+      const w = inputs[1]?.shape ?? [0, 0];
+      return outCount * (w[1] ?? 0);
+    }
+    case 'CONV_2D': {
+      const f = inputs[1]?.shape ?? [0, 0, 0, 0]; // OHWI
+      return outCount * (f[1] ?? 0) * (f[2] ?? 0) * (f[3] ?? 0);
+    }
+    case 'DEPTHWISE_CONV_2D': {
+      const f = inputs[1]?.shape ?? [0, 0, 0, 0]; // 1, H, W, C·M
+      return outCount * (f[1] ?? 0) * (f[2] ?? 0);
+    }
+    case 'ADD':
+    case 'SUB':
+    case 'MUL':
+      return outCount;
+    default:
+      return 0;
+  }
 }

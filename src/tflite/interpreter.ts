@@ -1,233 +1,209 @@
 import { TinygateError } from '../errors/index.js';
-import { type QuantParams, quantize, dequantize as toFloat } from './quantize.js';
 import { readTflite } from './read.js';
-import {
-  loadTfliteRuntime,
-  runtimeMessages,
-  type TfliteModelRunner,
-  type TfliteRunnerTensor,
-} from './runtime.js';
+import { loadTfliteRuntime, runtimeLog, type WebModelRunner } from './runtime-loader.js';
 import { elementCount } from './tensor-type.js';
 import type { TensorTypeName, TfliteModel } from './types.js';
 
-/** The typed array that carries each tensor type in and out of the interpreter. */
-export type TensorArray =
-  | Float32Array
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Int32Array
-  | Uint32Array
-  | Float64Array;
-
-const ARRAY_FOR: Partial<Record<TensorTypeName, { name: string; make: (n: number) => TensorArray }>> = {
-  float32: { name: 'Float32Array', make: (n) => new Float32Array(n) },
-  float64: { name: 'Float64Array', make: (n) => new Float64Array(n) },
-  int8: { name: 'Int8Array', make: (n) => new Int8Array(n) },
-  uint8: { name: 'Uint8Array', make: (n) => new Uint8Array(n) },
-  bool: { name: 'Uint8Array', make: (n) => new Uint8Array(n) },
-  int16: { name: 'Int16Array', make: (n) => new Int16Array(n) },
-  int32: { name: 'Int32Array', make: (n) => new Int32Array(n) },
-  uint32: { name: 'Uint32Array', make: (n) => new Uint32Array(n) },
-};
+export type TensorData = Float32Array | Int8Array | Uint8Array | Int16Array | Int32Array;
 
 export interface IoTensor {
-  /** Position among the model's inputs (or outputs). */
-  position: number;
-  /** Tensor index in subgraph 0. */
-  tensorIndex: number;
+  index: number;
   name: string;
-  shape: number[];
   type: TensorTypeName;
-  /** Elements per inference. */
-  size: number;
-  /** Per-tensor quantization of int8/uint8/int16 I/O; null for float I/O. */
-  quantization: QuantParams | null;
+  shape: number[];
+  /** Per-tensor affine quantization (real = scale × (q − zeroPoint)), or null for float tensors. */
+  quantization: { scale: number; zeroPoint: number } | null;
 }
 
-/** One inference's inputs: a typed array when the model has one input, else one per input in order. */
-export type Inputs = TensorArray | TensorArray[];
+const ARRAY_FOR: Partial<Record<TensorTypeName, new (n: number) => TensorData>> = {
+  float32: Float32Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  int16: Int16Array,
+  int32: Int32Array,
+};
 
 /**
- * The official TFLite interpreter (tfjs-tflite's wasm build) behind a small API: load bytes, see the I/O
- * with quantization, run one input or a batch. Single-threaded; one call runs one inference.
+ * The official TFLite interpreter (tfjs-tflite's wasm build) on one model: describe its I/O, run inputs
+ * given as typed arrays. Inputs are copied straight into the interpreter's tensors and outputs copied
+ * out, with no tfjs tensors in between, so a call costs little more than the inference itself.
  */
-export class Interpreter {
+export class TfliteInterpreter {
+  readonly model: TfliteModel;
   readonly inputs: IoTensor[];
   readonly outputs: IoTensor[];
-  private disposed = false;
-  // The runtime's tensor handles, fetched once: each data() call gives a fresh view of wasm memory.
-  private readonly runnerInputs: TfliteRunnerTensor[];
-  private readonly runnerOutputs: TfliteRunnerTensor[];
+  /** What the runtime printed while loading (e.g. "INFO: Created TensorFlow Lite XNNPACK delegate"). */
+  readonly log: string[];
+  private runner: WebModelRunner | null;
+  private inViews: TensorData[];
+  private outViews: TensorData[];
 
-  private constructor(
-    /** The model as tinygate reads it (validated before the runtime sees it). */
-    readonly model: TfliteModel,
-    private readonly runner: TfliteModelRunner,
-  ) {
+  private constructor(model: TfliteModel, runner: WebModelRunner, log: string[]) {
+    this.model = model;
+    this.runner = runner;
+    this.log = log;
     const g = model.subgraphs[0]!;
-    this.runnerInputs = runner.getInputs();
-    this.runnerOutputs = runner.getOutputs();
-    this.inputs = describe(model, g.inputs, this.runnerInputs, 'input');
-    this.outputs = describe(model, g.outputs, this.runnerOutputs, 'output');
-  }
-
-  /** Validate the bytes with readTflite, then hand them to the TFLite runtime. */
-  static async load(bytes: Uint8Array): Promise<Interpreter> {
-    const model = readTflite(bytes);
-    const tflite = await loadTfliteRuntime();
-    const copy = new Uint8Array(bytes).buffer; // a copy that owns its memory (a Node Buffer may share a pool)
-    let handle: Awaited<ReturnType<typeof tflite.loadTFLiteModel>>;
-    try {
-      handle = await tflite.loadTFLiteModel(copy, { numThreads: 1 });
-    } catch (err) {
+    const describe = (index: number): IoTensor => {
+      const t = g.tensors[index]!;
+      const q = t.quantization;
+      return {
+        index,
+        name: t.name,
+        type: t.type,
+        shape: [...t.shape],
+        quantization:
+          q && q.scale.length === 1 ? { scale: q.scale[0]!, zeroPoint: q.zeroPoint[0] ?? 0 } : null,
+      };
+    };
+    this.inputs = g.inputs.map(describe);
+    this.outputs = g.outputs.map(describe);
+    this.inViews = runner.getInputs().map((t) => t.data() as TensorData);
+    this.outViews = runner.getOutputs().map((t) => t.data() as TensorData);
+    if (this.inViews.length !== this.inputs.length || this.outViews.length !== this.outputs.length) {
       throw new TinygateError(
-        'TFLITE_INTERPRETER',
-        `the TFLite interpreter refused the model: ${errorText(err)}`,
+        'TFLITE_RUNTIME',
+        'the interpreter and the model disagree on the number of inputs or outputs',
         {
-          hint: 'The file is well-formed but TFLite cannot prepare it (an unsupported op or version, or inconsistent shapes).',
-          details: { runtime: runtimeMessages.slice(-10) },
-          cause: err,
+          kind: 'internal',
         },
       );
     }
-    return new Interpreter(model, handle.modelRunner);
   }
 
-  /** Run one inference; returns each output as a fresh typed array (float32 or the tensor's integer type). */
-  run(inputs: Inputs): TensorArray[] {
-    this.checkAlive();
+  /** Validate `bytes` with readTflite, then hand them to the interpreter. */
+  static async load(bytes: Uint8Array, options: { numThreads?: number } = {}): Promise<TfliteInterpreter> {
+    const model = readTflite(bytes);
+    const runtime = await loadTfliteRuntime();
+    const seen = runtimeLog.length;
+    const runner = await runtime.createRunner(bytes, options).catch((err: unknown) => {
+      const log = runtimeLog.slice(seen);
+      throw new TinygateError(
+        'TFLITE_REJECTED',
+        `the TFLite interpreter refused the model: ${errorText(err, log)}`,
+        {
+          hint: 'The file reads as valid TFLite but the runtime cannot prepare it (an unsupported op or version?).',
+        },
+      );
+    });
+    return new TfliteInterpreter(model, runner, runtimeLog.slice(seen));
+  }
+
+  /** Run one inference. `inputs`: one typed array per model input, of its type and element count. */
+  run(inputs: TensorData | TensorData[]): TensorData[] {
+    const runner = this.live();
+    // Loading another model can grow wasm memory, which detaches every view into it: fetch them again.
+    if (
+      this.inViews.some((v) => v.buffer.byteLength === 0) ||
+      this.outViews.some((v) => v.buffer.byteLength === 0)
+    ) {
+      this.inViews = runner.getInputs().map((t) => t.data() as TensorData);
+      this.outViews = runner.getOutputs().map((t) => t.data() as TensorData);
+    }
     const list = Array.isArray(inputs) ? inputs : [inputs];
     if (list.length !== this.inputs.length) {
       throw new TinygateError(
-        'TFLITE_INPUT',
-        `the model takes ${this.inputs.length} inputs, got ${list.length}`,
-        {
-          hint: `Pass one typed array per input: ${this.inputs.map(label).join(', ')}.`,
-        },
+        'TFLITE_BAD_INPUT',
+        `the model takes ${this.inputs.length} input(s), got ${list.length}`,
       );
     }
-    const runnerInputs = this.runnerInputs;
-    for (let i = 0; i < list.length; i++) {
-      const value = list[i]!;
-      const io = this.inputs[i]!;
-      checkInput(value, io);
-      runnerInputs[i]!.data().set(value as ArrayLike<number>);
-    }
-    if (!this.runner.infer()) {
-      throw new TinygateError('TFLITE_INFERENCE', 'the TFLite interpreter failed to run the model', {
-        details: { runtime: runtimeMessages.slice(-10) },
-      });
-    }
-    return this.runnerOutputs.map((t) => t.data().slice());
+    list.forEach((data, i) => {
+      const view = this.inViews[i]!;
+      const spec = this.inputs[i]!;
+      if (data.constructor !== view.constructor) {
+        throw new TinygateError(
+          'TFLITE_BAD_INPUT',
+          `input ${i} "${spec.name}" is ${spec.type}: give a ${view.constructor.name}, not a ${data.constructor.name}`,
+          { hint: spec.quantization ? 'Float values go through quantizeInput() first.' : undefined },
+        );
+      }
+      if (data.length !== view.length) {
+        throw new TinygateError(
+          'TFLITE_BAD_INPUT',
+          `input ${i} "${spec.name}" has shape [${spec.shape}] (${view.length} values), got ${data.length}`,
+        );
+      }
+      view.set(data as never);
+    });
+    if (!runner.infer())
+      throw new TinygateError('TFLITE_RUNTIME', 'the TFLite interpreter failed to run the model');
+    return this.outViews.map((v) => v.slice());
   }
 
-  /** Run many inferences in order (the model's batch size stays 1); one result per input. */
-  runBatch(batch: Inputs[]): TensorArray[][] {
+  /** Run many inferences, one set of inputs each. */
+  runBatch(batch: (TensorData | TensorData[])[]): TensorData[][] {
     return batch.map((inputs) => this.run(inputs));
   }
 
-  /** Floats to the input's integer type with its quantization (identity copy for a float input). */
-  quantizeInput(values: ArrayLike<number>, position = 0): TensorArray {
-    const io = this.io(this.inputs, position, 'input');
-    if (!io.quantization) return Float32Array.from(values);
-    return quantize(values, io.quantization, io.type as 'int8' | 'uint8' | 'int16');
+  /** Float values → the input's integer type, with TFLite's rounding (half away from zero) and clamping. */
+  quantizeInput(index: number, values: ArrayLike<number>): TensorData {
+    return quantize(this.inputs[index]!, values);
   }
 
-  /** An output's integers back to floats with its quantization (a copy as float32 for a float output). */
-  dequantizeOutput(values: ArrayLike<number>, position = 0): Float32Array {
-    const io = this.io(this.outputs, position, 'output');
-    return io.quantization ? toFloat(values, io.quantization) : Float32Array.from(values);
+  /** An integer output → real values. Float outputs are returned as they are. */
+  dequantizeOutput(index: number, data: TensorData): Float32Array {
+    return dequantize(this.outputs[index]!, data);
   }
 
-  /** Free the model's wasm memory; the interpreter cannot run afterwards. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.runner.cleanUp();
+  /** Free the interpreter's wasm memory. */
+  close(): void {
+    this.runner?.cleanUp();
+    this.runner = null;
   }
 
-  private io(list: IoTensor[], position: number, kind: string): IoTensor {
-    const io = list[position];
-    if (!io)
-      throw new TinygateError('TFLITE_INPUT', `the model has no ${kind} ${position} (it has ${list.length})`);
-    return io;
-  }
-
-  private checkAlive(): void {
-    if (this.disposed) {
-      throw new TinygateError('TFLITE_DISPOSED', 'this interpreter was disposed', {
-        kind: 'internal',
-        hint: 'Load the model again with Interpreter.load().',
-      });
-    }
+  private live(): WebModelRunner {
+    if (!this.runner)
+      throw new TinygateError('TFLITE_CLOSED', 'this interpreter was closed', { kind: 'internal' });
+    return this.runner;
   }
 }
 
-function describe(
-  model: TfliteModel,
-  tensorIndices: number[],
-  runnerTensors: TfliteRunnerTensor[],
-  kind: 'input' | 'output',
-): IoTensor[] {
-  if (runnerTensors.length !== tensorIndices.length) {
+export function quantize(spec: IoTensor, values: ArrayLike<number>): TensorData {
+  const Ctor = ARRAY_FOR[spec.type];
+  if (!Ctor)
     throw new TinygateError(
-      'TFLITE_INTERPRETER',
-      `the TFLite runtime reports ${runnerTensors.length} ${kind}s, the file lists ${tensorIndices.length}`,
-      { kind: 'internal' },
+      'TFLITE_UNSUPPORTED',
+      `tensor "${spec.name}": type ${spec.type} is not supported for I/O`,
     );
+  const out = new Ctor(values.length);
+  if (spec.type === 'float32' || !spec.quantization) {
+    out.set(values as never);
+    return out;
   }
-  return tensorIndices.map((tensorIndex, position) => {
-    const t = model.subgraphs[0]!.tensors[tensorIndex]!;
-    const q = t.quantization;
-    const quantized = t.type !== 'float32' && t.type !== 'float64' && q !== null && q.scale.length > 0;
-    return {
-      position,
-      tensorIndex,
-      name: t.name,
-      shape: [...t.shape],
-      type: t.type,
-      size: elementCount(t.shape),
-      quantization: quantized ? { scale: q.scale[0]!, zeroPoint: q.zeroPoint[0] ?? 0 } : null,
-    };
-  });
+  const { scale, zeroPoint } = spec.quantization;
+  const [lo, hi] = RANGE[spec.type] ?? [-2147483648, 2147483647];
+  for (let i = 0; i < values.length; i++) {
+    const q = roundHalfAway(values[i]! / scale) + zeroPoint;
+    out[i] = q < lo ? lo : q > hi ? hi : q;
+  }
+  return out;
 }
 
-function checkInput(value: TensorArray, io: IoTensor): void {
-  const expected = ARRAY_FOR[io.type];
-  if (!expected) {
-    throw new TinygateError('TFLITE_INPUT', `${label(io)}: tinygate cannot feed ${io.type} tensors`, {
-      hint: 'Only numeric input tensors are supported.',
-    });
+export function dequantize(spec: IoTensor, data: TensorData): Float32Array {
+  const out = new Float32Array(data.length);
+  if (!spec.quantization || spec.type === 'float32') {
+    out.set(data);
+    return out;
   }
-  const got = value?.constructor?.name ?? typeof value;
-  if (got !== expected.name) {
-    const floatsToInt = got === 'Float32Array' && io.quantization !== null;
-    throw new TinygateError('TFLITE_INPUT', `${label(io)} takes a ${expected.name}, got ${got}`, {
-      hint: floatsToInt
-        ? 'Quantize float inputs first with interpreter.quantizeInput(values).'
-        : `Pass a ${expected.name} of ${io.size} values.`,
-    });
-  }
-  if (value.length !== io.size) {
-    throw new TinygateError('TFLITE_INPUT', `${label(io)} takes ${io.size} values, got ${value.length}`, {
-      hint: `Pass exactly ${io.size} values (shape [${io.shape.join(', ')}]).`,
-    });
-  }
+  const { scale, zeroPoint } = spec.quantization;
+  for (let i = 0; i < data.length; i++) out[i] = scale * (data[i]! - zeroPoint);
+  return out;
 }
 
-function label(io: IoTensor): string {
-  return `input ${io.position} "${io.name}" (${io.type} [${io.shape.join(', ')}])`;
+const RANGE: Partial<Record<TensorTypeName, [number, number]>> = {
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int16: [-32768, 32767],
+};
+
+const roundHalfAway = (x: number): number => (x < 0 ? -Math.round(-x) : Math.round(x));
+
+/** Number of values one input takes. */
+export function inputLength(spec: IoTensor): number {
+  return elementCount(spec.shape);
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** An empty typed array of the right class for a tensor (e.g. to fill before run()). */
-export function emptyInput(io: IoTensor): TensorArray {
-  const entry = ARRAY_FOR[io.type];
-  if (!entry)
-    throw new TinygateError('TFLITE_INPUT', `${label(io)}: tinygate cannot feed ${io.type} tensors`);
-  return entry.make(io.size);
+function errorText(err: unknown, log: string[]): string {
+  const own = err instanceof Error ? err.message : String(err);
+  const tail = log.filter((l) => !l.startsWith('INFO:')).slice(-3);
+  return [own, ...tail].filter(Boolean).join('; ');
 }

@@ -45,14 +45,6 @@ const ints = (a: Int32Array | null): number[] | null => (a ? Array.from(a) : nul
 export function decodeOptions(op: Operator, where: string): BuiltinOptions | null {
   const typeId = op.builtinOptionsType() as number;
   if (typeId === OptionsType.NONE) return null;
-  // Any table type works for the presence check; the accessors below assume the table is there.
-  if (op.builtinOptions(new PadOptions()) === null) {
-    throw new TinygateError(
-      'TFLITE_CORRUPT',
-      `corrupt TFLite file: ${where} names builtin options type ${typeId} but has no options table`,
-      { hint: 'The file is damaged; copy or export it again.' },
-    );
-  }
   switch (typeId) {
     case OptionsType.Conv2DOptions: {
       const o = op.builtinOptions(new Conv2DOptions()) as Conv2DOptions;

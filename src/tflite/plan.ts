@@ -1,121 +1,151 @@
-import { TinygateError } from '../errors/index.js';
+import { opCodeName } from './ops.js';
 import { tensorBytes } from './tensor-type.js';
 import type { TfliteModel } from './types.js';
 
-/** TFLite Micro aligns every arena buffer (offsets and sizes) to 16 bytes. */
+/** TFLite Micro aligns every arena buffer (offset and size) to 16 bytes. */
 export const ARENA_ALIGNMENT = 16;
 
 export interface PlannedBuffer {
-  tensorIndex: number;
+  tensor: number;
   name: string;
-  /** The tensor's own size (shape × element size). */
+  /** Bytes rounded up to the alignment. */
   bytes: number;
-  /** Size as placed: `bytes` rounded up to the alignment. */
-  alignedBytes: number;
-  /** Op index that writes it first (0 for subgraph inputs). */
+  /** First and last operator index during which the tensor must hold its value. */
   firstOp: number;
-  /** Op index that reads it last (the last op for subgraph outputs). */
   lastOp: number;
   offset: number;
 }
 
 export interface ArenaPlan {
-  subgraph: number;
-  alignment: number;
-  /** Bytes the non-persistent buffers need: the arena's "head". */
+  /** Peak of the non-persistent ("head") part of the arena: all activations, greedily overlapped. */
   headBytes: number;
-  /** Placed buffers, in tensor order. */
   buffers: PlannedBuffer[];
-  /** One entry per tensor of the subgraph: its arena offset, or −1 when it is not planned (constant, variable, unused). */
+  /** One offset per tensor of subgraph 0, −1 for tensors not in the arena (constants): OfflineMemoryAllocation order. */
   offsets: number[];
 }
 
-/**
- * Plan the activation buffers of a subgraph the way TFLite Micro's GreedyMemoryPlanner does: each
- * non-constant tensor lives from the op that writes it to the last op that reads it (inputs from op 0,
- * outputs to the last op); buffers are placed largest first (ties: later tensor first, as TFLM's
- * stable sort over its reversed list gives), each at the lowest aligned offset that overlaps no buffer
- * alive at the same time.
- */
-export function greedyArenaPlan(
-  model: TfliteModel,
-  options: { subgraph?: number; alignment?: number } = {},
-): ArenaPlan {
-  const subgraph = options.subgraph ?? 0;
-  const alignment = options.alignment ?? ARENA_ALIGNMENT;
-  const g = model.subgraphs[subgraph];
-  if (!g)
-    throw new TinygateError('TFLITE_PLAN', `the model has no subgraph ${subgraph}`, { kind: 'internal' });
+const alignUp = (n: number, a = ARENA_ALIGNMENT) => Math.ceil(n / a) * a;
 
-  const first = new Array<number>(g.tensors.length).fill(-1);
-  const last = new Array<number>(g.tensors.length).fill(-1);
-  for (const t of g.inputs) first[t] = 0;
+/**
+ * Plan subgraph 0's activations the way TFLite Micro's GreedyMemoryPlanner does: each tensor lives
+ * from the op that writes it (0 for graph inputs) to the last op that reads it (the end for graph
+ * outputs); buffers are placed largest first, each at the lowest offset where it overlaps no placed
+ * buffer that is alive at the same time.
+ */
+export function planArena(model: TfliteModel): ArenaPlan {
+  const g = model.subgraphs[0]!;
+  const last = Math.max(0, g.operators.length - 1);
+  const first = new Map<number, number>();
+  const lastUse = new Map<number, number>();
+  const isConstant = (t: number) => (model.buffers[g.tensors[t]!.buffer]?.data?.length ?? 0) > 0;
+  const touch = (t: number, op: number) => {
+    if (t < 0 || isConstant(t) || g.tensors[t]!.isVariable) return;
+    if (!first.has(t)) first.set(t, op);
+    lastUse.set(t, Math.max(lastUse.get(t) ?? op, op));
+  };
+  for (const t of g.inputs) touch(t, 0);
   g.operators.forEach((op, i) => {
-    for (const t of op.inputs) if (t >= 0) last[t] = Math.max(last[t]!, i);
-    for (const t of op.outputs) {
-      if (first[t] === -1) first[t] = i;
-      last[t] = Math.max(last[t]!, i);
-    }
+    for (const t of op.outputs) touch(t, i);
+    for (const t of op.inputs) touch(t, i);
+    for (const t of op.intermediates) touch(t, i);
   });
-  const lastOp = Math.max(0, g.operators.length - 1);
-  for (const t of g.outputs) {
-    last[t] = lastOp;
-    if (first[t] === -1) first[t] = 0;
-  }
+  for (const t of g.outputs) touch(t, last);
 
-  const buffers: PlannedBuffer[] = [];
-  g.tensors.forEach((t, i) => {
-    const constant = (model.buffers[t.buffer]?.data?.length ?? 0) > 0;
-    if (constant || t.isVariable || first[i] === -1) return;
-    const bytes = tensorBytes(t.shape, t.type);
-    if (!bytes) return;
-    if (last[i] === -1) last[i] = first[i]!; // written but never read: alive only while written
-    const alignedBytes = alignUp(bytes, alignment);
-    buffers.push({
-      tensorIndex: i,
-      name: t.name,
-      bytes,
-      alignedBytes,
-      firstOp: first[i]!,
-      lastOp: last[i]!,
-      offset: -1,
-    });
+  const buffers: PlannedBuffer[] = [...first.keys()].map((t) => {
+    const tensor = g.tensors[t]!;
+    return {
+      tensor: t,
+      name: tensor.name,
+      bytes: alignUp(tensorBytes(tensor.shape, tensor.type) ?? 0),
+      firstOp: first.get(t)!,
+      lastOp: lastUse.get(t)!,
+      offset: 0,
+    };
   });
 
-  // Largest first; equal sizes: higher tensor index first.
-  const order = [...buffers].sort((a, b) => b.alignedBytes - a.alignedBytes || b.tensorIndex - a.tensorIndex);
-  const placed: PlannedBuffer[] = []; // kept sorted by offset
+  // Largest first; equal sizes keep tensor order, so the plan is deterministic.
+  const order = [...buffers].sort((a, b) => b.bytes - a.bytes || a.tensor - b.tensor);
+  const placed: PlannedBuffer[] = [];
   for (const buf of order) {
-    let candidate = 0;
-    for (const other of placed) {
-      if (other.lastOp < buf.firstOp || other.firstOp > buf.lastOp) continue; // never alive together
-      if (other.offset - candidate >= buf.alignedBytes) break; // fits in the gap before `other`
-      candidate = Math.max(candidate, other.offset + other.alignedBytes);
+    const overlapping = placed
+      .filter((p) => p.firstOp <= buf.lastOp && buf.firstOp <= p.lastOp)
+      .sort((a, b) => a.offset - b.offset);
+    let offset = 0;
+    for (const p of overlapping) {
+      if (offset + buf.bytes <= p.offset) break;
+      offset = Math.max(offset, alignUp(p.offset + p.bytes));
     }
-    buf.offset = candidate;
-    const at = placed.findIndex((p) => p.offset > candidate);
-    placed.splice(at === -1 ? placed.length : at, 0, buf);
+    buf.offset = offset;
+    placed.push(buf);
   }
-
-  const offsets = new Array<number>(g.tensors.length).fill(-1);
-  for (const b of buffers) offsets[b.tensorIndex] = b.offset;
-  const headBytes = buffers.reduce((m, b) => Math.max(m, b.offset + b.alignedBytes), 0);
-  return { subgraph, alignment, headBytes, buffers, offsets };
+  const headBytes = buffers.reduce((m, b) => Math.max(m, b.offset + b.bytes), 0);
+  const offsets = g.tensors.map(() => -1);
+  for (const b of buffers) offsets[b.tensor] = b.offset;
+  return { headBytes, buffers: buffers.sort((a, b) => a.tensor - b.tensor), offsets };
 }
 
 /**
- * The plan as TFLite Micro's `OfflineMemoryAllocation` metadata buffer: little-endian int32s
- * [format version 1, subgraph index, tensor count, one offset per tensor (−1 = plan at run time)].
- * The converter stores it as a buffer and names it in model.metadata.
+ * TFLite Micro's persistent ("tail") allocations on a 32-bit target, from sizes measured on a
+ * Cortex-M build (see docs/tflite.md): the allocator itself, one TfLiteEvalTensor per tensor, one
+ * NodeAndRegistration per op, a TfLiteTensor plus its quantization arrays for every graph input and
+ * output the application fetches, and each kernel's op data.
  */
-export function offlineMemoryAllocation(plan: ArenaPlan): Uint8Array {
-  const words = new Int32Array([1, plan.subgraph, plan.offsets.length, ...plan.offsets]);
-  const bytes = new Uint8Array(words.byteLength);
-  const view = new DataView(bytes.buffer);
-  for (const [i, w] of words.entries()) view.setInt32(i * 4, w, true);
-  return bytes;
+export const TFLM_32BIT = {
+  allocatorBase: 132,
+  evalTensor: 12,
+  nodeAndRegistration: 32,
+  ioTensor: 32,
+  /** TfLiteAffineQuantization (12) + scale and zero-point arrays (4-byte length + 4 per channel, each). */
+  ioQuantization: (channels: number) => 12 + 2 * (4 + 4 * channels),
+  /** Op data per kernel; per-channel kernels add a multiplier and a shift (int32 each) per output channel. */
+  opData: (op: string, outChannels: number): number => {
+    switch (op) {
+      case 'FULLY_CONNECTED':
+        return 48;
+      case 'CONV_2D':
+      case 'DEPTHWISE_CONV_2D':
+        return 48 + 8 * outChannels;
+      case 'AVERAGE_POOL_2D':
+      case 'MAX_POOL_2D':
+        return 24;
+      case 'SOFTMAX':
+      case 'LOGISTIC':
+      case 'TANH':
+        return 48;
+      case 'ADD':
+      case 'SUB':
+      case 'MUL':
+        return 64;
+      case 'QUANTIZE':
+      case 'DEQUANTIZE':
+      case 'LEAKY_RELU':
+      case 'HARD_SWISH':
+        return 32;
+      default:
+        return 16;
+    }
+  },
+} as const;
+
+export interface TflmEstimate {
+  headBytes: number;
+  tailBytes: number;
+  totalBytes: number;
 }
 
-export function alignUp(n: number, alignment: number): number {
-  return Math.ceil(n / alignment) * alignment;
+/** Estimated TFLite Micro arena use (`arena_used_bytes()`) on a 32-bit MCU: planned head + tail model. */
+export function estimateTflmArena(model: TfliteModel, plan: ArenaPlan = planArena(model)): TflmEstimate {
+  const g = model.subgraphs[0]!;
+  const c = TFLM_32BIT;
+  let tail = c.allocatorBase + c.evalTensor * g.tensors.length + c.nodeAndRegistration * g.operators.length;
+  for (const t of [...g.inputs, ...g.outputs]) {
+    const q = g.tensors[t]!.quantization;
+    tail += c.ioTensor + (q?.scale.length ? c.ioQuantization(q.scale.length) : 0);
+  }
+  for (const op of g.operators) {
+    const out = g.tensors[op.outputs[0] ?? -1];
+    const channels = out?.shape.at(-1) ?? 1;
+    tail += c.opData(opCodeName(model.operatorCodes[op.opcodeIndex]!), channels);
+  }
+  return { headBytes: plan.headBytes, tailBytes: tail, totalBytes: plan.headBytes + tail };
 }

@@ -154,8 +154,6 @@ export interface Subgraph {
 export interface ModelBuffer {
   /** null when the buffer has no data field (buffer 0, activations). */
   data: Uint8Array | null;
-  /** Schema fields present in the file that tinygate does not model (e.g. "offset" for data kept outside); writing refuses them. */
-  unmodeled?: string[];
 }
 
 export interface ModelMetadata {
@@ -187,6 +185,4 @@ export interface TfliteModel {
   metadataBuffer: number[];
   metadata: ModelMetadata[];
   signatureDefs: SignatureDef[];
-  /** Fields the file sets that this schema subset does not know (a newer TFLite schema); writing refuses them. */
-  unmodeled?: string[];
 }

@@ -1,88 +1,84 @@
 import { TinygateError } from '../errors/index.js';
 import { tensorBytes } from './tensor-type.js';
-import type { TfliteModel, TfliteTensor } from './types.js';
+import type { TfliteModel } from './types.js';
 
 function invalid(message: string): TinygateError {
-  return new TinygateError('TFLITE_INVALID', message, {
-    hint: 'The model is inconsistent: re-export it from the converter (or fix the code that built it).',
+  return new TinygateError('TFLITE_INVALID', `invalid TFLite model: ${message}`, {
+    hint: 'The file is damaged, or was written by a broken tool; convert or export the model again.',
   });
-}
-
-export function tensorLabel(s: number, index: number, tensor: TfliteTensor | undefined): string {
-  return `subgraph ${s} tensor ${index}${tensor ? ` ${JSON.stringify(tensor.name)}` : ''}`;
 }
 
 /**
- * Checks what the flatbuffer structure cannot: every index in range, shapes non-negative, constant data
- * exactly shape × element size. Run on read (files) and on write (models built in code).
+ * Semantic checks a structurally sound flatbuffer can still fail: every index in range, every constant
+ * tensor's data as long as its shape and type need. Messages name the subgraph, tensor and buffer.
  */
 export function validateModel(model: TfliteModel): void {
   const nBuffers = model.buffers.length;
-  if (model.subgraphs.length === 0) throw invalid('the model has no subgraphs');
-
+  if (model.subgraphs.length === 0) throw invalid('the model has no subgraph');
   model.subgraphs.forEach((g, s) => {
     const nTensors = g.tensors.length;
-    const checkTensorIndex = (i: number, where: string, optional: boolean) => {
-      if (optional && i === -1) return;
-      if (!Number.isInteger(i) || i < 0 || i >= nTensors) {
+    g.tensors.forEach((t, i) => {
+      const place = `subgraph ${s} tensor ${i} ${JSON.stringify(t.name)}`;
+      if (t.buffer < 0 || t.buffer >= nBuffers) {
+        throw invalid(`${place}: buffer ${t.buffer} is out of range (the model has ${nBuffers} buffers)`);
+      }
+      const bad = t.shape.find((d) => d < 0);
+      if (bad !== undefined) throw invalid(`${place}: shape [${t.shape}] has a negative dimension`);
+      const data = model.buffers[t.buffer]!.data;
+      if (data && data.length > 0) {
+        const need = tensorBytes(t.shape, t.type);
+        if (need !== null && need !== data.length) {
+          throw invalid(
+            `${place}: buffer ${t.buffer} holds ${data.length} bytes, shape [${t.shape}] ${t.type} needs ${need}`,
+          );
+        }
+      }
+      const q = t.quantization;
+      if (q && q.scale.length > 0 && q.zeroPoint.length > 0 && q.scale.length !== q.zeroPoint.length) {
         throw invalid(
-          `subgraph ${s} ${where}: tensor index ${i} is out of range (the subgraph has ${nTensors} tensors)`,
+          `${place}: ${q.scale.length} quantization scales but ${q.zeroPoint.length} zero points`,
+        );
+      }
+    });
+    const checkTensor = (idx: number, what: string, optional: boolean) => {
+      if (optional && idx === -1) return;
+      if (idx < 0 || idx >= nTensors) {
+        throw invalid(
+          `subgraph ${s} ${what}: tensor ${idx} is out of range (the subgraph has ${nTensors} tensors)`,
         );
       }
     };
-    for (const [i, t] of g.inputs.entries()) checkTensorIndex(t, `input ${i}`, false);
-    for (const [i, t] of g.outputs.entries()) checkTensorIndex(t, `output ${i}`, false);
-
-    g.tensors.forEach((t, i) => {
-      const label = tensorLabel(s, i, t);
-      if (t.buffer < 0 || t.buffer >= nBuffers) {
-        throw invalid(`${label}: buffer ${t.buffer} is out of range (the model has ${nBuffers} buffers)`);
-      }
-      const bad = t.shape.find((d) => !Number.isInteger(d) || d < 0);
-      if (bad !== undefined) throw invalid(`${label}: shape [${t.shape.join(', ')}] has dimension ${bad}`);
-      const data = model.buffers[t.buffer]!.data;
-      if (!data || data.length === 0 || t.unmodeled?.includes('sparsity')) return;
-      const needs = tensorBytes(t.shape, t.type);
-      if (needs !== null && needs !== data.length) {
-        throw invalid(
-          `${label}: buffer ${t.buffer} holds ${data.length} bytes, shape [${t.shape.join(', ')}] ${t.type} needs ${needs}`,
-        );
-      }
-    });
-
+    for (const [i, t] of g.inputs.entries()) checkTensor(t, `input ${i}`, false);
+    for (const [i, t] of g.outputs.entries()) checkTensor(t, `output ${i}`, false);
     g.operators.forEach((op, o) => {
-      const where = `operator ${o}`;
       if (op.opcodeIndex < 0 || op.opcodeIndex >= model.operatorCodes.length) {
         throw invalid(
-          `subgraph ${s} ${where}: opcode index ${op.opcodeIndex} is out of range (the model has ${model.operatorCodes.length} operator codes)`,
+          `subgraph ${s} operator ${o}: opcode index ${op.opcodeIndex} is out of range (the model has ${model.operatorCodes.length} operator codes)`,
         );
       }
-      for (const [i, t] of op.inputs.entries()) checkTensorIndex(t, `${where} input ${i}`, true);
-      for (const [i, t] of op.outputs.entries()) checkTensorIndex(t, `${where} output ${i}`, false);
+      for (const [i, t] of op.inputs.entries()) checkTensor(t, `operator ${o} input ${i}`, true);
+      for (const [i, t] of op.outputs.entries()) checkTensor(t, `operator ${o} output ${i}`, false);
       for (const [i, t] of op.intermediates.entries())
-        checkTensorIndex(t, `${where} intermediate ${i}`, false);
+        checkTensor(t, `operator ${o} intermediate ${i}`, false);
     });
   });
-
   model.metadata.forEach((m, i) => {
     if (m.buffer < 0 || m.buffer >= nBuffers) {
       throw invalid(
-        `metadata ${i} ${JSON.stringify(m.name)}: buffer ${m.buffer} is out of range (the model has ${nBuffers} buffers)`,
+        `metadata ${i} ${JSON.stringify(m.name)}: buffer ${m.buffer} is out of range (${nBuffers} buffers)`,
       );
     }
   });
   model.metadataBuffer.forEach((b, i) => {
-    if (b < 0 || b >= nBuffers) {
-      throw invalid(`metadata_buffer ${i}: buffer ${b} is out of range (the model has ${nBuffers} buffers)`);
-    }
+    if (b < 0 || b >= nBuffers)
+      throw invalid(`metadata_buffer ${i}: buffer ${b} is out of range (${nBuffers} buffers)`);
   });
   model.signatureDefs.forEach((d, i) => {
     const g = model.subgraphs[d.subgraphIndex];
-    const label = `signature ${i} ${JSON.stringify(d.signatureKey ?? '')}`;
-    if (!g) throw invalid(`${label}: subgraph ${d.subgraphIndex} is out of range`);
+    if (!g) throw invalid(`signature ${i}: subgraph ${d.subgraphIndex} is out of range`);
     for (const m of [...d.inputs, ...d.outputs]) {
       if (m.tensorIndex < 0 || m.tensorIndex >= g.tensors.length) {
-        throw invalid(`${label} ${JSON.stringify(m.name)}: tensor ${m.tensorIndex} is out of range`);
+        throw invalid(`signature ${i} ${JSON.stringify(m.name)}: tensor ${m.tensorIndex} is out of range`);
       }
     }
   });

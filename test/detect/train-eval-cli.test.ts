@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { ROOT, runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tg-train-eval-'));
 const model = join(dir, 'motor-1');
@@ -89,13 +89,36 @@ describe('tinygate train and eval', () => {
     expect(human.stdout).toMatch(/float\s*│\s*baseline/);
   }, 120_000);
 
-  it('says the int8 scorer is not implemented yet (exit 1), and refuses a tampered model', async () => {
-    const r = await runCli(
-      ['eval', '--model', model, '--data', faulty, '--scorers', 'float,int8', '--json'],
+  it('converts the model to int8 from a recording and scores with it beside the float model', async () => {
+    const missing = await runCli(
+      ['eval', '--model', model, '--data', faulty, '--scorers', 'int8', '--json'],
       { timeoutMs: 60_000 },
     );
-    expect(r.code).toBe(1);
-    expect(JSON.parse(r.stdout).error.code).toBe('NOT_IMPLEMENTED');
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout).error.code).toBe('MODEL_NO_INT8');
+    const int8 = join(model, 'model.int8.tflite');
+    const c = await runCli(['convert', model, '--calib', healthy, '-o', int8, '--json'], {
+      timeoutMs: 60_000,
+    });
+    expect(c.code, c.stderr).toBe(0);
+    expect(JSON.parse(c.stdout).accuracy.snrDb).toBeGreaterThan(20);
+    const r = await runCli(
+      ['eval', '--model', model, '--data', faulty, '--scorers', 'float,int8', '--json'],
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as {
+      scorers: { scorer: string; auc: number; falseAlarms: { machine: number } }[];
+    };
+    const [f, q] = doc.scorers;
+    expect(q!.scorer).toBe('int8');
+    expect(q!.auc).toBeGreaterThan(f!.auc - 0.02);
+    expect(q!.falseAlarms.machine).toBeLessThanOrEqual(f!.falseAlarms.machine + 1);
+  }, 120_000);
+
+  it('refuses a tampered model, and an int8 file converted from another model', async () => {
     const tampered = join(dir, 'tampered');
     const cp = await import('node:fs/promises');
     await cp.cp(model, tampered, { recursive: true });
@@ -105,6 +128,18 @@ describe('tinygate train and eval', () => {
     const t = await runCli(['eval', '--model', tampered, '--data', faulty, '--json'], { timeoutMs: 60_000 });
     expect(t.code).toBe(1);
     expect(JSON.parse(t.stdout).error.code).toBe('MODEL_HASH_MISMATCH');
+    // An int8 file from another model in this folder is stale: scoring with it would be wrong.
+    const other = join(dir, 'other');
+    await cp.cp(model, other, { recursive: true });
+    await cp.copyFile(
+      join(ROOT, 'models', 'motor-vib', 'model.int8.tflite'),
+      join(other, 'model.int8.tflite'),
+    );
+    const s = await runCli(['eval', '--model', other, '--data', faulty, '--scorers', 'int8', '--json'], {
+      timeoutMs: 60_000,
+    });
+    expect(s.code).toBe(1);
+    expect(JSON.parse(s.stdout).error.code).toBe('MODEL_INT8_STALE');
   }, 120_000);
 
   it('refuses training data without enough normal windows, saying why', async () => {

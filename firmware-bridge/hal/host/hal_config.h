@@ -1,0 +1,8 @@
+/* Host (POSIX) build: roomy buffers so the link runs at full speed over a pty. */
+#ifndef TG_HAL_CONFIG_H
+#define TG_HAL_CONFIG_H
+
+#define TG_SYSEX_BUFFER_BYTES 512
+#define TG_MAX_PINS 20
+
+#endif

@@ -1,0 +1,263 @@
+#include "tg_model.h"
+
+#include <string.h>
+
+/* ---------------- flatbuffer access, every read bounds-checked ---------------- */
+
+typedef struct {
+  const uint8_t *b;
+  uint32_t len;
+  int bad; /* set by any out-of-range access; checked by the caller */
+} fb_t;
+
+static uint32_t rd32(fb_t *f, uint32_t at) {
+  if (at > f->len || f->len - at < 4) {
+    f->bad = 1;
+    return 0;
+  }
+  return (uint32_t)f->b[at] | ((uint32_t)f->b[at + 1] << 8) | ((uint32_t)f->b[at + 2] << 16) |
+         ((uint32_t)f->b[at + 3] << 24);
+}
+
+static uint16_t rd16(fb_t *f, uint32_t at) {
+  if (at > f->len || f->len - at < 2) {
+    f->bad = 1;
+    return 0;
+  }
+  return (uint16_t)(f->b[at] | (f->b[at + 1] << 8));
+}
+
+static uint8_t rd8(fb_t *f, uint32_t at) {
+  if (at >= f->len) {
+    f->bad = 1;
+    return 0;
+  }
+  return f->b[at];
+}
+
+/* Position of field `id` of the table at `table`, or 0 when absent. */
+static uint32_t field(fb_t *f, uint32_t table, uint16_t id) {
+  uint32_t vt = table - rd32(f, table); /* soffset: vtable = table - value (wraps on bad input) */
+  if (vt >= f->len) {
+    f->bad = 1;
+    return 0;
+  }
+  uint16_t vt_size = rd16(f, vt);
+  uint16_t at = (uint16_t)(4 + 2 * id);
+  if (at + 2 > vt_size) return 0;
+  uint16_t off = rd16(f, vt + at);
+  return off ? table + off : 0;
+}
+
+/* The object an offset field points to (table, vector or string), or 0. */
+static uint32_t deref(fb_t *f, uint32_t at) {
+  if (!at) return 0;
+  uint32_t target = at + rd32(f, at);
+  if (target >= f->len) {
+    f->bad = 1;
+    return 0;
+  }
+  return target;
+}
+
+/* A vector's element count (0 for an absent one), with its elements checked to fit. */
+static uint32_t vec_len(fb_t *f, uint32_t vec, uint32_t elem_bytes) {
+  if (!vec) return 0;
+  uint32_t n = rd32(f, vec);
+  if (n > (f->len - vec - 4) / elem_bytes) {
+    f->bad = 1;
+    return 0;
+  }
+  return n;
+}
+
+static uint32_t u32_field(fb_t *f, uint32_t table, uint16_t id, uint32_t dflt) {
+  uint32_t at = field(f, table, id);
+  return at ? rd32(f, at) : dflt;
+}
+
+static uint8_t u8_field(fb_t *f, uint32_t table, uint16_t id, uint8_t dflt) {
+  uint32_t at = field(f, table, id);
+  return at ? rd8(f, at) : dflt;
+}
+
+static float f32_at(fb_t *f, uint32_t at) {
+  uint32_t u = rd32(f, at);
+  float v;
+  memcpy(&v, &u, sizeof v);
+  return v;
+}
+
+/* ---------------- model ---------------- */
+
+/* Copy a string, always terminated (no printf on boards: it would cost kilobytes of flash). */
+void tg_copy_str(char *dst, uint16_t len, const char *src) {
+  uint16_t i = 0;
+  for (; len && i + 1 < len && src[i]; i++) dst[i] = src[i];
+  if (len) dst[i] = 0;
+}
+
+const char *tg_op_name(uint16_t builtin, char *buf, uint16_t len) {
+  switch (builtin) {
+    case TG_OP_FULLY_CONNECTED: return "FULLY_CONNECTED";
+    case TG_OP_RESHAPE: return "RESHAPE";
+    case TG_OP_QUANTIZE: return "QUANTIZE";
+    case TG_OP_DEQUANTIZE: return "DEQUANTIZE";
+    case 3: return "CONV_2D";
+    case 4: return "DEPTHWISE_CONV_2D";
+    case 1: return "AVERAGE_POOL_2D";
+    case 17: return "MAX_POOL_2D";
+    case 25: return "SOFTMAX";
+    case 14: return "LOGISTIC";
+    case 28: return "TANH";
+    case 0: return "ADD";
+    default: {
+      char digits[6];
+      uint8_t n = 0;
+      do {
+        digits[n++] = (char)('0' + builtin % 10);
+        builtin = (uint16_t)(builtin / 10);
+      } while (builtin && n < sizeof digits);
+      tg_copy_str(buf, len, "BUILTIN_");
+      uint16_t at = 8;
+      while (n && at + 1 < len) buf[at++] = digits[--n];
+      if (at < len) buf[at] = 0;
+      return buf;
+    }
+  }
+}
+
+static int fail(char *err, uint16_t n, const char *what) {
+  tg_copy_str(err, n, what);
+  return -1;
+}
+
+static int type_bytes(uint8_t type) {
+  return type == TG_TYPE_FLOAT32 || type == TG_TYPE_INT32 ? 4 : type == TG_TYPE_INT8 ? 1 : 0;
+}
+
+int tg_model_load(const uint8_t *data, uint32_t len, tg_model_t *m, char *err, uint16_t err_len) {
+  fb_t f = {data, len, 0};
+  memset(m, 0, sizeof *m);
+  if (len < 8 || memcmp(data + 4, "TFL3", 4) != 0) return fail(err, err_len, "not a TFLite model (no TFL3 identifier)");
+  uint32_t model = rd32(&f, 0); /* the root offset sits at byte 0 */
+  uint32_t codes = deref(&f, field(&f, model, 1));
+  uint32_t subgraphs = deref(&f, field(&f, model, 2));
+  uint32_t buffers = deref(&f, field(&f, model, 4));
+  uint32_t n_codes = vec_len(&f, codes, 4);
+  uint32_t n_buffers = vec_len(&f, buffers, 4);
+  if (f.bad || vec_len(&f, subgraphs, 4) < 1) return fail(err, err_len, "malformed model: no subgraph");
+  uint32_t g = deref(&f, subgraphs + 4);
+  uint32_t tensors = deref(&f, field(&f, g, 0));
+  uint32_t n_tensors = vec_len(&f, tensors, 4);
+  if (n_tensors > TG_MAX_TENSORS) return fail(err, err_len, "model has more tensors than this firmware holds");
+  m->tensor_count = (uint16_t)n_tensors;
+  for (uint32_t i = 0; i < n_tensors && !f.bad; i++) {
+    tg_tensor_t *t = &m->tensors[i];
+    uint32_t tt = deref(&f, tensors + 4 + 4 * i);
+    uint32_t shape = deref(&f, field(&f, tt, 0));
+    uint32_t rank = vec_len(&f, shape, 4);
+    if (rank > 4) return fail(err, err_len, "tensor of rank > 4");
+    t->rank = (uint8_t)rank;
+    t->elements = 1;
+    for (uint32_t d = 0; d < rank; d++) {
+      int32_t v = (int32_t)rd32(&f, shape + 4 + 4 * d);
+      if (v < 0 || v > 1 << 20) return fail(err, err_len, "tensor with a bad dimension");
+      t->dims[d] = v;
+      t->elements *= (uint32_t)v;
+    }
+    t->type = u8_field(&f, tt, 1, 0);
+    int eb = type_bytes(t->type);
+    if (!eb) return fail(err, err_len, "tensor type not supported (int8, int32, float32 only)");
+    t->bytes = t->elements * (uint32_t)eb;
+    uint32_t buf = u32_field(&f, tt, 2, 0);
+    if (buf >= n_buffers) return fail(err, err_len, "tensor buffer index out of range");
+    uint32_t bt = deref(&f, buffers + 4 + 4 * buf);
+    uint32_t bdata = deref(&f, field(&f, bt, 0));
+    uint32_t blen = vec_len(&f, bdata, 1);
+    if (blen) {
+      if (blen != t->bytes) return fail(err, err_len, "constant data length does not match its shape");
+      t->data = data + bdata + 4;
+    }
+    uint32_t q = deref(&f, field(&f, tt, 4));
+    if (q) {
+      uint32_t scales = deref(&f, field(&f, q, 2));
+      uint32_t zps = deref(&f, field(&f, q, 3));
+      uint32_t n_scales = vec_len(&f, scales, 4);
+      uint32_t n_zps = vec_len(&f, zps, 8);
+      if (n_scales) {
+        t->scale = f32_at(&f, scales + 4);
+        t->scale_count = (uint16_t)(n_scales > 0xFFFF ? 0xFFFF : n_scales);
+        t->scales_at = data + scales + 4;
+      }
+      if (n_zps) t->zero_point = (int32_t)rd32(&f, zps + 4); /* low word of the int64 */
+    }
+  }
+  uint32_t ins = deref(&f, field(&f, g, 1));
+  uint32_t outs = deref(&f, field(&f, g, 2));
+  if (vec_len(&f, ins, 4) != 1 || vec_len(&f, outs, 4) != 1) return fail(err, err_len, "model must have one input and one output");
+  m->input = (int16_t)rd32(&f, ins + 4);
+  m->output = (int16_t)rd32(&f, outs + 4);
+  if (m->input < 0 || m->input >= (int16_t)n_tensors || m->output < 0 || m->output >= (int16_t)n_tensors)
+    return fail(err, err_len, "graph input or output out of range");
+  uint32_t operators = deref(&f, field(&f, g, 3));
+  uint32_t n_ops = vec_len(&f, operators, 4);
+  if (n_ops > TG_MAX_OPS) return fail(err, err_len, "model has more operators than this firmware holds");
+  m->op_count = (uint16_t)n_ops;
+  for (uint32_t i = 0; i < n_ops && !f.bad; i++) {
+    tg_op_t *op = &m->ops[i];
+    uint32_t ot = deref(&f, operators + 4 + 4 * i);
+    uint32_t code_index = u32_field(&f, ot, 0, 0);
+    if (code_index >= n_codes) return fail(err, err_len, "operator code index out of range");
+    uint32_t ct = deref(&f, codes + 4 + 4 * code_index);
+    uint32_t deprecated = u8_field(&f, ct, 0, 0);
+    uint32_t builtin = u32_field(&f, ct, 3, 0);
+    op->builtin = (uint16_t)(builtin > deprecated ? builtin : deprecated);
+    uint32_t oi = deref(&f, field(&f, ot, 1));
+    uint32_t oo = deref(&f, field(&f, ot, 2));
+    uint32_t n_in = vec_len(&f, oi, 4);
+    if (n_in > TG_MAX_OP_INPUTS || vec_len(&f, oo, 4) != 1) return fail(err, err_len, "operator with too many inputs or outputs");
+    op->input_count = (uint8_t)n_in;
+    for (uint32_t k = 0; k < n_in; k++) {
+      int32_t t = (int32_t)rd32(&f, oi + 4 + 4 * k);
+      if (t < -1 || t >= (int32_t)n_tensors) return fail(err, err_len, "operator input out of range");
+      op->inputs[k] = (int16_t)t;
+    }
+    int32_t out = (int32_t)rd32(&f, oo + 4);
+    if (out < 0 || out >= (int32_t)n_tensors) return fail(err, err_len, "operator output out of range");
+    op->output = (int16_t)out;
+    uint32_t options = deref(&f, field(&f, ot, 4));
+    op->stride_w = op->stride_h = op->dilation_w = op->dilation_h = 1;
+    if (options) {
+      /* Field ids of FullyConnectedOptions, Conv2DOptions, DepthwiseConv2DOptions and Pool2DOptions. */
+      switch (op->builtin) {
+        case TG_OP_FULLY_CONNECTED: op->activation = u8_field(&f, options, 0, 0); break;
+        case TG_OP_CONV_2D:
+        case TG_OP_DEPTHWISE_CONV_2D: {
+          uint8_t dw = op->builtin == TG_OP_DEPTHWISE_CONV_2D;
+          op->padding_valid = u8_field(&f, options, 0, 0);
+          op->stride_w = (uint8_t)u32_field(&f, options, 1, 1);
+          op->stride_h = (uint8_t)u32_field(&f, options, 2, 1);
+          if (dw) op->depth_multiplier = (uint16_t)u32_field(&f, options, 3, 1);
+          op->activation = u8_field(&f, options, (uint16_t)(dw ? 4 : 3), 0);
+          op->dilation_w = (uint8_t)u32_field(&f, options, (uint16_t)(dw ? 5 : 4), 1);
+          op->dilation_h = (uint8_t)u32_field(&f, options, (uint16_t)(dw ? 6 : 5), 1);
+          break;
+        }
+        case TG_OP_AVERAGE_POOL_2D:
+        case TG_OP_MAX_POOL_2D:
+          op->padding_valid = u8_field(&f, options, 0, 0);
+          op->stride_w = (uint8_t)u32_field(&f, options, 1, 1);
+          op->stride_h = (uint8_t)u32_field(&f, options, 2, 1);
+          op->filter_w = (uint8_t)u32_field(&f, options, 3, 1);
+          op->filter_h = (uint8_t)u32_field(&f, options, 4, 1);
+          op->activation = u8_field(&f, options, 5, 0);
+          break;
+        default: break;
+      }
+    }
+    if (!op->stride_w || !op->stride_h || !op->dilation_w || !op->dilation_h) return fail(err, err_len, "operator with a zero stride or dilation");
+  }
+  if (f.bad) return fail(err, err_len, "malformed model: an offset points outside the file");
+  return 0;
+}

@@ -1,0 +1,24 @@
+/* The on-board int8 runtime over the active model slot (see tg_runtime.c). */
+#ifndef TG_RUNTIME_H
+#define TG_RUNTIME_H
+
+#include <stdint.h>
+
+#define TG_RUNTIME_NO_MODEL 0
+#define TG_RUNTIME_READY 1
+#define TG_RUNTIME_ERROR 2
+
+/* Load (or unload, with NULL) a model read in place; 0, or -1 with tg_runtime_error() set. */
+int tg_runtime_load(const uint8_t *data, uint32_t len);
+uint8_t tg_runtime_state(void);
+const char *tg_runtime_error(void);
+uint32_t tg_runtime_arena_used(void);
+uint16_t tg_runtime_op_count(void);
+
+/* The input tensor's bytes in the arena: write the input there, then invoke. */
+uint32_t tg_runtime_input_bytes(void);
+uint8_t *tg_runtime_input(void);
+int tg_runtime_invoke(void);
+const uint8_t *tg_runtime_output(uint32_t *len);
+
+#endif

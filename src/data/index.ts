@@ -1,0 +1,1 @@
+export { readLabelledSamples, readSamples } from './samples.js';

@@ -1,0 +1,7 @@
+export {
+  DEMO_BOARDS,
+  DEMO_MODEL_DIR,
+  DEMO_SCENARIO_DIR,
+  type DemoOptions,
+  demoConfig,
+} from './demo-config.js';

@@ -1,0 +1,181 @@
+import { EventEmitter } from 'node:events';
+import { type Alert, type LiveDecision, LiveDetection } from '../detect/index.js';
+import { BoardSession, type BoardState, type StateChange, StreamWindower } from '../sensing/index.js';
+import type { BoardConfig } from './config.js';
+import type { Deployment } from './deploy.js';
+import type { DetectionPlan } from './detection-plan.js';
+import type { BoardTransport } from './transports.js';
+
+/** Points per second per channel sent to live views: enough for a chart, far below the sampling rate. */
+const TRACE_HZ = 50;
+
+export interface TracePoint {
+  ts: number;
+  values: number[];
+}
+
+export interface BoardStatus {
+  id: string;
+  name: string;
+  profile: string;
+  transport: string;
+  state: BoardState;
+  inference: 'gateway' | 'board';
+  channels: { name: string; sensor: string; unit: string }[];
+  model: { id: string; hash: string; kind: string } | null;
+  samples: number;
+  windows: number;
+  reconnects: number;
+  score: number | null;
+  threshold: number;
+  anomaly: boolean;
+  latest: Record<string, number>;
+  lastSampleTs: number | null;
+  /** The int8 model on the board itself (flashed over the serial link), when the board has a model store. */
+  deployment: Deployment | { error: string } | null;
+}
+
+export interface BoardRunnerEvents {
+  state: [StateChange];
+  decision: [LiveDecision];
+  alert: [Alert];
+  trace: [{ board: string; points: TracePoint[] }];
+}
+
+/**
+ * One board from samples to decisions: its johnny-five session, the windows cut from its stream, and
+ * detection on them. Emits `state`, `decision`, `alert` and decimated `trace` points for live views.
+ */
+export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
+  readonly config: BoardConfig;
+  readonly session: BoardSession;
+  private readonly plan: DetectionPlan;
+  readonly transport: BoardTransport;
+  private readonly live: LiveDetection;
+  private readonly windower: StreamWindower;
+  private readonly latest: Float64Array;
+  private samples = 0;
+  /** Set by the gateway after flashing (or failing to). */
+  deployment: Deployment | { error: string } | null = null;
+  private windows = 0;
+  private lastSampleTs: number | null = null;
+  private score: number | null = null;
+  private anomaly = false;
+  private readonly decimate: number;
+  private sinceTrace = 0;
+  private trace: TracePoint[] = [];
+  private traceTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    config: BoardConfig,
+    transport: BoardTransport,
+    plan: DetectionPlan,
+    detector: LiveDetectionDetector,
+  ) {
+    super();
+    this.config = config;
+    this.transport = transport;
+    this.plan = plan;
+    this.session = new BoardSession({
+      config: {
+        id: config.id,
+        samplingRateHz: config.samplingRateHz,
+        sensors: config.sensors,
+        ...(config.adc ? { adc: config.adc } : {}),
+      },
+      openTransport: transport.open,
+      onSample: (ch, v, ts) => this.onSample(ch, v, ts),
+    });
+    this.latest = new Float64Array(this.session.channels.length).fill(Number.NaN);
+    this.windower = new StreamWindower(
+      plan.pipeline,
+      this.session.channels.map((c) => c.name),
+    );
+    this.decimate = Math.max(1, Math.round(config.samplingRateHz / TRACE_HZ));
+    this.live = new LiveDetection({
+      scorer: plan.scorer,
+      pipeline: plan.pipeline,
+      checks: plan.checks,
+      ...(detector ? { detector } : {}),
+      onAlert: (a) => this.emit('alert', a),
+      onDecision: (d) => {
+        if (d.score !== null) this.score = d.score;
+        this.anomaly = d.verdict === 'machine' || d.alert?.kind === 'machine';
+        this.emit('decision', d);
+      },
+    });
+    this.session.on('state', (c: StateChange) => this.emit('state', c));
+  }
+
+  start(): void {
+    this.session.start();
+    this.traceTimer = setInterval(() => this.flushTrace(), 200);
+  }
+
+  async stop(): Promise<void> {
+    if (this.traceTimer) clearInterval(this.traceTimer);
+    this.traceTimer = null;
+    await this.session.stop();
+    await this.live.drain();
+    await this.transport.close();
+  }
+
+  status(): BoardStatus {
+    const latest: Record<string, number> = {};
+    this.session.channels.forEach((c, i) => {
+      if (!Number.isNaN(this.latest[i]!)) latest[c.name] = this.latest[i]!;
+    });
+    const model = this.plan.model
+      ? {
+          id: this.plan.model.sidecar.model.id,
+          hash: this.plan.model.sidecar.model.hash,
+          kind: this.plan.scorer.kind,
+        }
+      : null;
+    return {
+      id: this.config.id,
+      name: this.config.name ?? this.config.id,
+      profile: this.config.profile,
+      transport: this.transport.describe(),
+      state: this.session.state,
+      inference: this.config.inference,
+      channels: this.session.channels.map((c) => ({ name: c.name, sensor: c.sensor, unit: c.unit })),
+      model,
+      samples: this.samples,
+      windows: this.windows,
+      reconnects: this.session.reconnects,
+      score: this.score,
+      threshold: this.plan.scorer.threshold,
+      anomaly: this.anomaly,
+      latest,
+      lastSampleTs: this.lastSampleTs,
+      deployment: this.deployment,
+    };
+  }
+
+  private onSample(ch: number, value: number, ts: number): void {
+    this.latest[ch] = value;
+    this.lastSampleTs = ts;
+    if (ch === 0) {
+      this.samples++;
+      if (++this.sinceTrace >= this.decimate) {
+        this.sinceTrace = 0;
+        this.trace.push({ ts, values: Array.from(this.latest) });
+      }
+    }
+    const w = this.windower.push(ch, value, ts);
+    if (w) {
+      this.windows++;
+      this.live.submit(this.config.id, this.plan.sensor, w);
+    }
+  }
+
+  private flushTrace(): void {
+    if (this.trace.length === 0) return;
+    const points = this.trace;
+    this.trace = [];
+    this.emit('trace', { board: this.config.id, points });
+  }
+}
+
+type LiveDetectionDetector = ConstructorParameters<typeof LiveDetection>[0]['detector'];

@@ -1,0 +1,82 @@
+import { TinygateError } from '../errors/index.js';
+import { replyOf } from './board-info.js';
+import type { Link } from './link.js';
+import { Command, Reply } from './protocol.js';
+
+export interface RuntimeStatus {
+  state: 'no-model' | 'ready' | 'error';
+  arenaBytes: number;
+  ops: number;
+  inputBytes: number;
+  outputBytes: number;
+  /** Why the model was refused (e.g. "unsupported op CONV_2D"), when state is error. */
+  error: string | null;
+}
+
+const STATES = ['no-model', 'ready', 'error'] as const;
+/** Input bytes per RUN_INFERENCE message: fits the smallest SysEx buffer we build (64 B) after packing. */
+const INPUT_CHUNK = 40;
+
+/** What the board's int8 runtime holds: its state, arena use and I/O sizes. */
+export async function runtimeStatus(link: Link): Promise<RuntimeStatus> {
+  const body = await link.request(
+    Command.runtimeStatus,
+    undefined,
+    replyOf(Command.runtimeStatus, Reply.runtimeStatus, (b) => b, link),
+    { timeoutMs: 500, attempts: 6, what: 'runtime status' },
+  );
+  const v = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  if (body.length < 16)
+    throw new TinygateError('LINK_MALFORMED', `${link.name}: runtime status too short`, { kind: 'internal' });
+  const errLen = body[15]!;
+  return {
+    state: STATES[body[0]!] ?? 'error',
+    arenaBytes: v.getUint32(1, true),
+    ops: v.getUint16(5, true),
+    inputBytes: v.getUint32(7, true),
+    outputBytes: v.getUint32(11, true),
+    error: errLen ? Buffer.from(body.subarray(16, 16 + errLen)).toString('latin1') : null,
+  };
+}
+
+const INFER_ERRORS: Record<number, string> = {
+  2: 'the board has no runnable model',
+  3: 'the board refused the input chunk',
+  4: 'the board failed to run the model',
+  5: "the model's output does not fit the board's reply buffer",
+};
+
+/** Run one inference on the board: `input` is the model input tensor's raw bytes. */
+export async function runOnBoard(
+  link: Link,
+  input: Uint8Array,
+): Promise<{ output: Uint8Array; micros: number }> {
+  for (let offset = 0; ; offset += INPUT_CHUNK) {
+    const chunk = input.subarray(offset, offset + INPUT_CHUNK);
+    const last = offset + INPUT_CHUNK >= input.length;
+    const body = new Uint8Array(3 + chunk.length);
+    body[0] = last ? 1 : 0;
+    body[1] = offset & 0xff;
+    body[2] = (offset >> 8) & 0xff;
+    body.set(chunk, 3);
+    const reply = await link.request(
+      Command.runInference,
+      body,
+      replyOf(Command.runInference, Reply.inference, (b) => b, link),
+      { timeoutMs: 2000, attempts: 4, what: 'run inference' },
+    );
+    const status = reply[0];
+    if (status === 1 && !last) continue;
+    if (status !== 0) {
+      throw new TinygateError(
+        'BOARD_INFERENCE',
+        `${link.name}: ${INFER_ERRORS[status ?? -1] ?? `inference failed (status ${status})`}`,
+        {
+          hint: 'Check `tinygate board info`: the runtime must be ready with the model you flashed.',
+        },
+      );
+    }
+    const micros = new DataView(reply.buffer, reply.byteOffset + 1, 4).getUint32(0, true);
+    return { output: reply.slice(5), micros };
+  }
+}

@@ -1,0 +1,148 @@
+// `tinygate demo` as a user runs it, headless: a separate process, its embedded broker watched by an
+// MQTT client, and its dashboard opened in Debian's chromium through playwright-core.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT } from '../helpers/cli.js';
+import { freePort } from '../publish/mosquitto.js';
+
+const DURATION_S = 42;
+const chromiumPath = (() => {
+  try {
+    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+})();
+const SHOTS = join(ROOT, 'test-output');
+
+interface Received {
+  topic: string;
+  payload: string;
+  at: number;
+}
+
+describe('tinygate demo (three virtual boards, embedded broker, dashboard)', () => {
+  let child: ChildProcess;
+  let stdout = '';
+  let stderr = '';
+  let exited: Promise<number | null>;
+  let mqttPort: number;
+  let dashboardPort: number;
+  const received: Received[] = [];
+  let client: mqtt.MqttClient;
+  const t0 = Date.now();
+
+  beforeAll(async () => {
+    mqttPort = await freePort();
+    dashboardPort = await freePort();
+    child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'demo',
+        '--duration',
+        String(DURATION_S),
+        '--mqtt-port',
+        String(mqttPort),
+        '--dashboard-port',
+        String(dashboardPort),
+        '--json',
+      ],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
+    );
+    child.stdout!.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+    });
+    exited = new Promise((resolve) => child.on('close', resolve));
+    // The broker appears once the demo is up; the client retries until then.
+    client = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, {
+      protocolVersion: 4,
+      reconnectPeriod: 200,
+      connectTimeout: 2000,
+    });
+    client.on('message', (topic, payload) =>
+      received.push({ topic, payload: payload.toString(), at: Date.now() - t0 }),
+    );
+    await new Promise<void>((resolve) =>
+      client.once('connect', () => client.subscribe('tinygate/#', { qos: 1 }, () => resolve())),
+    );
+  }, 30_000);
+
+  afterAll(async () => {
+    client?.end(true);
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it.skipIf(!chromiumPath)(
+    'serves a dashboard whose charts update and which shows the alert',
+    async () => {
+      let browser: Browser | undefined;
+      try {
+        browser = await chromium.launch({
+          executablePath: chromiumPath,
+          args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+        });
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        await page.goto(`http://127.0.0.1:${dashboardPort}/`);
+        // One card per board, each with a live chart.
+        await page.waitForSelector('[data-board="fan-3"] canvas', { timeout: 15_000 });
+        expect(await page.locator('[data-board]').count()).toBe(3);
+        const updates = async () =>
+          Number(await page.locator('[data-board="line-1"]').getAttribute('data-updates'));
+        const before = await updates();
+        await page.waitForTimeout(2000);
+        expect(await updates()).toBeGreaterThan(before);
+        // The bearing fault on fan-3 shows up in the alert list.
+        const row = page.locator('#alerts tr[data-board="fan-3"]');
+        // The demo builds its firmware and renders its scenarios first: on a loaded machine that takes a while.
+        await row.first().waitFor({ timeout: (DURATION_S + 30) * 1000 });
+        expect(
+          await page.locator('#alerts tr[data-board="line-1"], #alerts tr[data-board="pump-2"]').count(),
+        ).toBe(0);
+        mkdirSync(SHOTS, { recursive: true });
+        await page.screenshot({ path: join(SHOTS, 'dashboard-demo.png'), fullPage: true });
+        expect(existsSync(join(SHOTS, 'dashboard-demo.png'))).toBe(true);
+      } finally {
+        await browser?.close();
+      }
+    },
+    (DURATION_S + 60) * 1000,
+  );
+
+  it(
+    'publishes an alert for the faulty board on MQTT and none for the healthy ones, then stops cleanly',
+    async () => {
+      const code = await exited;
+      expect(code, stderr).toBe(0);
+      const alerts = received.filter((m) => m.topic.endsWith('/alert'));
+      const boards = alerts.map((m) => JSON.parse(m.payload).board as string);
+      expect(boards).toContain('fan-3');
+      expect(boards.filter((b) => b !== 'fan-3')).toEqual([]);
+      // The fault starts at 20 s of scenario time: an alert before that would be a false alarm.
+      const first = JSON.parse(alerts[0]!.payload) as { ts: number; kind: string };
+      expect(first.kind).toBe('machine');
+      // Every board went offline on a clean stop.
+      for (const b of ['line-1', 'pump-2', 'fan-3']) {
+        const last = received.filter((m) => m.topic === `tinygate/demo/${b}/status`).at(-1);
+        expect(last?.payload, `${b} status`).toBe('offline');
+      }
+      const summary = JSON.parse(stdout) as {
+        stoppedBy: string;
+        boards: { id: string; windows: number }[];
+        alerts: { total: number };
+      };
+      expect(summary.stoppedBy).toBe('duration');
+      expect(summary.alerts.total).toBeGreaterThanOrEqual(1);
+      for (const b of summary.boards) expect(b.windows, b.id).toBeGreaterThan(50);
+    },
+    // Start-up (firmware build, scenario rendering, flashing) comes before the demo's own 42 s.
+    (DURATION_S + 120) * 1000,
+  );
+});
