@@ -28,7 +28,7 @@ export function readTflite(input: Uint8Array): TfliteModel {
   // A private, 16-byte-aligned copy: typed-array views need alignment, and callers may reuse their buffer.
   const bytes = new Uint8Array(input.byteLength);
   bytes.set(input);
-  verifyTfliteBuffer(bytes);
+  const unknownFields = verifyTfliteBuffer(bytes);
   const m = Model.getRootAsModel(new flatbuffers.ByteBuffer(bytes));
 
   const buffers: ModelBuffer[] = [];
@@ -108,6 +108,7 @@ export function readTflite(input: Uint8Array): TfliteModel {
     }),
     signatureDefs,
   };
+  if (unknownFields.length) model.unmodeled = unknownFields;
   validateModel(model);
   return model;
 }

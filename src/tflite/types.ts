@@ -185,4 +185,6 @@ export interface TfliteModel {
   metadataBuffer: number[];
   metadata: ModelMetadata[];
   signatureDefs: SignatureDef[];
+  /** Fields the file sets that tinygate's schema subset lacks (a newer TFLite schema); writing refuses them. */
+  unmodeled?: string[];
 }

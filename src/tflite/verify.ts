@@ -206,8 +206,12 @@ function corrupt(where: string, offset: number, what: string): TinygateError {
   });
 }
 
-/** Throws a clear TinygateError unless `bytes` is a structurally sound TFLite flatbuffer. */
-export function verifyTfliteBuffer(bytes: Uint8Array): void {
+/**
+ * Throws a clear TinygateError unless `bytes` is a structurally sound TFLite flatbuffer. Returns where the
+ * file sets fields this schema subset does not know (written with a newer schema), so that writing can
+ * refuse them rather than drop them.
+ */
+export function verifyTfliteBuffer(bytes: Uint8Array): string[] {
   if (bytes.length < 8) {
     throw new TinygateError('TFLITE_CORRUPT', `not a TFLite model: only ${bytes.length} bytes`, {
       hint: 'A .tflite file starts with a root offset and the identifier "TFL3"; this one is empty or truncated.',
@@ -221,13 +225,16 @@ export function verifyTfliteBuffer(bytes: Uint8Array): void {
       { hint: 'Pass a .tflite flatbuffer written by the TFLite converter or tinygate.' },
     );
   }
-  new Verifier(bytes).root(MODEL);
+  const verifier = new Verifier(bytes);
+  verifier.root(MODEL);
+  return verifier.unknownFields;
 }
 
 class Verifier {
   private readonly view: DataView;
   private readonly seen = new Set<string>();
   private tableCount = 0;
+  readonly unknownFields: string[] = [];
 
   constructor(private readonly bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -278,6 +285,12 @@ class Verifier {
       throw corrupt(where, pos, `${spec.name} table size ${tableSize} runs past the end of the file`);
     }
     const fieldCount = (vtableSize - 4) / 2;
+    // Unmodelled options tables are refused as a whole on write; in every other table, note the extra fields.
+    const modelled = !spec.name.includes(' union member ');
+    for (let id = spec.fields.length; modelled && id < fieldCount; id++) {
+      if (this.view.getUint16(vtable + 4 + 2 * id, true) !== 0)
+        this.unknownFields.push(`${where} (${spec.name} field ${id})`);
+    }
     for (let id = 0; id < fieldCount && id < spec.fields.length; id++) {
       const [fieldName, field] = spec.fields[id]!;
       const fieldOffset = this.view.getUint16(vtable + 4 + 2 * id, true);

@@ -194,6 +194,15 @@ function writeOperator(b: flatbuffers.Builder, op: TfliteOperator, where: string
 }
 
 function refuseUnmodeled(model: TfliteModel): void {
+  if (model.unmodeled?.length) {
+    throw new TinygateError(
+      'TFLITE_UNSUPPORTED',
+      `the file sets fields tinygate's TFLite schema does not know, so it cannot be rewritten without losing them: ${model.unmodeled.join(', ')}`,
+      {
+        hint: 'The model was written with a newer TFLite schema: it is readable and runnable, only rewriting it is refused.',
+      },
+    );
+  }
   model.subgraphs.forEach((g, s) => {
     g.tensors.forEach((t, i) => {
       if (t.unmodeled?.length) {
