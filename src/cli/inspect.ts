@@ -58,7 +58,7 @@ function render(path: string, r: ModelReport): string {
     `${path}: ${formatBytes(r.bytes)}, ${r.ops.length} ops, ${r.tensorCount} tensors, weights ${formatBytes(r.weightsBytes)}, ${r.totalMacs.toLocaleString('en-US')} MACs, min runtime ${r.minRuntimeVersion ?? '?'}`,
     io,
     ops,
-    `arena: head ${r.plan.headBytes} B planned; TFLite Micro (32-bit) estimate ${r.tflm.totalBytes} B (head ${r.tflm.headBytes} + tail ${r.tflm.tailBytes})`,
+    `arena: head ${r.plan.headBytes} B planned; TFLite Micro (32-bit) estimate ${r.tflm.totalBytes} B used (head ${r.tflm.headBytes} + tail ${r.tflm.tailBytes}), smallest working arena ≈ ${r.tflm.minimumBytes} B`,
   ];
   if (r.boards.length) {
     lines.push(

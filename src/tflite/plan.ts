@@ -95,6 +95,9 @@ export const TFLM_32BIT = {
   evalTensor: 12,
   nodeAndRegistration: 32,
   ioTensor: 32,
+  /** Scratch AllocateTensors borrows from the head while it runs: per tensor, and per planned buffer. */
+  allocationScratchPerTensor: 24,
+  allocationScratchPerBuffer: 40,
   /** TfLiteAffineQuantization (12) + scale and zero-point arrays (4-byte length + 4 per channel, each). */
   ioQuantization: (channels: number) => 12 + 2 * (4 + 4 * channels),
   /** Op data per kernel; per-channel kernels add a multiplier and a shift (int32 each) per output channel. */
@@ -130,7 +133,10 @@ export const TFLM_32BIT = {
 export interface TflmEstimate {
   headBytes: number;
   tailBytes: number;
+  /** arena_used_bytes() after AllocateTensors: head + tail. */
   totalBytes: number;
+  /** The smallest arena AllocateTensors succeeds in: the tail plus the larger of the head and its own scratch. */
+  minimumBytes: number;
 }
 
 /** Estimated TFLite Micro arena use (`arena_used_bytes()`) on a 32-bit MCU: planned head + tail model. */
@@ -147,5 +153,12 @@ export function estimateTflmArena(model: TfliteModel, plan: ArenaPlan = planAren
     const channels = out?.shape.at(-1) ?? 1;
     tail += c.opData(opCodeName(model.operatorCodes[op.opcodeIndex]!), channels);
   }
-  return { headBytes: plan.headBytes, tailBytes: tail, totalBytes: plan.headBytes + tail };
+  const scratch =
+    c.allocationScratchPerTensor * g.tensors.length + c.allocationScratchPerBuffer * plan.buffers.length;
+  return {
+    headBytes: plan.headBytes,
+    tailBytes: tail,
+    totalBytes: plan.headBytes + tail,
+    minimumBytes: tail + Math.max(plan.headBytes, scratch),
+  };
 }
