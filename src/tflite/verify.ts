@@ -240,6 +240,11 @@ class Verifier {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
+  /** Name the file size too: a target past the end usually means the file was cut short. */
+  private corrupt(where: string, offset: number, what: string): TinygateError {
+    return corrupt(where, offset, `${what} (the file has ${this.bytes.length} bytes; truncated or damaged?)`);
+  }
+
   root(spec: TableSpec): void {
     const rootPos = this.view.getUint32(0, true);
     this.table(rootPos, spec, 'model', 0);
@@ -251,38 +256,39 @@ class Verifier {
 
   private aligned(pos: number, align: number, where: string): void {
     // Alignment is relative to the buffer start, as flatbuffers writes it.
-    if (pos % align !== 0) throw corrupt(where, pos, `misaligned (needs ${align}-byte alignment)`);
+    if (pos % align !== 0) throw this.corrupt(where, pos, `misaligned (needs ${align}-byte alignment)`);
   }
 
   /** Follow a uoffset stored at `pos` and return its target. */
   private follow(pos: number, where: string): number {
     this.aligned(pos, 4, where);
-    if (!this.inBounds(pos, 4)) throw corrupt(where, pos, 'offset lies outside the file');
+    if (!this.inBounds(pos, 4)) throw this.corrupt(where, pos, 'offset lies outside the file');
     const target = pos + this.view.getUint32(pos, true);
-    if (!this.inBounds(target, 4)) throw corrupt(where, pos, `points to byte ${target}, outside the file`);
+    if (!this.inBounds(target, 4))
+      throw this.corrupt(where, pos, `points to byte ${target}, outside the file`);
     return target;
   }
 
   private table(pos: number, spec: TableSpec, where: string, depth: number): void {
-    if (depth > MAX_DEPTH) throw corrupt(where, pos, 'tables nested too deeply');
+    if (depth > MAX_DEPTH) throw this.corrupt(where, pos, 'tables nested too deeply');
     const key = `${spec.name}@${pos}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    if (++this.tableCount > MAX_TABLES) throw corrupt(where, pos, 'too many tables');
+    if (++this.tableCount > MAX_TABLES) throw this.corrupt(where, pos, 'too many tables');
 
     this.aligned(pos, 4, where);
-    if (!this.inBounds(pos, 4)) throw corrupt(where, pos, `${spec.name} table lies outside the file`);
+    if (!this.inBounds(pos, 4)) throw this.corrupt(where, pos, `${spec.name} table lies outside the file`);
     const vtable = pos - this.view.getInt32(pos, true);
     if (vtable % 2 !== 0 || !this.inBounds(vtable, 4)) {
-      throw corrupt(where, pos, `${spec.name} vtable at byte ${vtable} lies outside the file`);
+      throw this.corrupt(where, pos, `${spec.name} vtable at byte ${vtable} lies outside the file`);
     }
     const vtableSize = this.view.getUint16(vtable, true);
     const tableSize = this.view.getUint16(vtable + 2, true);
     if (vtableSize < 4 || vtableSize % 2 !== 0 || !this.inBounds(vtable, vtableSize)) {
-      throw corrupt(where, vtable, `${spec.name} vtable size ${vtableSize} is invalid`);
+      throw this.corrupt(where, vtable, `${spec.name} vtable size ${vtableSize} is invalid`);
     }
     if (tableSize < 4 || !this.inBounds(pos, tableSize)) {
-      throw corrupt(where, pos, `${spec.name} table size ${tableSize} runs past the end of the file`);
+      throw this.corrupt(where, pos, `${spec.name} table size ${tableSize} runs past the end of the file`);
     }
     const fieldCount = (vtableSize - 4) / 2;
     // Unmodelled options tables are refused as a whole on write; in every other table, note the extra fields.
@@ -298,7 +304,7 @@ class Verifier {
       const fieldWhere = `${where}.${fieldName}`;
       const size = field.kind === 'scalar' ? field.size : 4;
       if (fieldOffset < 4 || fieldOffset + size > tableSize) {
-        throw corrupt(fieldWhere, pos, `field ${id} lies outside its table`);
+        throw this.corrupt(fieldWhere, pos, `field ${id} lies outside its table`);
       }
       const fieldPos = pos + fieldOffset;
       this.field(fieldPos, field, spec, id, pos, vtable, vtableSize, fieldWhere, depth);
@@ -365,7 +371,11 @@ class Verifier {
     const count = this.view.getUint32(pos, true);
     if (elementSize > 4) this.aligned(pos + 4, elementSize, where);
     if (!this.inBounds(pos + 4, count * elementSize)) {
-      throw corrupt(where, pos, `vector of ${count} × ${elementSize} bytes runs past the end of the file`);
+      throw this.corrupt(
+        where,
+        pos,
+        `vector of ${count} × ${elementSize} bytes runs past the end of the file`,
+      );
     }
     return count;
   }
@@ -374,7 +384,7 @@ class Verifier {
     this.aligned(pos, 4, where);
     const length = this.view.getUint32(pos, true);
     if (!this.inBounds(pos + 4, length + 1))
-      throw corrupt(where, pos, `string of ${length} bytes runs past the end of the file`);
-    if (this.bytes[pos + 4 + length] !== 0) throw corrupt(where, pos, 'string is not NUL-terminated');
+      throw this.corrupt(where, pos, `string of ${length} bytes runs past the end of the file`);
+    if (this.bytes[pos + 4 + length] !== 0) throw this.corrupt(where, pos, 'string is not NUL-terminated');
   }
 }
