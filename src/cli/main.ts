@@ -55,3 +55,8 @@ try {
     process.exitCode = renderError(err, { json: process.argv.includes('--json') });
   }
 }
+
+// Every command has finished its work here (long-running ones return only once stopped). A handle a
+// library left open (a serial port thread, a socket in TIME_WAIT) must not keep a finished command
+// alive: give pending output a moment, then exit. The timer is unref'd, so a clean exit is not delayed.
+setTimeout(() => process.exit(process.exitCode ?? 0), 1000).unref();

@@ -139,8 +139,15 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       if (this.stateTimer) clearInterval(this.stateTimer);
-      await Promise.allSettled(this.runners.map((r) => r.stop()));
+      await Promise.allSettled(
+        this.runners.map(async (r) => {
+          await r.stop();
+          this.log.info({ board: r.config.id }, `board ${r.config.id} closed`);
+        }),
+      );
+      this.log.info({}, 'boards stopped; closing MQTT (journal flush, offline)');
       await this.publisher.close({ drainMs: 2000 });
+      this.log.info({}, 'MQTT closed');
       forgetModels();
     })();
     return this.stopping;

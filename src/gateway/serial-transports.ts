@@ -67,6 +67,8 @@ export function hostTransport(board: BoardConfig, baseDir: string, dataDir: stri
     process: () => running?.process ?? null,
     close: async () => {
       closed = true;
+      // A board being (re)started right now must not outlive the gateway.
+      if (starting) await starting.catch(() => null);
       await running?.stop();
     },
   };

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
 import { TinygateError } from '../errors/index.js';
 import { type Logger, silentLogger } from './logger.js';
@@ -26,6 +26,13 @@ export async function startEmbeddedBroker(
     log.debug({ clientId: client?.id, err: err.message }, 'broker: client error'),
   );
   const server: Server = createServer(aedes.handle);
+  // Every open connection, so closing can end them all: a client that reconnects while the broker
+  // shuts down would otherwise keep the server (and the process) alive.
+  const sockets = new Set<Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -60,9 +67,11 @@ export async function startEmbeddedBroker(
     port,
     clients: () => aedes.connectedClients,
     close: async () => {
-      // aedes.close ends client connections; the server then stops accepting new ones.
+      // Stop accepting first, then end the broker and whatever connections are still open.
+      const closed = new Promise<void>((r) => server.close(() => r()));
       await new Promise<void>((r) => aedes.close(() => r()));
-      await new Promise<void>((r) => server.close(() => r()));
+      for (const s of sockets) s.destroy();
+      await closed;
     },
   };
 }

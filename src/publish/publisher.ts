@@ -425,6 +425,7 @@ export class Publisher extends EventEmitter {
     await this.sparkplug?.close();
     await this.conn.end();
     await this.journal.close();
+    this.log.info({}, 'publisher: connection and journal closed');
     await this.broker?.close();
   }
 }

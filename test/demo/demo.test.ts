@@ -51,6 +51,7 @@ describe('tinygate demo (three virtual boards, embedded broker, dashboard)', () 
         '--dashboard-port',
         String(dashboardPort),
         '--json',
+        '--verbose',
       ],
       { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
     );
@@ -119,8 +120,13 @@ describe('tinygate demo (three virtual boards, embedded broker, dashboard)', () 
   it(
     'publishes an alert for the faulty board on MQTT and none for the healthy ones, then stops cleanly',
     async () => {
-      const code = await exited;
-      expect(code, stderr).toBe(0);
+      // A demo that does not stop is a failure with its log, not a silent test timeout.
+      const code = await Promise.race([
+        exited,
+        new Promise<'hung'>((r) => setTimeout(() => r('hung'), (DURATION_S + 90) * 1000)),
+      ]);
+      if (code === 'hung') child.kill('SIGKILL');
+      expect(code, `demo exit; its log:\n${stderr.split('\n').slice(-40).join('\n')}`).toBe(0);
       const alerts = received.filter((m) => m.topic.endsWith('/alert'));
       const boards = alerts.map((m) => JSON.parse(m.payload).board as string);
       expect(boards).toContain('fan-3');
