@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
-import { startHostBoard } from '../link/index.js';
+import { TinygateError } from '../errors/index.js';
+import { startHostBoard, startQemuBoard } from '../link/index.js';
 import { hostScenarioFile } from '../link/scenario-file.js';
 import { action, type JsonFlag, report } from './output.js';
 import { parseDuration } from './parse.js';
 
 interface SimBoardOptions extends JsonFlag {
+  target: string;
+  icount?: string;
   scenario?: string;
   baud?: string;
   faults?: string;
@@ -13,22 +16,124 @@ interface SimBoardOptions extends JsonFlag {
   duration?: string;
 }
 
+const TARGETS = ['host', 'qemu-mps2-an385'];
+
+/** Waits for Ctrl-C, SIGTERM or the board's own exit, then stops it; a second signal does not cut the stop short. */
+async function runUntilStopped(child: NodeJS.EventEmitter, stop: () => Promise<void>): Promise<void> {
+  let signalled: () => void = () => {};
+  const onSignal = () => signalled();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  await new Promise<void>((resolve) => {
+    signalled = resolve;
+    child.once('exit', () => resolve());
+  });
+  await stop();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+}
+
+/** `--icount off` or a shift (2^shift ns per instruction). */
+function parseIcount(value: string | undefined): number | false {
+  if (value === undefined) return 0;
+  if (value === 'off') return false;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 10) {
+    throw new TinygateError('USAGE', `--icount ${value}: expected a shift 0-10 or "off"`, {
+      hint: 'e.g. --icount 0 (1 ns per instruction, the default) or --icount off.',
+    });
+  }
+  return n;
+}
+
+/** The emulated Cortex-M3 board: firmware-bridge for mps2-an385 under qemu-system-arm. */
+async function simQemuBoard(opts: SimBoardOptions): Promise<void> {
+  for (const flag of ['scenario', 'baud', 'faults'] as const) {
+    if (opts[flag] !== undefined) {
+      throw new TinygateError('USAGE', `--${flag} applies to the host board only`, {
+        hint: 'The QEMU board has no emulated ADC (its analog pins read a test sine) and runs its UART unpaced.',
+      });
+    }
+  }
+  const icountShift = parseIcount(opts.icount);
+  const qb = await startQemuBoard({
+    icountShift,
+    ...(opts.flash ? { storeFile: opts.flash } : {}),
+    ...(opts.link ? { linkPath: opts.link } : {}),
+  });
+  report(
+    opts,
+    {
+      target: opts.target,
+      port: qb.path,
+      pty: qb.pty,
+      pid: qb.process.pid,
+      storeFile: opts.flash ?? null,
+      icountShift,
+    },
+    () =>
+      [
+        `emulated mps2-an385 (Cortex-M3) on ${qb.path}${qb.path !== qb.pty ? ` (${qb.pty})` : ''}` +
+          (icountShift === false
+            ? ''
+            : `, -icount shift=${icountShift}: board µs = ${1000 / 2 ** icountShift} instructions`),
+        opts.flash
+          ? `model store saved to ${opts.flash} when it stops`
+          : 'model store in RAM: lost when it stops (--flash keeps it)',
+        `try: tinygate board info --port ${qb.path}`,
+        'Ctrl-C stops it.',
+      ].join('\n'),
+  );
+  let stopping = false;
+  await runUntilStopped(qb.process, () => {
+    stopping = true;
+    return qb.stop();
+  });
+  if (!stopping) {
+    throw new TinygateError(
+      'BOARD_STOPPED',
+      `QEMU stopped on its own: ${qb.output().trim().split('\n').slice(-3).join(' | ')}`,
+      {
+        hint: 'A --flash image from another build or a different size can be refused; remove it to start empty.',
+      },
+    );
+  }
+}
+
 /** Adds `board` to the `sim` group: the C firmware bridge built for this machine, on a pty. */
 export function registerSimBoard(sim: Command): void {
   sim
     .command('board')
     .description(
-      'start a virtual board (the firmware-bridge built for this machine) on a pty and print its port',
+      'start a virtual board on a pty and print its port: the firmware-bridge built for this machine, or for an emulated Cortex-M3',
+    )
+    .option('--target <target>', `${TARGETS.join(' | ')}`, 'host')
+    .option(
+      '--icount <shift|off>',
+      'qemu: 2^shift ns of virtual time per instruction, for repeatable timings',
+      '0',
     )
     .option('--scenario <name|file>', 'machine signals: a shipped scenario, a .yaml scenario or a board CSV')
     .option('--duration <seconds>', 'seconds of a named scenario to render (the board loops them)', '300')
     .option('--baud <n>', 'pace the UART like a real link at this baud (default: as fast as the pty goes)')
     .option('--faults <spec>', 'line faults: drop=P,corrupt=P,stall=MS/EVERY_MS,dir=rx|tx|both,seed=N')
-    .option('--flash <file>', 'keep the model store in this file (survives restarts)')
+    .option(
+      '--flash <file>',
+      'keep the model store in this file (survives restarts; qemu: saved when it stops)',
+    )
     .option('--link <path>', 'also make this path a symlink to the pty (stable across restarts)')
     .option('--json', 'print one JSON document with the port once the board runs')
     .action(
       action(async (opts: SimBoardOptions) => {
+        if (!TARGETS.includes(opts.target)) {
+          throw new TinygateError('USAGE', `--target ${opts.target}: unknown target`, {
+            hint: `Use one of: ${TARGETS.join(', ')}.`,
+          });
+        }
+        if (opts.target === 'qemu-mps2-an385') {
+          await simQemuBoard(opts);
+          return;
+        }
         const scenario = opts.scenario
           ? hostScenarioFile(opts.scenario, {
               durationS: parseDuration(opts.duration ?? '300', '--duration'),
@@ -57,12 +162,7 @@ export function registerSimBoard(sim: Command): void {
               'Ctrl-C stops it.',
             ].join('\n'),
         );
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-          hb.process.once('exit', () => resolve());
-        });
-        await hb.stop();
+        await runUntilStopped(hb.process, hb.stop);
       }),
     );
 }

@@ -30,6 +30,13 @@ export {
   TG_SYSEX_ID,
   type TransferState,
 } from './protocol.js';
+export {
+  buildQemuFirmware,
+  QEMU_BOARD_ELF,
+  type QemuBoard,
+  type QemuBoardOptions,
+  startQemuBoard,
+} from './qemu-board.js';
 export { type RuntimeStatus, runOnBoard, runtimeStatus } from './runtime.js';
 export { hostScenarioFile } from './scenario-file.js';
 export {

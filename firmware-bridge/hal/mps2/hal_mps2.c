@@ -1,0 +1,175 @@
+/*
+ * HAL for QEMU's mps2-an385 (Cortex-M3, 25 MHz): the CMSDK APB UART0 at 0x40004000 carries the link
+ * (QEMU puts it on a pty), SysTick is the millisecond clock, the top MiB of ZBT SSRAM1 is the model
+ * store with NOR-flash rules. No ADC is emulated: analog pins read a fixed test sine, a different
+ * frequency per channel, so johnny-five and the demo see live values. No I2C devices are attached.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "bridge.h"
+#include "hal.h"
+#include "tg_config.h"
+
+#define REG(addr) (*(volatile uint32_t *)(addr))
+
+/* CMSDK APB UART0 */
+#define UART0 0x40004000u
+#define UART_DATA REG(UART0 + 0x00)
+#define UART_STATE REG(UART0 + 0x04)
+#define UART_CTRL REG(UART0 + 0x08)
+#define UART_BAUDDIV REG(UART0 + 0x10)
+#define STATE_TX_FULL 1u
+#define STATE_RX_FULL 2u
+#define CTRL_TX_EN 1u
+#define CTRL_RX_EN 2u
+
+/* SysTick */
+#define SYST_CSR REG(0xE000E010u)
+#define SYST_RVR REG(0xE000E014u)
+#define SYST_CVR REG(0xE000E018u)
+#define CPU_HZ 25000000u
+#define TICKS_PER_MS (CPU_HZ / 1000u)
+
+#define STORE_BYTES (1024u * 1024u)
+extern uint8_t __store_start[];
+
+/* ---------------- board ---------------- */
+
+#define IO PIN_CAP(PIN_MODE_INPUT) | PIN_CAP(PIN_MODE_OUTPUT) | PIN_CAP(PIN_MODE_PULLUP)
+#define AN IO | PIN_CAP(PIN_MODE_ANALOG)
+#define NA NO_ANALOG_CHANNEL
+#define PIN_COUNT 20
+
+/* D0-D13 then A0-A5 (pins 14-19), numbered as an Uno so the same sketches and configs apply. */
+static const uint16_t MODES[PIN_COUNT] = {0,  0,  IO, IO, IO, IO, IO, IO, IO, IO,
+                                          IO, IO, IO, IO, AN, AN, AN, AN, AN, AN};
+static const uint8_t CHANNEL[PIN_COUNT] = {NA, NA, NA, NA, NA, NA, NA, NA, NA, NA, NA, NA, NA, NA, 0, 1, 2, 3, 4, 5};
+
+static const hal_board_t BOARD = {
+    .board_id = "qemu-mps2-an385",
+    .pin_count = PIN_COUNT,
+    .pin_modes = MODES,
+    .analog_channel = CHANNEL,
+    .adc_bits = 12,
+    .pwm_bits = 8,
+    .flash_bytes = 4u * 1024u * 1024u,
+    .ram_bytes = 4u * 1024u * 1024u,
+    .arena_bytes = TG_ARENA_BYTES,
+    .rx_buffer_bytes = TG_RX_BUFFER_BYTES,
+};
+
+const hal_board_t *hal_board(void) { return &BOARD; }
+
+/* ---------------- clock ---------------- */
+
+static volatile uint32_t millis_count;
+
+void systick_handler(void);
+void systick_handler(void) { millis_count++; }
+
+uint32_t hal_millis(void) { return millis_count; }
+
+uint32_t hal_micros(void) {
+  uint32_t m, v;
+  do { /* re-read when the tick interrupt ran in between */
+    m = millis_count;
+    v = SYST_CVR;
+  } while (m != millis_count);
+  return m * 1000u + (TICKS_PER_MS - 1u - v) / (TICKS_PER_MS / 1000u);
+}
+
+/* ---------------- UART ---------------- */
+
+/* The CMSDK UART holds one received byte and QEMU stops reading the pty until the guest takes it, so
+   polling loses nothing: the gateway is back-pressured instead of overrun. */
+int hal_uart_read(void) {
+  if (!(UART_STATE & STATE_RX_FULL)) return -1;
+  return (int)(UART_DATA & 0xFFu);
+}
+
+void hal_uart_write(const uint8_t *data, uint16_t len) {
+  for (uint16_t i = 0; i < len; i++) {
+    while (UART_STATE & STATE_TX_FULL) {
+    }
+    UART_DATA = data[i];
+  }
+}
+
+/* ---------------- pins: digital latches, a test sine on the analog channels ---------------- */
+
+static uint8_t latch[PIN_COUNT];
+
+void hal_pin_mode(uint8_t pin, uint8_t mode) {
+  if (pin < PIN_COUNT && mode == PIN_MODE_PULLUP) latch[pin] = 1;
+}
+void hal_digital_write(uint8_t pin, uint8_t value) {
+  if (pin < PIN_COUNT) latch[pin] = value ? 1 : 0;
+}
+uint8_t hal_digital_read(uint8_t pin) { return pin < PIN_COUNT ? latch[pin] : 0; }
+void hal_pwm_write(uint8_t pin, uint16_t value) { hal_digital_write(pin, value != 0); }
+
+/* A quarter of a sine, 16 steps, amplitude 2047. */
+static const int16_t QUARTER_SINE[16] = {0,    201,  399,  594,  783,  965,  1137, 1299,
+                                         1447, 1582, 1702, 1805, 1891, 1959, 2008, 2037};
+
+static int32_t sine64(uint32_t phase) {
+  uint32_t q = (phase >> 4) & 3u, k = phase & 15u;
+  int32_t v = (q & 1u) ? (k ? QUARTER_SINE[16u - k] : 2047) : QUARTER_SINE[k];
+  return q >= 2u ? -v : v;
+}
+
+/* Channel c: a (c + 1) Hz sine around mid-scale, a quarter of full scale high. */
+uint16_t hal_analog_read(uint8_t channel) {
+  uint32_t phase = (hal_millis() * 64u * (channel + 1u) / 1000u) & 63u;
+  return (uint16_t)(2048 + sine64(phase) / 4);
+}
+
+int hal_i2c_write(uint8_t address, const uint8_t *data, uint8_t len, uint8_t send_stop) { return -1; }
+int hal_i2c_read(uint8_t address, uint8_t *data, uint8_t len) { return -1; }
+
+/* ---------------- model store: SSRAM1's top MiB, NOR rules ---------------- */
+
+uint32_t hal_store_bytes(void) { return STORE_BYTES; }
+uint32_t hal_store_page_bytes(void) { return TG_STORE_PAGE_BYTES; }
+const uint8_t *hal_store_map(void) { return __store_start; }
+
+int hal_store_read(uint32_t address, void *data, uint32_t len) {
+  if (address > STORE_BYTES || len > STORE_BYTES - address) return -1;
+  memcpy(data, __store_start + address, len);
+  return 0;
+}
+
+int hal_store_program(uint32_t address, const void *data, uint32_t len) {
+  if (address > STORE_BYTES || len > STORE_BYTES - address) return -1;
+  const uint8_t *d = (const uint8_t *)data;
+  for (uint32_t i = 0; i < len; i++) __store_start[address + i] &= d[i]; /* programming only clears bits */
+  return 0;
+}
+
+int hal_store_erase(uint32_t address, uint32_t len) {
+  if (address % TG_STORE_PAGE_BYTES || len % TG_STORE_PAGE_BYTES) return -1;
+  if (address > STORE_BYTES || len > STORE_BYTES - address) return -1;
+  memset(__store_start + address, 0xFF, len);
+  return 0;
+}
+
+/* QEMU starts RAM zeroed; an image saved from a previous run (loaded with -device loader) is kept. */
+static void store_init(void) {
+  for (uint32_t i = 0; i < 64u; i++)
+    if (__store_start[i] != 0) return;
+  memset(__store_start, 0xFF, STORE_BYTES);
+}
+
+/* ---------------- start-up ---------------- */
+
+int main(void) {
+  UART_BAUDDIV = CPU_HZ / 115200u; /* nominal: QEMU does not pace by it */
+  UART_CTRL = CTRL_TX_EN | CTRL_RX_EN;
+  SYST_RVR = TICKS_PER_MS - 1u;
+  SYST_CVR = 0;
+  SYST_CSR = 7u; /* processor clock, interrupt, enable */
+  store_init();
+  bridge_init();
+  for (;;) bridge_poll();
+}

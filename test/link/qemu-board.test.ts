@@ -1,0 +1,201 @@
+// The emulated Cortex-M3 board (firmware-bridge for QEMU's mps2-an385): the gateway's flash, infer and
+// johnny-five work against it unchanged; its outputs equal the host build's and TFLite's reference kernels'
+// element for element, and under -icount the time it reports for an inference repeats exactly.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import five from 'johnny-five';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  activeSlot,
+  boardInfo,
+  createBoard,
+  flashModel,
+  type HostBoard,
+  type Link,
+  modelInfo,
+  openLink,
+  type QemuBoard,
+  runOnBoard,
+  runtimeStatus,
+  startHostBoard,
+  startQemuBoard,
+} from '../../src/link/index.js';
+import { readTflite, TfliteInterpreter } from '../../src/tflite/index.js';
+import { ROOT, runCli } from '../helpers/cli.js';
+import { referenceInt8 } from '../helpers/tflite-reference.js';
+import { haveReferenceModels, referenceModel, rng } from '../tflite/reference.js';
+
+function installed(cmd: string): boolean {
+  try {
+    execFileSync(cmd, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const haveQemu = installed('qemu-system-arm') && installed('arm-none-eabi-gcc');
+if (!haveQemu)
+  console.warn('qemu-board tests skipped: needs qemu-system-arm and gcc-arm-none-eabi (.ci/apt-packages)');
+
+const motorVib = () => new Uint8Array(readFileSync(join(ROOT, 'models/motor-vib/model.int8.tflite')));
+
+describe.skipIf(!haveQemu)('emulated Cortex-M3 board (QEMU mps2-an385)', () => {
+  let qb: QemuBoard;
+  let hb: HostBoard;
+  let qemu: Link;
+  let host: Link;
+  beforeAll(async () => {
+    [qb, hb] = await Promise.all([startQemuBoard({}), startHostBoard({})]);
+    [qemu, host] = await Promise.all([openLink({ path: qb.path }), openLink({ path: hb.path })]);
+  }, 180_000);
+  afterAll(async () => {
+    await qemu?.close();
+    await host?.close();
+    await Promise.all([qb?.stop(), hb?.stop()]);
+  });
+
+  /** Flash both boards, then run `n` inputs on each: QEMU vs host vs reference vs interpreter. */
+  async function compare(model: Uint8Array, n: number, seed: number) {
+    await Promise.all([flashModel(qemu, model), flashModel(host, model)]);
+    const status = await runtimeStatus(qemu);
+    expect(status.state, status.error ?? '').toBe('ready');
+    expect((await runtimeStatus(host)).arenaBytes).toBe(status.arenaBytes);
+    const interpreter = await TfliteInterpreter.load(model);
+    const parsed = readTflite(model);
+    const next = rng(seed);
+    let total = 0;
+    let exact = 0;
+    let withinOne = 0;
+    let hostMismatches = 0;
+    let referenceMismatches = 0;
+    const micros: number[] = [];
+    try {
+      for (let k = 0; k < n; k++) {
+        const x = Int8Array.from({ length: status.inputBytes }, () => Math.round((next() - 0.5) * 160));
+        const bytes = new Uint8Array(x.buffer);
+        const onQemu = await runOnBoard(qemu, bytes);
+        const onHost = await runOnBoard(host, bytes);
+        micros.push(onQemu.micros);
+        const y = new Int8Array(onQemu.output.buffer, onQemu.output.byteOffset, onQemu.output.length);
+        const h = new Int8Array(onHost.output.buffer, onHost.output.byteOffset, onHost.output.length);
+        const ref = referenceInt8(parsed, x);
+        const want = interpreter.run(x)[0] as Int8Array;
+        expect(y.length).toBe(want.length);
+        for (let i = 0; i < y.length; i++) {
+          total++;
+          if (y[i] !== h[i]) hostMismatches++;
+          if (y[i] !== ref[i]) referenceMismatches++;
+          if (y[i] === want[i]) exact++;
+          if (Math.abs(y[i]! - want[i]!) <= 1) withinOne++;
+        }
+      }
+    } finally {
+      interpreter.close();
+    }
+    return {
+      status,
+      micros,
+      hostMismatches,
+      referenceMismatches,
+      exactShare: exact / total,
+      withinOneShare: withinOne / total,
+    };
+  }
+
+  it('introduces itself as the board profile it is, with the runtime', async () => {
+    const info = await boardInfo(qemu);
+    expect(info.boardId).toBe('qemu-mps2-an385');
+    expect(info.features.runtime).toBe(true);
+    expect(info.slotCount).toBe(2);
+  });
+
+  it('runs the shipped motor-vib model exactly as the host build and the reference kernels', async () => {
+    const r = await compare(motorVib(), 20, 11);
+    expect(r.hostMismatches).toBe(0);
+    expect(r.referenceMismatches).toBe(0);
+    expect(r.withinOneShare).toBeGreaterThan(0.99);
+  }, 60_000);
+
+  it.skipIf(!haveReferenceModels)(
+    'round trip with Google’s ad01_int8: flash 277 KB over the pty, infer, compare; the instruction count repeats',
+    async () => {
+      const r = await compare(referenceModel('ad01_int8'), 4, 12);
+      expect(r.status.arenaBytes).toBe(768);
+      expect(r.hostMismatches).toBe(0);
+      expect(r.referenceMismatches).toBe(0);
+      expect(r.withinOneShare).toBeGreaterThan(0.95);
+      // -icount shift=0: a board µs is 1000 instructions, the same count for every input of a dense net;
+      // the clock's µs granularity alone may move a reading by one.
+      expect(Math.max(...r.micros) - Math.min(...r.micros)).toBeLessThanOrEqual(1);
+      expect(r.micros[0]).toBeGreaterThan(264); // at least one instruction per MAC (264,192 MACs)
+      const hello = await compare(referenceModel('hello_world_int8'), 20, 13);
+      expect(hello.hostMismatches).toBe(0);
+      expect(hello.referenceMismatches).toBe(0);
+    },
+    180_000,
+  );
+
+  it('tinygate infer --port compares the board with the gateway', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-qemu-'));
+    const model = join(dir, 'model.tflite');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(model, motorVib());
+    await flashModel(qemu, motorVib());
+    const status = await runtimeStatus(qemu);
+    const input = join(dir, 'in.json');
+    writeFileSync(
+      input,
+      JSON.stringify([Array.from({ length: status.inputBytes }, (_, i) => Math.sin(i) * 0.5)]),
+    );
+    await qemu.close(); // the CLI opens the port itself
+    const r = await runCli(['infer', model, '--input', input, '--port', qb.path, '--json']);
+    qemu = await openLink({ path: qb.path });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { board: { micros: number[]; maxAbsDiff: number[] } };
+    expect(out.board.micros[0]).toBeGreaterThan(0);
+    expect(out.board.maxAbsDiff[0]).toBeLessThan(0.1);
+  }, 60_000);
+
+  it('serves johnny-five: an analog Sensor reads the board’s test sine', async () => {
+    const board = await createBoard(qemu, { samplingInterval: 20 });
+    const sensor = new (
+      five as unknown as Record<string, new (o: object) => NodeJS.EventEmitter & { value: number }>
+    ).Sensor!({ pin: 'A0', board });
+    const values = new Set<number>();
+    await new Promise<void>((resolve) => {
+      sensor.on('data', () => {
+        if (Number.isFinite(sensor.value)) values.add(sensor.value);
+        if (values.size >= 5) resolve();
+      });
+    });
+    // A 1 Hz sine of a quarter of full scale (12-bit) around mid-scale.
+    for (const v of values) {
+      expect(v).toBeGreaterThanOrEqual(2048 - 512);
+      expect(v).toBeLessThanOrEqual(2048 + 512);
+    }
+  }, 30_000);
+});
+
+describe.skipIf(!haveQemu)('QEMU board model store', () => {
+  it('keeps the flashed model across a restart when given a store file', async () => {
+    const store = join(mkdtempSync(join(tmpdir(), 'tg-qemu-store-')), 'store.bin');
+    let qb = await startQemuBoard({ storeFile: store });
+    let link = await openLink({ path: qb.path });
+    const flashed = await flashModel(link, motorVib());
+    await link.close();
+    await qb.stop();
+    expect(existsSync(store)).toBe(true);
+    qb = await startQemuBoard({ storeFile: store });
+    link = await openLink({ path: qb.path });
+    try {
+      const s = await runtimeStatus(link);
+      expect(s.state).toBe('ready');
+      expect(activeSlot(await modelInfo(link))?.crc32).toBe(flashed.crc32);
+    } finally {
+      await link.close();
+      await qb.stop();
+    }
+  }, 90_000);
+});
