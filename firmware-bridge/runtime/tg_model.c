@@ -103,14 +103,20 @@ const char *tg_op_name(uint16_t builtin, char *buf, uint16_t len) {
     case TG_OP_RESHAPE: return "RESHAPE";
     case TG_OP_QUANTIZE: return "QUANTIZE";
     case TG_OP_DEQUANTIZE: return "DEQUANTIZE";
-    case 3: return "CONV_2D";
-    case 4: return "DEPTHWISE_CONV_2D";
-    case 1: return "AVERAGE_POOL_2D";
-    case 17: return "MAX_POOL_2D";
-    case 25: return "SOFTMAX";
-    case 14: return "LOGISTIC";
-    case 28: return "TANH";
-    case 0: return "ADD";
+    case TG_OP_CONV_2D: return "CONV_2D";
+    case TG_OP_DEPTHWISE_CONV_2D: return "DEPTHWISE_CONV_2D";
+    case TG_OP_AVERAGE_POOL_2D: return "AVERAGE_POOL_2D";
+    case TG_OP_MAX_POOL_2D: return "MAX_POOL_2D";
+    case TG_OP_SOFTMAX: return "SOFTMAX";
+    case TG_OP_LOGISTIC: return "LOGISTIC";
+    case TG_OP_TANH: return "TANH";
+    case TG_OP_ADD: return "ADD";
+    case TG_OP_SUB: return "SUB";
+    case TG_OP_MUL: return "MUL";
+    case TG_OP_CONCATENATION: return "CONCATENATION";
+    case TG_OP_PAD: return "PAD";
+    case TG_OP_MEAN: return "MEAN";
+    case TG_OP_SQUEEZE: return "SQUEEZE";
     default: {
       char digits[6];
       uint8_t n = 0;
@@ -229,9 +235,21 @@ int tg_model_load(const uint8_t *data, uint32_t len, tg_model_t *m, char *err, u
     uint32_t options = deref(&f, field(&f, ot, 4));
     op->stride_w = op->stride_h = op->dilation_w = op->dilation_h = 1;
     if (options) {
-      /* Field ids of FullyConnectedOptions, Conv2DOptions, DepthwiseConv2DOptions and Pool2DOptions. */
+      /* Field ids of each op's options table in TFLite's schema. */
       switch (op->builtin) {
-        case TG_OP_FULLY_CONNECTED: op->activation = u8_field(&f, options, 0, 0); break;
+        case TG_OP_FULLY_CONNECTED:
+        case TG_OP_ADD:
+        case TG_OP_SUB:
+        case TG_OP_MUL: op->activation = u8_field(&f, options, 0, 0); break;
+        case TG_OP_CONCATENATION:
+          op->axis = (int8_t)(int32_t)u32_field(&f, options, 0, 0);
+          op->activation = u8_field(&f, options, 1, 0);
+          break;
+        case TG_OP_SOFTMAX: {
+          uint32_t at = field(&f, options, 0);
+          op->beta = at ? f32_at(&f, at) : 0.0f;
+          break;
+        }
         case TG_OP_CONV_2D:
         case TG_OP_DEPTHWISE_CONV_2D: {
           uint8_t dw = op->builtin == TG_OP_DEPTHWISE_CONV_2D;

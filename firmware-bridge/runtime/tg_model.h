@@ -14,7 +14,7 @@
 #ifndef TG_MAX_OPS
 #define TG_MAX_OPS 48
 #endif
-#define TG_MAX_OP_INPUTS 3
+#define TG_MAX_OP_INPUTS 4 /* CONCATENATION of up to four */
 
 /* TFLite TensorType values the runtime handles. */
 #define TG_TYPE_FLOAT32 0
@@ -30,6 +30,16 @@
 #define TG_OP_DEPTHWISE_CONV_2D 4
 #define TG_OP_AVERAGE_POOL_2D 1
 #define TG_OP_MAX_POOL_2D 17
+#define TG_OP_ADD 0
+#define TG_OP_SUB 41
+#define TG_OP_MUL 18
+#define TG_OP_CONCATENATION 2
+#define TG_OP_PAD 34
+#define TG_OP_MEAN 40
+#define TG_OP_SQUEEZE 43
+#define TG_OP_SOFTMAX 25
+#define TG_OP_LOGISTIC 14
+#define TG_OP_TANH 28
 
 typedef struct {
   uint8_t type;
@@ -55,6 +65,8 @@ typedef struct {
   uint8_t stride_w, stride_h, dilation_w, dilation_h;
   uint8_t filter_w, filter_h; /* pooling */
   uint16_t depth_multiplier;
+  int8_t axis; /* CONCATENATION */
+  float beta;  /* SOFTMAX */
 } tg_op_t;
 
 typedef struct {

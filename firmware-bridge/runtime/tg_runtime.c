@@ -2,13 +2,22 @@
  * The on-board int8 runtime: runs the active model's subgraph 0 in one static arena, with
  * TFLite's reference fixed-point arithmetic so outputs match TensorFlow Lite Micro. Kernels:
  * FULLY_CONNECTED (per-tensor or per-channel), CONV_2D and DEPTHWISE_CONV_2D (per-channel),
- * AVERAGE_POOL_2D, MAX_POOL_2D (all with fused RELU/RELU6), RESHAPE, QUANTIZE, DEQUANTIZE.
+ * AVERAGE_POOL_2D, MAX_POOL_2D (all with fused RELU/RELU6), RESHAPE, SQUEEZE, QUANTIZE, DEQUANTIZE;
+ * ADD, SUB, MUL, CONCATENATION, PAD, MEAN (tg_elementwise.c); SOFTMAX, LOGISTIC, TANH (tg_activations.c).
  */
 #include "tg_runtime.h"
 
 #include <string.h>
 
+#include "tg_activations.h"
+#include "tg_elementwise.h"
+#include "tg_fixed_point.h"
 #include "tg_model.h"
+
+/* TG_DENSE_ONLY: a build for dense models only (FULLY_CONNECTED, RESHAPE, (DE)QUANTIZE), the smallest code. */
+#ifdef TG_DENSE_ONLY
+#define TG_NO_WINDOW_KERNELS
+#endif
 
 #ifndef TG_ARENA_BYTES
 #define TG_ARENA_BYTES 65536
@@ -30,58 +39,14 @@ static uint16_t param_at[TG_MAX_OPS];
 static int32_t multiplier_pool[TG_MAX_CHANNEL_PARAMS];
 static int8_t shift_pool[TG_MAX_CHANNEL_PARAMS];
 static int32_t act_min[TG_MAX_OPS], act_max[TG_MAX_OPS];
+/* One more prepared integer per op: SOFTMAX's diff_min, LOGISTIC/TANH's input radius. */
+#ifndef TG_DENSE_ONLY
+static int32_t op_extra[TG_MAX_OPS];
+#endif
 
-/* ---------------- TFLite's fixed-point helpers ---------------- */
-
-static int32_t saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
-  if (a == b && a == INT32_MIN) return INT32_MAX;
-  int64_t ab = (int64_t)a * (int64_t)b;
-  int32_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
-  return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
-}
-
-static int32_t rounding_divide_by_pot(int32_t x, int exponent) {
-  int32_t mask = (int32_t)((1ll << exponent) - 1);
-  int32_t remainder = x & mask;
-  int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-  return (x >> exponent) + (remainder > threshold ? 1 : 0);
-}
-
-static int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift) {
-  int left = shift > 0 ? shift : 0;
-  int right = shift > 0 ? 0 : -shift;
-  return rounding_divide_by_pot(saturating_rounding_doubling_high_mul((int32_t)((int64_t)x * (1ll << left)), multiplier), right);
-}
-
-/* A real multiplier as a Q31 value and a power-of-two exponent, as TFLite's QuantizeMultiplier. */
-static void quantize_multiplier(double m, int32_t *q, int *shift) {
-  if (m == 0.0) {
-    *q = 0;
-    *shift = 0;
-    return;
-  }
-  /* frexp by hand: m = frac * 2^shift with frac in [0.5, 1) (m > 0 here: scales are positive). */
-  double frac = m;
-  *shift = 0;
-  while (frac >= 1.0) {
-    frac *= 0.5;
-    ++*shift;
-  }
-  while (frac < 0.5) {
-    frac *= 2.0;
-    --*shift;
-  }
-  int64_t q_fixed = (int64_t)(frac * (double)(1ll << 31) + 0.5); /* round half away; frac > 0 */
-  if (q_fixed == (1ll << 31)) {
-    q_fixed /= 2;
-    ++*shift;
-  }
-  if (*shift < -31) {
-    *shift = 0;
-    q_fixed = 0;
-  }
-  *q = (int32_t)q_fixed;
-}
+#define saturating_rounding_doubling_high_mul tg_srdhm
+#define multiply_by_quantized_multiplier tg_multiply_by_quantized_multiplier
+#define quantize_multiplier tg_quantize_multiplier
 
 static float scale_of(const tg_tensor_t *t, uint16_t channel) {
   if (t->scale_count <= 1 || channel >= t->scale_count) return t->scale;
@@ -193,6 +158,101 @@ static int prepare_weighted(uint16_t i, uint16_t *pool, uint16_t channels) {
   return 0;
 }
 
+#ifndef TG_DENSE_ONLY
+static int all_int8(const tg_op_t *op) {
+  if (model.tensors[op->output].type != TG_TYPE_INT8) return 0;
+  for (uint8_t k = 0; k < op->input_count; k++)
+    if (op->inputs[k] >= 0 && !model.tensors[op->inputs[k]].data && model.tensors[op->inputs[k]].type != TG_TYPE_INT8) return 0;
+  return 1;
+}
+
+/* Reserve `n` entries of the multiplier/shift pools for op `i`. */
+static int reserve(uint16_t i, uint16_t *pool, uint16_t n) {
+  if (*pool + n > TG_MAX_CHANNEL_PARAMS) return refuse("too many per-channel parameters");
+  param_at[i] = *pool;
+  *pool = (uint16_t)(*pool + n);
+  return 0;
+}
+
+/* Element-wise, reduction and activation ops: checks and prepared parameters. 1 = not one of them. */
+static int prepare_more(uint16_t i, uint16_t *pool) {
+  const tg_op_t *op = &model.ops[i];
+  const tg_tensor_t *in = &model.tensors[op->inputs[0]];
+  const tg_tensor_t *out = &model.tensors[op->output];
+  int shift;
+  switch (op->builtin) {
+    case TG_OP_ADD:
+    case TG_OP_SUB:
+    case TG_OP_MUL: {
+      if (op->input_count != 2 || !all_int8(op) || model.tensors[op->inputs[1]].type != TG_TYPE_INT8 || out->rank > 4)
+        return refuse("ADD, SUB and MUL must be int8 with two inputs");
+      tg_binary_t b = {0};
+      uint8_t kind = op->builtin == TG_OP_ADD ? TG_BINARY_ADD : op->builtin == TG_OP_SUB ? TG_BINARY_SUB : TG_BINARY_MUL;
+      tg_binary_prepare(kind, in->scale, model.tensors[op->inputs[1]].scale, out->scale, &b);
+      if (reserve(i, pool, 3) != 0) return -1;
+      multiplier_pool[param_at[i]] = b.in1_multiplier;
+      shift_pool[param_at[i]] = b.in1_shift;
+      multiplier_pool[param_at[i] + 1] = b.in2_multiplier;
+      shift_pool[param_at[i] + 1] = b.in2_shift;
+      multiplier_pool[param_at[i] + 2] = b.out_multiplier;
+      shift_pool[param_at[i] + 2] = b.out_shift;
+      if (activation_range(op, out, &act_min[i], &act_max[i]) != 0) return refuse("unsupported fused activation");
+      return 0;
+    }
+    case TG_OP_CONCATENATION: {
+      int axis = op->axis < 0 ? op->axis + out->rank : op->axis;
+      if (!all_int8(op) || axis < 0 || axis >= out->rank || op->activation != 0) return refuse("CONCATENATION must be int8 without activation");
+      for (uint8_t k = 0; k < op->input_count; k++) {
+        const tg_tensor_t *t = &model.tensors[op->inputs[k]];
+        if (t->data || t->rank != out->rank || t->scale != out->scale || t->zero_point != out->zero_point)
+          return refuse("CONCATENATION inputs must be activations quantized as the output");
+      }
+      return 0;
+    }
+    case TG_OP_PAD: {
+      const tg_tensor_t *pads = op->input_count >= 2 ? &model.tensors[op->inputs[1]] : 0;
+      if (!all_int8(op) || !pads || !pads->data || pads->type != TG_TYPE_INT32 || pads->elements != 2u * in->rank || in->rank > 4)
+        return refuse("PAD must be int8 with constant int32 paddings");
+      return 0;
+    }
+    case TG_OP_MEAN: {
+      const tg_tensor_t *axes = op->input_count >= 2 ? &model.tensors[op->inputs[1]] : 0;
+      if (!all_int8(op) || !axes || !axes->data || axes->type != TG_TYPE_INT32 || in->rank > 4)
+        return refuse("MEAN must be int8 with constant int32 axes");
+      if (reserve(i, pool, 1) != 0) return -1;
+      quantize_multiplier((double)in->scale / (double)out->scale, &multiplier_pool[param_at[i]], &shift);
+      shift_pool[param_at[i]] = (int8_t)shift;
+      return 0;
+    }
+    case TG_OP_SOFTMAX: {
+      if (!all_int8(op) || in->rank < 1) return refuse("SOFTMAX must be int8");
+      double real = (double)op->beta * (double)in->scale * (double)(1 << 26);
+      if (real > 2147483647.0) real = 2147483647.0;
+      if (reserve(i, pool, 1) != 0) return -1;
+      quantize_multiplier(real, &multiplier_pool[param_at[i]], &shift);
+      if (shift < 0) return refuse("SOFTMAX input scale too small");
+      shift_pool[param_at[i]] = (int8_t)shift;
+      op_extra[i] = -tg_input_radius(5, shift);
+      return 0;
+    }
+    case TG_OP_LOGISTIC:
+    case TG_OP_TANH: {
+      if (!all_int8(op)) return refuse("LOGISTIC and TANH must be int8");
+      tg_q4_input_t q;
+      tg_q4_input_prepare(in->scale, in->zero_point, &q);
+      if (q.shift < 0 || q.shift > 30) return refuse("LOGISTIC/TANH input scale out of range");
+      if (reserve(i, pool, 1) != 0) return -1;
+      multiplier_pool[param_at[i]] = q.multiplier;
+      shift_pool[param_at[i]] = (int8_t)q.shift;
+      op_extra[i] = q.radius;
+      return 0;
+    }
+    default: return 1;
+  }
+}
+
+#endif
+
 static int prepare(void) {
   uint16_t pool = 0;
   for (uint16_t i = 0; i < model.op_count; i++) {
@@ -233,10 +293,15 @@ static int prepare(void) {
       }
 #endif
       case TG_OP_RESHAPE:
+      case TG_OP_SQUEEZE:
       case TG_OP_QUANTIZE:
       case TG_OP_DEQUANTIZE:
         break;
       default:
+#ifndef TG_DENSE_ONLY
+        if (prepare_more(i, &pool) == 0) break;
+        if (state == TG_RUNTIME_ERROR) return -1;
+#endif
         tg_copy_str(error, sizeof error, "unsupported op ");
         tg_copy_str(error + 15, (uint16_t)(sizeof error - 15), tg_op_name(op->builtin, name, sizeof name));
         state = TG_RUNTIME_ERROR;
@@ -431,6 +496,87 @@ static void dequantize(const tg_op_t *op) {
   for (uint32_t k = 0; k < in->elements; k++) y[k] = (float)((double)in->scale * (double)((int32_t)x[k] - in->zero_point));
 }
 
+#ifndef TG_DENSE_ONLY
+static void shape_of(int16_t t, tg_shape4_t *s) { tg_shape4(model.tensors[t].dims, model.tensors[t].rank, s); }
+
+/* Constant or activation data of a tensor. */
+static const int8_t *data8(int16_t t) { return model.tensors[t].data ? (const int8_t *)model.tensors[t].data : (const int8_t *)buf(t); }
+
+static int32_t const_i32(int16_t t, uint32_t k) {
+  int32_t v;
+  memcpy(&v, model.tensors[t].data + 4u * k, 4);
+  return v;
+}
+
+static void invoke_more(uint16_t i) {
+  const tg_op_t *op = &model.ops[i];
+  const tg_tensor_t *in = &model.tensors[op->inputs[0]];
+  const tg_tensor_t *out = &model.tensors[op->output];
+  int8_t *y = (int8_t *)buf(op->output);
+  uint16_t p = param_at[i];
+  tg_shape4_t sx, sy;
+  shape_of(op->inputs[0], &sx);
+  shape_of(op->output, &sy);
+  switch (op->builtin) {
+    case TG_OP_ADD:
+    case TG_OP_SUB:
+    case TG_OP_MUL: {
+      const tg_tensor_t *in2 = &model.tensors[op->inputs[1]];
+      tg_binary_t b = {.kind = op->builtin == TG_OP_ADD ? TG_BINARY_ADD : op->builtin == TG_OP_SUB ? TG_BINARY_SUB : TG_BINARY_MUL,
+                       .in1_offset = -in->zero_point, .in2_offset = -in2->zero_point, .out_offset = out->zero_point,
+                       .in1_multiplier = multiplier_pool[p], .in2_multiplier = multiplier_pool[p + 1],
+                       .out_multiplier = multiplier_pool[p + 2], .in1_shift = shift_pool[p], .in2_shift = shift_pool[p + 1],
+                       .out_shift = shift_pool[p + 2], .act_min = act_min[i], .act_max = act_max[i]};
+      tg_shape4_t s2;
+      shape_of(op->inputs[1], &s2);
+      tg_binary_int8(&b, data8(op->inputs[0]), &sx, data8(op->inputs[1]), &s2, y, &sy);
+      break;
+    }
+    case TG_OP_CONCATENATION: {
+      const int8_t *parts[TG_MAX_OP_INPUTS];
+      tg_shape4_t shapes[TG_MAX_OP_INPUTS];
+      for (uint8_t k = 0; k < op->input_count; k++) {
+        parts[k] = data8(op->inputs[k]);
+        shape_of(op->inputs[k], &shapes[k]);
+      }
+      int axis = op->axis < 0 ? op->axis + out->rank : op->axis;
+      tg_concat_int8(parts, shapes, op->input_count, (uint8_t)(axis + 4 - out->rank), y, &sy);
+      break;
+    }
+    case TG_OP_PAD: {
+      int32_t before[4] = {0, 0, 0, 0};
+      for (uint8_t k = 0; k < in->rank; k++) before[4 - in->rank + k] = const_i32(op->inputs[1], 2u * k);
+      tg_pad_int8(data8(op->inputs[0]), &sx, before, (int8_t)out->zero_point, y, &sy);
+      break;
+    }
+    case TG_OP_MEAN: {
+      uint8_t reduce[4] = {0, 0, 0, 0};
+      for (uint32_t k = 0; k < model.tensors[op->inputs[1]].elements; k++) {
+        int32_t a = const_i32(op->inputs[1], k);
+        if (a < 0) a += in->rank;
+        if (a >= 0 && a < in->rank) reduce[4 - in->rank + a] = 1;
+      }
+      tg_mean_int8(data8(op->inputs[0]), &sx, reduce, in->zero_point, multiplier_pool[p], shift_pool[p], out->zero_point, y);
+      break;
+    }
+    case TG_OP_SOFTMAX: {
+      uint32_t depth = (uint32_t)in->dims[in->rank - 1];
+      tg_softmax_int8(data8(op->inputs[0]), y, in->elements / depth, depth, multiplier_pool[p], shift_pool[p], op_extra[i]);
+      break;
+    }
+    case TG_OP_LOGISTIC:
+    case TG_OP_TANH: {
+      tg_q4_input_t q = {.zero_point = in->zero_point, .radius = op_extra[i], .multiplier = multiplier_pool[p], .shift = shift_pool[p]};
+      if (op->builtin == TG_OP_LOGISTIC) tg_logistic_int8(data8(op->inputs[0]), y, in->elements, &q);
+      else tg_tanh_int8(data8(op->inputs[0]), y, in->elements, &q);
+      break;
+    }
+    default: break;
+  }
+}
+
+#endif
+
 int tg_runtime_invoke(void) {
   if (state != TG_RUNTIME_READY) return -1;
   for (uint16_t i = 0; i < model.op_count; i++) {
@@ -445,7 +591,19 @@ int tg_runtime_invoke(void) {
 #endif
       case TG_OP_QUANTIZE: quantize(op); break;
       case TG_OP_DEQUANTIZE: dequantize(op); break;
+#ifndef TG_DENSE_ONLY
+      case TG_OP_ADD:
+      case TG_OP_SUB:
+      case TG_OP_MUL:
+      case TG_OP_CONCATENATION:
+      case TG_OP_PAD:
+      case TG_OP_MEAN:
+      case TG_OP_SOFTMAX:
+      case TG_OP_LOGISTIC:
+      case TG_OP_TANH: invoke_more(i); break;
+#endif
       case TG_OP_RESHAPE:
+      case TG_OP_SQUEEZE:
         if (buf(op->inputs[0]) != buf(op->output))
           memmove(buf(op->output), buf(op->inputs[0]), model.tensors[op->output].bytes);
         break;

@@ -1,4 +1,5 @@
 import { TinygateError } from '../errors/index.js';
+import { builtinOpName } from '../tflite/index.js';
 import { replyOf } from './board-info.js';
 import type { Link } from './link.js';
 import { Command, Reply } from './protocol.js';
@@ -35,7 +36,12 @@ export async function runtimeStatus(link: Link): Promise<RuntimeStatus> {
     ops: v.getUint16(5, true),
     inputBytes: v.getUint32(7, true),
     outputBytes: v.getUint32(11, true),
-    error: errLen ? Buffer.from(body.subarray(16, 16 + errLen)).toString('latin1') : null,
+    // The firmware names the ops it knows; others come as BUILTIN_<code>, named here from TFLite's schema.
+    error: errLen
+      ? Buffer.from(body.subarray(16, 16 + errLen))
+          .toString('latin1')
+          .replace(/BUILTIN_(\d+)/, (_raw, code: string) => builtinOpName(Number(code)))
+      : null,
   };
 }
 

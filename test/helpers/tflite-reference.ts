@@ -2,6 +2,7 @@
 // RESHAPE) with its fixed-point requantization, written independently of the C runtime, as the oracle
 // for bit-exactness. The interpreter in Node runs XNNPACK's kernels, which round differently at times.
 import { operatorName, type TfliteModel, type TfliteTensor } from '../../src/tflite/index.js';
+import { binaryInt8, logisticOrTanhInt8, meanInt8, softmaxInt8 } from './gemmlowp-reference.js';
 
 function quantizeMultiplier(m: number): [number, number] {
   if (m === 0) return [0, 0];
@@ -62,8 +63,76 @@ export function referenceInt8(model: TfliteModel, input: Int8Array): Int8Array {
     const o = (op.options ?? {}) as Record<string, unknown>;
     const [lo, hi] = range(o.fusedActivation as string | undefined, tout);
     const clamp = (v: number) => Math.min(hi, Math.max(lo, v));
-    if (name === 'RESHAPE') {
+    const q = (t: TfliteTensor) => ({ scale: t.quantization!.scale[0]!, zp: t.quantization!.zeroPoint[0]! });
+    const input = (k: number) => values.get(op.inputs[k]!) ?? int8(g.tensors[op.inputs[k]!]!);
+    const shape4 = (t: TfliteTensor) => [1, 1, 1, 1, ...t.shape].slice(-4);
+    if (name === 'RESHAPE' || name === 'SQUEEZE') {
       out.set(x);
+    } else if (name === 'SOFTMAX') {
+      out.set(softmaxInt8(x, tin.shape.at(-1)!, o.beta as number, q(tin).scale));
+    } else if (name === 'LOGISTIC' || name === 'TANH') {
+      out.set(logisticOrTanhInt8(x, name, q(tin).scale, q(tin).zp));
+    } else if (name === 'ADD' || name === 'SUB' || name === 'MUL') {
+      const t2 = g.tensors[op.inputs[1]!]!;
+      const fn = binaryInt8(name, q(tin), q(t2), q(tout));
+      const [sa, sb, so] = [shape4(tin), shape4(t2), shape4(tout)];
+      const at = (s: number[], i: number[]) => i.reduce((acc, v, k) => acc * s[k]! + (s[k] === 1 ? 0 : v), 0);
+      const x2 = input(1);
+      let n = 0;
+      for (let a = 0; a < so[0]!; a++)
+        for (let b = 0; b < so[1]!; b++)
+          for (let c = 0; c < so[2]!; c++)
+            for (let d = 0; d < so[3]!; d++) {
+              const i = [a, b, c, d];
+              out[n++] = clamp(fn(x[at(sa, i)]!, x2[at(sb, i)]!));
+            }
+    } else if (name === 'CONCATENATION') {
+      const axis = (o.axis as number) < 0 ? (o.axis as number) + tout.shape.length : (o.axis as number);
+      const outer = tout.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+      let n = 0;
+      for (let i = 0; i < outer; i++)
+        for (let k = 0; k < op.inputs.length; k++) {
+          const tk = g.tensors[op.inputs[k]!]!;
+          const block = tk.shape.slice(axis).reduce((a, b) => a * b, 1);
+          out.set(input(k).subarray(i * block, (i + 1) * block), n);
+          n += block;
+        }
+    } else if (name === 'PAD') {
+      const pads = int32(g.tensors[op.inputs[1]!]!);
+      const r = tin.shape.length;
+      const before = [0, 0, 0, 0, ...Array.from({ length: r }, (_, k) => pads[2 * k]!)].slice(-4);
+      const [si, so] = [shape4(tin), shape4(tout)];
+      let n = 0;
+      for (let a = 0; a < so[0]!; a++)
+        for (let b = 0; b < so[1]!; b++)
+          for (let c = 0; c < so[2]!; c++)
+            for (let d = 0; d < so[3]!; d++) {
+              const j = [a, b, c, d].map((v, k) => v - before[k]!);
+              const inside = j.every((v, k) => v >= 0 && v < si[k]!);
+              out[n++] = inside ? x[j.reduce((acc, v, k) => acc * si[k]! + v, 0)]! : outZp;
+            }
+    } else if (name === 'MEAN') {
+      const r = tin.shape.length;
+      const axes = [...int32(g.tensors[op.inputs[1]!]!)].map((a) => (a < 0 ? a + r : a) + 4 - r);
+      const si = shape4(tin);
+      const sums = new Map<number, { sum: number; count: number }>();
+      let n = 0;
+      for (let a = 0; a < si[0]!; a++)
+        for (let b = 0; b < si[1]!; b++)
+          for (let c = 0; c < si[2]!; c++)
+            for (let d = 0; d < si[3]!; d++) {
+              const key = [a, b, c, d].reduce((acc, v, k) => acc * si[k]! + (axes.includes(k) ? 0 : v), 0);
+              const e = sums.get(key) ?? { sum: 0, count: 0 };
+              e.sum += x[n++]!;
+              e.count++;
+              sums.set(key, e);
+            }
+      [...sums.keys()]
+        .sort((p1, p2) => p1 - p2)
+        .forEach((key, i) => {
+          const e = sums.get(key)!;
+          out[i] = meanInt8(e.sum, e.count, q(tin), q(tout));
+        });
     } else if (name === 'FULLY_CONNECTED' || name === 'CONV_2D' || name === 'DEPTHWISE_CONV_2D') {
       const tw = g.tensors[op.inputs[1]!]!;
       const w = int8(tw);

@@ -24,6 +24,7 @@ import {
 } from '../../src/link/index.js';
 import { readTflite, TfliteInterpreter } from '../../src/tflite/index.js';
 import { ROOT, runCli } from '../helpers/cli.js';
+import { allKernelsGraph } from '../helpers/int8-graph.js';
 import { referenceInt8 } from '../helpers/tflite-reference.js';
 import { haveReferenceModels, referenceModel, rng } from '../tflite/reference.js';
 
@@ -118,6 +119,12 @@ describe.skipIf(!haveQemu)('emulated Cortex-M3 board (QEMU mps2-an385)', () => {
     expect(r.withinOneShare).toBeGreaterThan(0.99);
   }, 60_000);
 
+  it('runs every kernel (the hand-built all-kernels graph) exactly as the host build', async () => {
+    const r = await compare(allKernelsGraph(), 20, 15);
+    expect(r.hostMismatches).toBe(0);
+    expect(r.referenceMismatches).toBe(0);
+  }, 60_000);
+
   it.skipIf(!haveReferenceModels)(
     'round trip with Google’s ad01_int8: flash 277 KB over the pty, infer, compare; the instruction count repeats',
     async () => {
@@ -130,6 +137,9 @@ describe.skipIf(!haveQemu)('emulated Cortex-M3 board (QEMU mps2-an385)', () => {
       // the clock's µs granularity alone may move a reading by one.
       expect(Math.max(...r.micros) - Math.min(...r.micros)).toBeLessThanOrEqual(1);
       expect(r.micros[0]).toBeGreaterThan(264); // at least one instruction per MAC (264,192 MACs)
+      const kws = await compare(referenceModel('kws_int8'), 3, 14);
+      expect(kws.hostMismatches).toBe(0);
+      expect(kws.referenceMismatches).toBe(0);
       const hello = await compare(referenceModel('hello_world_int8'), 20, 13);
       expect(hello.hostMismatches).toBe(0);
       expect(hello.referenceMismatches).toBe(0);

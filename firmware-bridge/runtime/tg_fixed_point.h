@@ -1,0 +1,26 @@
+/*
+ * TFLite's integer arithmetic, as its reference kernels (and so TensorFlow Lite Micro) compute it:
+ * requantization by a Q31 multiplier and a power-of-two shift, and gemmlowp's fixed-point exp and
+ * reciprocal that the int8 SOFTMAX, LOGISTIC and TANH kernels are built on. Same rounding, bit for bit.
+ */
+#ifndef TG_FIXED_POINT_H
+#define TG_FIXED_POINT_H
+
+#include <stdint.h>
+
+int32_t tg_srdhm(int32_t a, int32_t b);                 /* SaturatingRoundingDoublingHighMul */
+int32_t tg_rounding_divide_by_pot(int32_t x, int exponent); /* round half away from zero */
+int32_t tg_multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift);
+/* A real multiplier as a Q31 value and a power-of-two exponent (TFLite's QuantizeMultiplier). */
+void tg_quantize_multiplier(double m, int32_t *q, int *shift);
+/* floor(((1 << integer_bits) - 1) * 2^(31 - integer_bits) / 2^left_shift): CalculateInputRadius. */
+int32_t tg_input_radius(int integer_bits, int left_shift);
+
+/* gemmlowp, on raw int32 values. `integer_bits` is the input's fixed-point format; results are Q0.31. */
+int32_t tg_exp_on_negative_values(int32_t a, int integer_bits);
+int32_t tg_one_over_one_plus_x(int32_t a);          /* 1 / (1 + x), x in [0, 1) */
+int32_t tg_one_minus_x_over_one_plus_x(int32_t a);  /* (1 - x) / (1 + x), x in [0, 1) */
+int32_t tg_logistic_q4(int32_t a);                  /* input Q4.27 */
+int32_t tg_tanh_q4(int32_t a);                      /* input Q4.27 */
+
+#endif

@@ -1,0 +1,126 @@
+// A small builder for hand-made int8 TFLite graphs, for kernels the converter does not emit from tfjs
+// (SUB, MUL, PAD, SQUEEZE...). The official interpreter judges what it builds like any other model.
+import type { BuiltinOptions, TfliteModel, TfliteTensor } from '../../src/tflite/index.js';
+import { writeTflite } from '../../src/tflite/index.js';
+
+export class Int8Graph {
+  private readonly model: TfliteModel = {
+    version: 3,
+    description: 'tinygate test graph',
+    operatorCodes: [],
+    subgraphs: [{ name: 'main', tensors: [], inputs: [], outputs: [], operators: [] }],
+    buffers: [{ data: null }],
+    metadataBuffer: [],
+    metadata: [],
+    signatureDefs: [],
+  } as unknown as TfliteModel;
+
+  private get g() {
+    return this.model.subgraphs[0]!;
+  }
+
+  /** An int8 activation (scale, zero point) or, with `data`, a constant of type int8 or int32. */
+  tensor(shape: number[], scale: number, zp: number, data?: Int8Array | Int32Array): number {
+    let buffer = 0;
+    if (data) {
+      this.model.buffers.push({
+        data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      } as never);
+      buffer = this.model.buffers.length - 1;
+    }
+    const t: TfliteTensor = {
+      name: `t${this.g.tensors.length}`,
+      shape,
+      shapeSignature: null,
+      type: data instanceof Int32Array ? 'int32' : 'int8',
+      buffer,
+      quantization:
+        data instanceof Int32Array
+          ? null
+          : { scale: [scale], zeroPoint: [zp], quantizedDimension: 0, min: null, max: null, custom: null },
+      isVariable: false,
+      hasRank: true,
+    };
+    this.g.tensors.push(t);
+    return this.g.tensors.length - 1;
+  }
+
+  op(
+    builtin: number,
+    version: number,
+    inputs: number[],
+    output: number,
+    options: BuiltinOptions | null,
+  ): number {
+    let code = this.model.operatorCodes.findIndex((c) => c.builtinCode === builtin);
+    if (code < 0) {
+      this.model.operatorCodes.push({
+        builtinCode: builtin,
+        deprecatedBuiltinCode: Math.min(builtin, 127),
+        customCode: null,
+        version,
+      } as never);
+      code = this.model.operatorCodes.length - 1;
+    }
+    this.g.operators.push({
+      opcodeIndex: code,
+      inputs,
+      outputs: [output],
+      intermediates: [],
+      options,
+      customOptions: null,
+      customOptionsFormat: 0,
+      mutatingVariableInputs: [],
+    });
+    return output;
+  }
+
+  build(input: number, output: number): Uint8Array {
+    this.g.inputs.push(input);
+    this.g.outputs.push(output);
+    return writeTflite(this.model);
+  }
+}
+
+/** PAD → MUL (per-channel constant) → SUB → TANH → ADD (+ broadcast constant, RELU) → LOGISTIC ⊕ LOGISTIC → MEAN → SQUEEZE → SOFTMAX. */
+export function allKernelsGraph(): Uint8Array {
+  const g = new Int8Graph();
+  const x = g.tensor([1, 4, 4, 3], 0.05, 3);
+  const pads = g.tensor([4, 2], 0, 0, Int32Array.from([0, 0, 1, 0, 0, 2, 0, 0]));
+  const padded = g.op(34, 2, [x, pads], g.tensor([1, 5, 6, 3], 0.05, 3), { type: 'PadOptions' });
+  const gains = g.tensor([3], 0.02, 0, Int8Array.from([90, -60, 127]));
+  const scaled = g.op(18, 2, [padded, gains], g.tensor([1, 5, 6, 3], 0.04, -5), {
+    type: 'MulOptions',
+    fusedActivation: 'NONE',
+  });
+  const diff = g.op(41, 2, [scaled, padded], g.tensor([1, 5, 6, 3], 0.07, 2), {
+    type: 'SubOptions',
+    fusedActivation: 'NONE',
+    potScaleInt16: false,
+  });
+  const tanh = g.op(28, 2, [diff], g.tensor([1, 5, 6, 3], 1 / 128, 0), null);
+  const offsets = g.tensor([1, 1, 6, 1], 0.01, -7, Int8Array.from([-100, -50, 0, 20, 60, 120]));
+  const summed = g.op(0, 2, [tanh, offsets], g.tensor([1, 5, 6, 3], 0.012, -20), {
+    type: 'AddOptions',
+    fusedActivation: 'RELU',
+    potScaleInt16: false,
+  });
+  const s1 = g.op(14, 2, [summed], g.tensor([1, 5, 6, 3], 1 / 256, -128), null);
+  const s2 = g.op(14, 2, [scaled], g.tensor([1, 5, 6, 3], 1 / 256, -128), null);
+  const joined = g.op(2, 2, [s1, s2], g.tensor([1, 5, 6, 6], 1 / 256, -128), {
+    type: 'ConcatenationOptions',
+    axis: -1,
+    fusedActivation: 'NONE',
+  });
+  const axes = g.tensor([2], 0, 0, Int32Array.from([1, 2]));
+  const mean = g.op(40, 2, [joined, axes], g.tensor([1, 1, 1, 6], 0.0025, -110), {
+    type: 'ReducerOptions',
+    keepDims: true,
+  });
+  const flat = g.op(43, 1, [mean], g.tensor([1, 6], 0.0025, -110), {
+    type: 'SqueezeOptions',
+    squeezeDims: [1, 2],
+  });
+  const out = g.op(25, 2, [flat], g.tensor([1, 6], 1 / 256, -128), { type: 'SoftmaxOptions', beta: 1 });
+  return g.build(x, out);
+}
