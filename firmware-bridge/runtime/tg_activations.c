@@ -51,7 +51,7 @@ void tg_softmax_int8(const int8_t *x, int8_t *y, uint32_t rows, uint32_t depth, 
 
 void tg_q4_input_prepare(float input_scale, int32_t zero_point, tg_q4_input_t *p) {
   /* input_scale * 2^27 as multiplier and shift; inputs this far from zero saturate the output. */
-  tg_quantize_multiplier((double)input_scale * (double)(1 << 27), &p->multiplier, &p->shift);
+  tg_quantize_multiplier_exact(input_scale, 1.0f, 1.0f, 27, &p->multiplier, &p->shift);
   p->zero_point = zero_point;
   p->radius = tg_input_radius(4, p->shift);
 }

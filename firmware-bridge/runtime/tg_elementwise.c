@@ -15,16 +15,16 @@ void tg_binary_prepare(uint8_t kind, float in1_scale, float in2_scale, float out
   int shift;
   p->kind = kind;
   if (kind == TG_BINARY_MUL) {
-    tg_quantize_multiplier((double)in1_scale * (double)in2_scale / (double)out_scale, &p->out_multiplier, &shift);
+    tg_quantize_multiplier_exact(in1_scale, in2_scale, out_scale, 0, &p->out_multiplier, &shift);
     p->out_shift = (int8_t)shift;
     return;
   }
-  double twice_max = 2.0 * (double)(in1_scale > in2_scale ? in1_scale : in2_scale);
-  tg_quantize_multiplier((double)in1_scale / twice_max, &p->in1_multiplier, &shift);
+  float max = in1_scale > in2_scale ? in1_scale : in2_scale; /* twice this is the common scale */
+  tg_quantize_multiplier_exact(in1_scale, 1.0f, max, -1, &p->in1_multiplier, &shift);
   p->in1_shift = (int8_t)shift;
-  tg_quantize_multiplier((double)in2_scale / twice_max, &p->in2_multiplier, &shift);
+  tg_quantize_multiplier_exact(in2_scale, 1.0f, max, -1, &p->in2_multiplier, &shift);
   p->in2_shift = (int8_t)shift;
-  tg_quantize_multiplier(twice_max / ((double)(1 << 20) * (double)out_scale), &p->out_multiplier, &shift);
+  tg_quantize_multiplier_exact(max, 1.0f, out_scale, 1 - 20, &p->out_multiplier, &shift);
   p->out_shift = (int8_t)shift;
 }
 

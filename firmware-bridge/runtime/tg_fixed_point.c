@@ -1,5 +1,7 @@
 #include "tg_fixed_point.h"
 
+#include <string.h>
+
 int32_t tg_srdhm(int32_t a, int32_t b) {
   if (a == b && a == INT32_MIN) return INT32_MAX;
   int64_t ab = (int64_t)a * (int64_t)b;
@@ -20,39 +22,106 @@ int32_t tg_multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int s
   return tg_rounding_divide_by_pot(tg_srdhm((int32_t)((int64_t)x * (1ll << left)), multiplier), right);
 }
 
-void tg_quantize_multiplier(double m, int32_t *q, int *shift) {
-  if (m == 0.0) {
-    *q = 0;
-    *shift = 0;
-    return;
+/*
+ * Exact arithmetic on float32 values, without soft-float double: TFLite computes multipliers in double
+ * (products of two floats are exact there, one division rounds to 53 bits) and rounds quantized values
+ * of exact quotients. Integers reproduce both bit for bit and keep ~3 KB of double helpers off the board.
+ */
+typedef struct {
+  uint32_t m; /* significand with the hidden bit: value = m * 2^e */
+  int e;
+} tg_unpacked_t;
+
+static tg_unpacked_t unpack(float f) {
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  uint32_t exp = (u >> 23) & 0xFFu, frac = u & 0x7FFFFFu;
+  tg_unpacked_t r = {exp ? frac | 0x800000u : frac, exp ? (int)exp - 150 : -149};
+  return r;
+}
+
+/* n / d by shift and subtract (no 64-bit divide helper on the board). */
+static uint64_t udiv64(uint64_t n, uint64_t d, uint64_t *rem) {
+  uint64_t q = 0, r = 0;
+  for (int b = 63; b >= 0; b--) {
+    r = (r << 1) | ((n >> b) & 1u);
+    q <<= 1;
+    if (r >= d) {
+      r -= d;
+      q |= 1u;
+    }
   }
-  /* frexp by hand: m = frac * 2^shift with frac in [0.5, 1) (m > 0 here: scales are positive). */
-  double frac = m;
+  *rem = r;
+  return q;
+}
+
+void tg_quantize_multiplier_exact(float n1, float n2, float d, int pow2, int32_t *q, int *shift) {
+  tg_unpacked_t a = unpack(n1), b = unpack(n2), c = unpack(d);
+  *q = 0;
   *shift = 0;
-  while (frac >= 1.0) {
-    frac *= 0.5;
-    ++*shift;
+  if (!a.m || !b.m || !c.m) return;
+  /* (a.m * b.m) / c.m, exact product, quotient to 55 significant bits and a sticky bit. */
+  uint64_t r, quotient = udiv64((uint64_t)a.m * b.m, c.m, &r);
+  int e = a.e + b.e - c.e + pow2;
+  while (quotient < (1ull << 54)) {
+    r <<= 1;
+    quotient <<= 1;
+    if (r >= c.m) {
+      r -= c.m;
+      quotient |= 1u;
+    }
+    e--;
   }
-  while (frac < 0.5) {
-    frac *= 2.0;
-    --*shift;
+  int sticky = r != 0;
+  while (quotient >= (1ull << 55)) {
+    sticky |= (int)(quotient & 1u);
+    quotient >>= 1;
+    e++;
   }
-  int64_t q_fixed = (int64_t)(frac * (double)(1ll << 31) + 0.5); /* round half away; frac > 0 */
+  /* The double: 53 bits, round half to even. */
+  uint32_t low = (uint32_t)(quotient & 3u);
+  quotient >>= 2;
+  e += 2;
+  if (low > 2u || (low == 2u && (sticky || (quotient & 1u)))) quotient++;
+  if (quotient == (1ull << 53)) {
+    quotient >>= 1;
+    e++;
+  }
+  /* frexp: value = (quotient / 2^53) * 2^(e + 53); the Q31 fraction rounds half away from zero. */
+  int exponent = e + 53;
+  int64_t q_fixed = (int64_t)((quotient + (1ull << 21)) >> 22);
   if (q_fixed == (1ll << 31)) {
     q_fixed /= 2;
-    ++*shift;
+    exponent++;
   }
-  if (*shift < -31) {
-    *shift = 0;
-    q_fixed = 0;
-  }
+  if (exponent < -31) return;
   *q = (int32_t)q_fixed;
+  *shift = exponent;
+}
+
+int32_t tg_round_divide_float(float x, float s) {
+  const int32_t limit = 1 << 24; /* far beyond any int8 result: callers clamp */
+  uint32_t ux;
+  memcpy(&ux, &x, sizeof ux);
+  if (((ux >> 23) & 0xFFu) == 0xFFu) return (ux & 0x7FFFFFu) ? 0 : (ux >> 31) ? -limit : limit; /* NaN, inf */
+  tg_unpacked_t a = unpack(x), b = unpack(s);
+  if (!a.m || !b.m) return 0;
+  int e = a.e - b.e; /* |x / s| = (a.m / b.m) * 2^e */
+  uint64_t n = a.m, d = b.m, r, q;
+  if (e > 24) return (ux >> 31) ? -limit : limit;
+  if (e < -26) return 0; /* below one half */
+  if (e >= 0) n <<= e;
+  else d <<= -e;
+  q = udiv64(n, d, &r);
+  if (2u * r >= d) q++; /* half away from zero: ties go up in magnitude */
+  int32_t v = q > (uint64_t)limit ? limit : (int32_t)q;
+  return (ux >> 31) ? -v : v;
 }
 
 int32_t tg_input_radius(int integer_bits, int left_shift) {
-  double max = (double)((1 << integer_bits) - 1) * (double)(1ll << (31 - integer_bits));
-  for (int i = 0; i < left_shift; i++) max *= 0.5;
-  return (int32_t)max; /* positive: truncation is floor */
+  /* floor(((2^bits - 1) * 2^(31 - bits)) / 2^left_shift), in integers. */
+  int64_t max = (int64_t)((1 << integer_bits) - 1) << (31 - integer_bits);
+  return (int32_t)(left_shift >= 63 ? 0 : max >> left_shift);
 }
 
 /* ---------------- gemmlowp fixed point ---------------- */

@@ -11,8 +11,13 @@
 int32_t tg_srdhm(int32_t a, int32_t b);                 /* SaturatingRoundingDoublingHighMul */
 int32_t tg_rounding_divide_by_pot(int32_t x, int exponent); /* round half away from zero */
 int32_t tg_multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift);
-/* A real multiplier as a Q31 value and a power-of-two exponent (TFLite's QuantizeMultiplier). */
-void tg_quantize_multiplier(double m, int32_t *q, int *shift);
+/*
+ * TFLite's QuantizeMultiplier of the real multiplier (n1 * n2 / d) * 2^pow2, computed in double there:
+ * a Q31 value and a power-of-two exponent, reproduced exactly with integers.
+ */
+void tg_quantize_multiplier_exact(float n1, float n2, float d, int pow2, int32_t *q, int *shift);
+/* round(x / s), half away from zero, of the exact quotient (as TFLite's double division rounds); saturates at ±2^24. */
+int32_t tg_round_divide_float(float x, float s);
 /* floor(((1 << integer_bits) - 1) * 2^(31 - integer_bits) / 2^left_shift): CalculateInputRadius. */
 int32_t tg_input_radius(int integer_bits, int left_shift);
 

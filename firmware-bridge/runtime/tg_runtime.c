@@ -46,7 +46,6 @@ static int32_t op_extra[TG_MAX_OPS];
 
 #define saturating_rounding_doubling_high_mul tg_srdhm
 #define multiply_by_quantized_multiplier tg_multiply_by_quantized_multiplier
-#define quantize_multiplier tg_quantize_multiplier
 
 static float scale_of(const tg_tensor_t *t, uint16_t channel) {
   if (t->scale_count <= 1 || channel >= t->scale_count) return t->scale;
@@ -55,10 +54,13 @@ static float scale_of(const tg_tensor_t *t, uint16_t channel) {
   return v;
 }
 
-static float round_half_away(float x) {
-  /* |x| beyond int32 saturates later anyway; truncation of x + 0.5 rounds half away from zero. */
-  if (x >= 2147483647.0f || x <= -2147483648.0f) return x;
-  return x < 0 ? -(float)(int32_t)(-x + 0.5f) : (float)(int32_t)(x + 0.5f);
+/* std::round of a float (half away from zero), as TFLite rounds its float activation limits. */
+static int32_t round_float(float x) {
+  if (x > 1073741824.0f) return 1 << 30;
+  if (x < -1073741824.0f) return -(1 << 30);
+  int32_t t = (int32_t)x;
+  float frac = x - (float)t; /* exact */
+  return frac >= 0.5f ? t + 1 : frac <= -0.5f ? t - 1 : t;
 }
 
 /* ---------------- load: check ops, plan the arena, prepare parameters ---------------- */
@@ -132,7 +134,7 @@ static int activation_range(const tg_op_t *op, const tg_tensor_t *out, int32_t *
   if (op->activation != 1 && op->activation != 3) return -1;
   if (out->zero_point > *lo) *lo = out->zero_point;
   if (op->activation == 3) {
-    int32_t six = out->zero_point + (int32_t)round_half_away(6.0f / out->scale);
+    int32_t six = out->zero_point + round_float(6.0f / out->scale);
     if (six < *hi) *hi = six;
   }
   return 0;
@@ -148,9 +150,8 @@ static int prepare_weighted(uint16_t i, uint16_t *pool, uint16_t channels) {
   if (*pool + n > TG_MAX_CHANNEL_PARAMS) return refuse("too many per-channel parameters");
   param_at[i] = *pool;
   for (uint16_t c = 0; c < n; c++) {
-    double real = (double)in->scale * (double)scale_of(w, c) / (double)out->scale;
     int shift;
-    quantize_multiplier(real, &multiplier_pool[*pool + c], &shift);
+    tg_quantize_multiplier_exact(in->scale, scale_of(w, c), out->scale, 0, &multiplier_pool[*pool + c], &shift);
     shift_pool[*pool + c] = (int8_t)shift;
   }
   *pool = (uint16_t)(*pool + n);
@@ -220,17 +221,16 @@ static int prepare_more(uint16_t i, uint16_t *pool) {
       if (!all_int8(op) || !axes || !axes->data || axes->type != TG_TYPE_INT32 || in->rank > 4)
         return refuse("MEAN must be int8 with constant int32 axes");
       if (reserve(i, pool, 1) != 0) return -1;
-      quantize_multiplier((double)in->scale / (double)out->scale, &multiplier_pool[param_at[i]], &shift);
+      tg_quantize_multiplier_exact(in->scale, 1.0f, out->scale, 0, &multiplier_pool[param_at[i]], &shift);
       shift_pool[param_at[i]] = (int8_t)shift;
       return 0;
     }
     case TG_OP_SOFTMAX: {
       if (!all_int8(op) || in->rank < 1) return refuse("SOFTMAX must be int8");
-      double real = (double)op->beta * (double)in->scale * (double)(1 << 26);
-      if (real > 2147483647.0) real = 2147483647.0;
       if (reserve(i, pool, 1) != 0) return -1;
-      quantize_multiplier(real, &multiplier_pool[param_at[i]], &shift);
-      if (shift < 0) return refuse("SOFTMAX input scale too small");
+      tg_quantize_multiplier_exact(op->beta, in->scale, 1.0f, 26, &multiplier_pool[param_at[i]], &shift);
+      /* TFLite caps beta * scale * 2^26 at 2^31 - 1; scales that large or this small are refused instead. */
+      if (shift < 0 || shift > 31) return refuse("SOFTMAX input scale out of range");
       shift_pool[param_at[i]] = (int8_t)shift;
       op_extra[i] = -tg_input_radius(5, shift);
       return 0;
@@ -357,10 +357,22 @@ static void fully_connected(uint16_t i) {
   int per_channel = w->scale_count > 1;
   for (uint32_t b = 0; b < batches; b++) {
     for (uint32_t u = 0; u < units; u++) {
-      int32_t acc = 0;
       const int8_t *row = weights + u * depth;
       const int8_t *xb = x + b * depth;
-      for (uint32_t d = 0; d < depth; d++) acc += ((int32_t)row[d] + filter_offset) * ((int32_t)xb[d] + input_offset);
+      /* Σ(w + fo)(x + io) = Σw·x + io·Σw + fo·Σx + n·fo·io: the same integer, about half the work per MAC. */
+      int32_t acc = 0, wsum = 0, xsum = 0;
+      uint32_t d = 0;
+      for (; d + 4 <= depth; d += 4) {
+        acc += row[d] * xb[d] + row[d + 1] * xb[d + 1] + row[d + 2] * xb[d + 2] + row[d + 3] * xb[d + 3];
+        wsum += row[d] + row[d + 1] + row[d + 2] + row[d + 3];
+      }
+      for (; d < depth; d++) {
+        acc += row[d] * xb[d];
+        wsum += row[d];
+      }
+      if (filter_offset)
+        for (d = 0; d < depth; d++) xsum += xb[d];
+      acc += input_offset * wsum + filter_offset * xsum + (int32_t)depth * filter_offset * input_offset;
       if (bias) {
         int32_t bv;
         memcpy(&bv, bias + 4u * u, 4);
@@ -484,7 +496,7 @@ static void quantize(const tg_op_t *op) {
   const float *x = (const float *)buf(op->inputs[0]);
   int8_t *y = (int8_t *)buf(op->output);
   for (uint32_t k = 0; k < out->elements; k++) {
-    int32_t q = (int32_t)round_half_away(x[k] / out->scale) + out->zero_point;
+    int32_t q = tg_round_divide_float(x[k], out->scale) + out->zero_point;
     y[k] = (int8_t)(q < -128 ? -128 : q > 127 ? 127 : q);
   }
 }
@@ -493,7 +505,7 @@ static void dequantize(const tg_op_t *op) {
   const tg_tensor_t *in = &model.tensors[op->inputs[0]];
   const int8_t *x = (const int8_t *)buf(op->inputs[0]);
   float *y = (float *)buf(op->output);
-  for (uint32_t k = 0; k < in->elements; k++) y[k] = (float)((double)in->scale * (double)((int32_t)x[k] - in->zero_point));
+  for (uint32_t k = 0; k < in->elements; k++) y[k] = in->scale * (float)((int32_t)x[k] - in->zero_point); /* one rounding, as TFLite's double product cast to float */
 }
 
 #ifndef TG_DENSE_ONLY
