@@ -61,21 +61,27 @@ export class Int8AutoencoderScorer implements WindowScorer {
     return new Int8AutoencoderScorer(sidecar, interpreter, bytes.length);
   }
 
-  scoreBatch(features: Float32Array[]): Float32Array {
-    const out = new Float32Array(features.length);
+  /** The model's int8 input for one feature vector, and the normalized vector it reconstructs. */
+  modelInput(features: Float32Array): { normalized: Float32Array; input: Int8Array } {
     const n = this.mean.length;
-    const x = new Float32Array(n);
-    features.forEach((f, w) => {
-      for (let i = 0; i < n; i++) x[i] = (f[i]! - this.mean[i]!) * this.invStd[i]!;
-      const y = this.interpreter.dequantizeOutput(
-        0,
-        this.interpreter.run(this.interpreter.quantizeInput(0, x))[0]!,
-      );
-      let e = 0;
-      for (let i = 0; i < n; i++) e += (y[i]! - x[i]!) ** 2;
-      out[w] = e / n;
+    const normalized = new Float32Array(n);
+    for (let i = 0; i < n; i++) normalized[i] = (features[i]! - this.mean[i]!) * this.invStd[i]!;
+    return { normalized, input: this.interpreter.quantizeInput(0, normalized) as Int8Array };
+  }
+
+  /** Mean squared reconstruction error of the model's int8 output (from here or from a board). */
+  errorOf(normalized: Float32Array, output: Int8Array): number {
+    const y = this.interpreter.dequantizeOutput(0, output);
+    let e = 0;
+    for (let i = 0; i < normalized.length; i++) e += (y[i]! - normalized[i]!) ** 2;
+    return e / normalized.length;
+  }
+
+  scoreBatch(features: Float32Array[]): Float32Array {
+    return Float32Array.from(features, (f) => {
+      const { normalized, input } = this.modelInput(f);
+      return this.errorOf(normalized, this.interpreter.run(input)[0] as Int8Array);
     });
-    return out;
   }
 
   dispose(): void {

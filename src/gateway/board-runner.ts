@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { type Alert, type LiveDecision, LiveDetection } from '../detect/index.js';
 import { BoardSession, type BoardState, type StateChange, StreamWindower } from '../sensing/index.js';
+import { type BoardInferenceStats, BoardScorer } from './board-scorer.js';
 import type { BoardConfig } from './config.js';
 import type { Deployment } from './deploy.js';
 import type { DetectionPlan } from './detection-plan.js';
@@ -31,6 +32,8 @@ export interface BoardStatus {
   anomaly: boolean;
   latest: Record<string, number>;
   lastSampleTs: number | null;
+  /** With inference: board, what the board's runtime has scored and why it last fell back to the gateway. */
+  boardInference: BoardInferenceStats | null;
   /** The int8 model on the board itself (flashed over the serial link), when the board has a model store. */
   deployment: Deployment | { error: string } | null;
 }
@@ -149,6 +152,7 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
       anomaly: this.anomaly,
       latest,
       lastSampleTs: this.lastSampleTs,
+      boardInference: this.plan.scorer instanceof BoardScorer ? { ...this.plan.scorer.stats } : null,
       deployment: this.deployment,
     };
   }

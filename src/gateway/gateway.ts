@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { findBoard } from '../boards/index.js';
-import type { Alert, LiveDecision } from '../detect/index.js';
+import { type Alert, Int8AutoencoderScorer, type LiveDecision } from '../detect/index.js';
 import { TinygateError } from '../errors/index.js';
 import {
   createPublisher,
@@ -13,9 +14,10 @@ import {
 } from '../publish/index.js';
 import { AdcSpec, channelsOfAll, type StateChange } from '../sensing/index.js';
 import { BoardRunner, type BoardStatus, type TracePoint } from './board-runner.js';
+import { BoardScorer } from './board-scorer.js';
 import { type BoardConfig, type GatewayConfig, resolveFrom } from './config.js';
 import { type Deployment, deployModel } from './deploy.js';
-import { forgetModels, planDetection } from './detection-plan.js';
+import { type DetectionPlan, forgetModels, planDetection } from './detection-plan.js';
 import { hostTransport, type SerialBoardTransport, serialTransport } from './serial-transports.js';
 import { type BoardTransport, jsVirtualTransport } from './transports.js';
 
@@ -87,15 +89,6 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const transports: BoardTransport[] = [];
     try {
       for (const board of config.boards) {
-        if (board.inference === 'board') {
-          throw new TinygateError(
-            'NOT_IMPLEMENTED',
-            `board ${board.id}: inference on the board needs the on-board int8 runtime, which is not built yet`,
-            {
-              hint: 'Set inference: gateway (the default) for now; README.md "Status" says when this arrives.',
-            },
-          );
-        }
         const transport = await transportFor(board, o.baseDir);
         transports.push(transport);
         const channels = channelsOfAll(board.sensors, board.adc ?? AdcSpec.parse({}));
@@ -106,7 +99,17 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           board.model ? resolveFrom(o.baseDir, board.model) : undefined,
           board.scorer,
         );
-        const runner = new BoardRunner(board, transport, plan, detectorOptions(config));
+        let runner: BoardRunner | null = null;
+        if (board.inference === 'board') {
+          plan.scorer = onBoardScorer(
+            board,
+            plan,
+            transport,
+            () => runner?.session.openTransport ?? null,
+            log,
+          );
+        }
+        runner = new BoardRunner(board, transport, plan, detectorOptions(config));
         if (board.model && isSerial(transport))
           runner.deployment = await deploy(board, transport, resolveFrom(o.baseDir, board.model), log);
         runners.push(runner);
@@ -281,4 +284,32 @@ async function deploy(
     log.warn({ board: board.id, err: message }, `board ${board.id}: model not deployed: ${message}`);
     return { error: message };
   }
+}
+
+/**
+ * `inference: board` needs the int8 model on a board that runs our firmware (a serial or host board, where
+ * the model is flashed); the scorer sends each window's model input to the board and scores its output.
+ */
+function onBoardScorer(
+  board: BoardConfig,
+  plan: DetectionPlan,
+  transport: BoardTransport,
+  stream: () => Duplex | null,
+  log: Logger,
+): BoardScorer {
+  const problem = !board.model
+    ? 'it has no model'
+    : !isSerial(transport)
+      ? 'it is a JS virtual board, which has no on-board runtime (use `virtual.firmware: host`, the default, or a real board)'
+      : !(plan.scorer instanceof Int8AutoencoderScorer)
+        ? `its model runs as ${plan.scorer.kind} (on-board inference needs the int8 conversion: scorer auto or int8)`
+        : null;
+  if (problem) {
+    throw new TinygateError('CONFIG_INVALID', `board ${board.id}: inference: board, but ${problem}`, {
+      hint: 'Give the board an int8 model (tinygate convert) on a board running the firmware-bridge, or set inference: gateway.',
+    });
+  }
+  return new BoardScorer(plan.scorer as Int8AutoencoderScorer, stream, (why) =>
+    log.warn({ board: board.id, why }, 'on-board inference failed; scoring on the gateway meanwhile'),
+  );
 }

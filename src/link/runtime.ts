@@ -56,6 +56,7 @@ const INFER_ERRORS: Record<number, string> = {
 export async function runOnBoard(
   link: Link,
   input: Uint8Array,
+  options: { timeoutMs?: number; attempts?: number } = {},
 ): Promise<{ output: Uint8Array; micros: number }> {
   for (let offset = 0; ; offset += INPUT_CHUNK) {
     const chunk = input.subarray(offset, offset + INPUT_CHUNK);
@@ -69,7 +70,7 @@ export async function runOnBoard(
       Command.runInference,
       body,
       replyOf(Command.runInference, Reply.inference, (b) => b, link),
-      { timeoutMs: 2000, attempts: 4, what: 'run inference' },
+      { timeoutMs: options.timeoutMs ?? 2000, attempts: options.attempts ?? 4, what: 'run inference' },
     );
     const status = reply[0];
     if (status === 1 && !last) continue;

@@ -100,7 +100,10 @@ function updateStatus(s) {
     const fw = b.deployment
       ? ` · model on board: ${fmtBytes(b.deployment.bytes)}, arena ${fmtBytes(b.deployment.arenaBytes)}`
       : '';
-    st.meta.textContent = `${b.profile} · ${b.transport} · model ${model} · inference on ${b.inference}${fw} · ${b.samples} samples, ${b.windows} windows, ${b.reconnects} reconnects`;
+    const onBoard = b.boardInference
+      ? ` (${b.boardInference.onBoard} on the board${b.boardInference.lastMicros !== null ? `, ${b.boardInference.lastMicros} µs each` : ''}${b.boardInference.fellBack ? `, ${b.boardInference.fellBack} on the gateway: ${b.boardInference.lastError}` : ''})`
+      : '';
+    st.meta.textContent = `${b.profile} · ${b.transport} · model ${model} · inference on ${b.inference}${onBoard}${fw} · ${b.samples} samples, ${b.windows} windows, ${b.reconnects} reconnects`;
   }
 }
 
