@@ -339,6 +339,13 @@ const uint8_t *tg_runtime_output(uint32_t *len) {
   return buf(model.output);
 }
 
+void tg_runtime_io_quantization(float *in_scale, int32_t *in_zp, float *out_scale, int32_t *out_zp) {
+  *in_scale = model.tensors[model.input].scale;
+  *in_zp = model.tensors[model.input].zero_point;
+  *out_scale = model.tensors[model.output].scale;
+  *out_zp = model.tensors[model.output].zero_point;
+}
+
 /* ---------------- kernels ---------------- */
 
 static void fully_connected(uint16_t i) {

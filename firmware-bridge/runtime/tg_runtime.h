@@ -20,5 +20,7 @@ uint32_t tg_runtime_input_bytes(void);
 uint8_t *tg_runtime_input(void);
 int tg_runtime_invoke(void);
 const uint8_t *tg_runtime_output(uint32_t *len);
+/* The input's and output's int8 quantization (scale 0 when not quantized). */
+void tg_runtime_io_quantization(float *in_scale, int32_t *in_zp, float *out_scale, int32_t *out_zp);
 
 #endif

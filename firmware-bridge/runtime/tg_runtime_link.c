@@ -9,6 +9,7 @@
 #include "hal.h"
 #include "model_store.h"
 #include "tg_runtime.h"
+#include "tg_stream.h"
 #include "tinygate_link.h"
 
 #ifndef TG_RUNTIME_REPLY_BYTES
@@ -28,6 +29,7 @@ static void put32(uint8_t *p, uint32_t v) {
 
 void tg_runtime_reload_active(void) {
   tg_model_view_t view;
+  tg_stream_reset(); /* a new model has another input: the stream's settings no longer apply */
   /* The runtime reads weights in place: it needs a memory-mapped store. */
   if (model_store_active(&view) == 0 && view.data) tg_runtime_load(view.data, view.length);
   else tg_runtime_load(0, 0);

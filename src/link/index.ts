@@ -39,6 +39,7 @@ export {
 } from './qemu-board.js';
 export { type RuntimeStatus, runOnBoard, runtimeStatus } from './runtime.js';
 export { hostScenarioFile } from './scenario-file.js';
+export { BoardStream, type StreamOptions, type StreamScore, startStream } from './stream.js';
 export {
   chunkLimit,
   type FlashOptions,
