@@ -24,7 +24,7 @@ static uint16_t rd16(fb_t *f, uint32_t at) {
     f->bad = 1;
     return 0;
   }
-  return (uint16_t)(f->b[at] | (f->b[at + 1] << 8));
+  return (uint16_t)(f->b[at] | ((uint16_t)f->b[at + 1] << 8));
 }
 
 static uint8_t rd8(fb_t *f, uint32_t at) {
@@ -168,7 +168,7 @@ int tg_model_load(const uint8_t *data, uint32_t len, tg_model_t *m, char *err, u
     t->elements = 1;
     for (uint32_t d = 0; d < rank; d++) {
       int32_t v = (int32_t)rd32(&f, shape + 4 + 4 * d);
-      if (v < 0 || v > 1 << 20) return fail(err, err_len, "tensor with a bad dimension");
+      if (v < 0 || v > (int32_t)1 << 20) return fail(err, err_len, "tensor with a bad dimension");
       t->dims[d] = v;
       t->elements *= (uint32_t)v;
     }

@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "tg_config.h" /* the board's sizes (hal_config.h) override the defaults below */
+
 #ifndef TG_MAX_TENSORS
 #define TG_MAX_TENSORS 64
 #endif

@@ -56,8 +56,8 @@ static float scale_of(const tg_tensor_t *t, uint16_t channel) {
 
 /* std::round of a float (half away from zero), as TFLite rounds its float activation limits. */
 static int32_t round_float(float x) {
-  if (x > 1073741824.0f) return 1 << 30;
-  if (x < -1073741824.0f) return -(1 << 30);
+  if (x > 1073741824.0f) return (int32_t)1 << 30;
+  if (x < -1073741824.0f) return -((int32_t)1 << 30);
   int32_t t = (int32_t)x;
   float frac = x - (float)t; /* exact */
   return frac >= 0.5f ? t + 1 : frac <= -0.5f ? t - 1 : t;
@@ -325,6 +325,7 @@ int tg_runtime_load(const uint8_t *data, uint32_t len) {
 }
 
 uint8_t tg_runtime_state(void) { return state; }
+void tg_runtime_refuse(const char *why) { (void)refuse(why); }
 const char *tg_runtime_error(void) { return error; }
 uint32_t tg_runtime_arena_used(void) { return arena_used; }
 uint16_t tg_runtime_op_count(void) { return state == TG_RUNTIME_READY ? model.op_count : 0; }
@@ -370,11 +371,12 @@ static void fully_connected(uint16_t i) {
       int32_t acc = 0, wsum = 0, xsum = 0;
       uint32_t d = 0;
       for (; d + 4 <= depth; d += 4) {
-        acc += row[d] * xb[d] + row[d + 1] * xb[d + 1] + row[d + 2] * xb[d + 2] + row[d + 3] * xb[d + 3];
+        acc += (int32_t)row[d] * xb[d] + (int32_t)row[d + 1] * xb[d + 1] + (int32_t)row[d + 2] * xb[d + 2] +
+               (int32_t)row[d + 3] * xb[d + 3]; /* int32 products: int is 16 bits on AVR */
         wsum += row[d] + row[d + 1] + row[d + 2] + row[d + 3];
       }
       for (; d < depth; d++) {
-        acc += row[d] * xb[d];
+        acc += (int32_t)row[d] * xb[d];
         wsum += row[d];
       }
       if (filter_offset)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "hal.h"
+#include "tg_config.h"
 #include "tg_model.h"
 #include "tg_runtime.h"
 #include "tinygate_link.h"
@@ -79,8 +80,8 @@ void tg_cmd_stream_start(const uint8_t *in, uint16_t n) {
     return;
   }
   const uint8_t *p = in + 1 + c;
-  uint16_t interval = (uint16_t)(p[0] | (p[1] << 8));
-  uint16_t hop = (uint16_t)(p[2] | (p[3] << 8));
+  uint16_t interval = (uint16_t)(p[0] | ((uint16_t)p[1] << 8));
+  uint16_t hop = (uint16_t)(p[2] | ((uint16_t)p[3] << 8));
   uint8_t kind = p[4];
   float in_scale, out_scale;
   int32_t in_zp, out_zp;
