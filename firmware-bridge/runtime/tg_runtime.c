@@ -93,6 +93,27 @@ static int plan(void) {
   last[model.output] = (int16_t)(model.op_count ? model.op_count - 1 : 0);
   uint8_t placed[TG_MAX_TENSORS] = {0};
   arena_used = 0;
+  /* The model's offline plan first (TFLite Micro's OfflineMemoryAllocation): its offsets are taken as
+     given, checked against the arena and against each other for tensors alive at the same time. */
+  if (model.offline_offsets) {
+    for (uint16_t t = 0; t < model.tensor_count; t++) {
+      int32_t at;
+      memcpy(&at, model.offline_offsets + 4u * t, 4);
+      if (at < 0 || first[t] < 0 || model.tensors[t].data) continue;
+      uint32_t size = (model.tensors[t].bytes + ALIGN - 1) / ALIGN * ALIGN;
+      if ((uint32_t)at > TG_ARENA_BYTES || size > TG_ARENA_BYTES - (uint32_t)at)
+        return refuse("the model's offline memory plan does not fit the arena");
+      for (uint16_t o = 0; o < t; o++) {
+        if (!placed[o] || last[o] < first[t] || last[t] < first[o]) continue;
+        uint32_t osize = (model.tensors[o].bytes + ALIGN - 1) / ALIGN * ALIGN;
+        if ((uint32_t)at < offsets[o] + osize && offsets[o] < (uint32_t)at + size)
+          return refuse("the model's offline memory plan overlaps tensors in use at the same time");
+      }
+      offsets[t] = (uint32_t)at;
+      placed[t] = 1;
+      if ((uint32_t)at + size > arena_used) arena_used = (uint32_t)at + size;
+    }
+  }
   for (;;) {
     int16_t pick = -1;
     uint32_t pick_size = 0;
