@@ -3,6 +3,7 @@
 // board's output. The scores must be the gateway int8 scorer's for the same windows (the board runs
 // TFLite's reference kernels, the interpreter XNNPACK's, so a ±1 step on a few outputs moves the error a
 // little), and a board that cannot run the model falls back to the gateway without losing a window.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,15 @@ import { FeatureExtractor } from '../../src/sensing/features.js';
 import { ROOT } from '../helpers/cli.js';
 
 const MODEL = join(ROOT, 'models', 'motor-vib');
+const haveQemu = (() => {
+  try {
+    execFileSync('qemu-system-arm', ['--version'], { stdio: 'ignore' });
+    execFileSync('arm-none-eabi-gcc', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 const sensors = [{ type: 'accelerometer', controller: 'ADXL335', name: 'vib', pins: ['A0', 'A1', 'A2'] }];
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -119,6 +129,47 @@ describe('inference on the board (host firmware)', () => {
     scorer.dispose();
     local.dispose();
   }, 60_000);
+
+  it.skipIf(!haveQemu)(
+    'runs on the emulated Cortex-M3 too: a serial board on QEMU’s pty, model deployed, windows scored there',
+    async () => {
+      const { startQemuBoard } = await import('../../src/link/index.js');
+      // Without -icount QEMU's clock is real time, so Firmata's 1 kHz sampling is 1 kHz for the gateway too.
+      const qb = await startQemuBoard({ icountShift: false });
+      stops.push(() => qb.stop());
+      const dataDir = mkdtempSync(join(tmpdir(), 'tg-gw-qemu-'));
+      const cfg = GatewayConfig.parse({
+        gateway: { id: 'plant', dataDir },
+        boards: [
+          {
+            id: 'm3',
+            profile: 'qemu-mps2-an385',
+            port: qb.path,
+            samplingRateHz: 1000,
+            adc: { vref: 3.3, bits: 12 }, // its analog pins read a 12-bit test sine around mid-scale
+            sensors,
+            model: MODEL,
+            inference: 'board',
+          },
+        ],
+        mqtt: { embedded: { port: 0 } },
+      });
+      const gateway = await Gateway.start({ config: cfg, baseDir: dataDir });
+      stops.unshift(() => gateway.stop());
+      const status = () => gateway.status().boards[0]!;
+      expect(status().deployment).toMatchObject({ flashed: true, bytes: 3664 });
+      await until(
+        'windows scored on the QEMU board',
+        () => (status().boardInference?.onBoard ?? 0) >= 3,
+        60_000,
+      ).catch((e: Error) => {
+        const { latest, channels, ...rest } = status();
+        throw new Error(`${e.message}: ${JSON.stringify(rest)}`);
+      });
+      expect(status().boardInference).toMatchObject({ fellBack: 0 });
+    },
+    120_000,
+  );
 
   it('refuses inference: board on a JS virtual board, which has no runtime', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tg-gw-board-'));
