@@ -4,7 +4,7 @@
 
 #include "tg_fixed_point.h"
 
-void tg_shape4(const int32_t *dims, uint8_t rank, tg_shape4_t *s) {
+void tg_shape4(const uint16_t *dims, uint8_t rank, tg_shape4_t *s) {
   for (int k = 0; k < 4; k++) s->d[k] = 1;
   for (uint8_t k = 0; k < rank && k < 4; k++) s->d[4 - rank + k] = dims[k];
 }

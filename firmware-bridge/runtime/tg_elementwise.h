@@ -9,7 +9,7 @@ typedef struct {
   int32_t d[4];
 } tg_shape4_t;
 
-void tg_shape4(const int32_t *dims, uint8_t rank, tg_shape4_t *s);
+void tg_shape4(const uint16_t *dims, uint8_t rank, tg_shape4_t *s);
 
 #define TG_BINARY_ADD 0
 #define TG_BINARY_SUB 1

@@ -168,21 +168,21 @@ int tg_model_load(const uint8_t *data, uint32_t len, tg_model_t *m, char *err, u
     t->elements = 1;
     for (uint32_t d = 0; d < rank; d++) {
       int32_t v = (int32_t)rd32(&f, shape + 4 + 4 * d);
-      if (v < 0 || v > (int32_t)1 << 20) return fail(err, err_len, "tensor with a bad dimension");
-      t->dims[d] = v;
+      if (v < 0 || v > 65535) return fail(err, err_len, "tensor with a bad dimension");
+      t->dims[d] = (uint16_t)v;
       t->elements *= (uint32_t)v;
     }
     t->type = u8_field(&f, tt, 1, 0);
     int eb = type_bytes(t->type);
     if (!eb) return fail(err, err_len, "tensor type not supported (int8, int32, float32 only)");
-    t->bytes = t->elements * (uint32_t)eb;
+    if (t->elements > (uint32_t)1 << 24) return fail(err, err_len, "tensor too large");
     uint32_t buf = u32_field(&f, tt, 2, 0);
     if (buf >= n_buffers) return fail(err, err_len, "tensor buffer index out of range");
     uint32_t bt = deref(&f, buffers + 4 + 4 * buf);
     uint32_t bdata = deref(&f, field(&f, bt, 0));
     uint32_t blen = vec_len(&f, bdata, 1);
     if (blen) {
-      if (blen != t->bytes) return fail(err, err_len, "constant data length does not match its shape");
+      if (blen != t->elements * (uint32_t)eb) return fail(err, err_len, "constant data length does not match its shape");
       t->data = data + bdata + 4;
     }
     uint32_t q = deref(&f, field(&f, tt, 4));
@@ -196,7 +196,11 @@ int tg_model_load(const uint8_t *data, uint32_t len, tg_model_t *m, char *err, u
         t->scale_count = (uint16_t)(n_scales > 0xFFFF ? 0xFFFF : n_scales);
         t->scales_at = data + scales + 4;
       }
-      if (n_zps) t->zero_point = (int32_t)rd32(&f, zps + 4); /* low word of the int64 */
+      if (n_zps) {
+        int32_t zp = (int32_t)rd32(&f, zps + 4); /* low word of the int64 */
+        if (zp < -32768 || zp > 32767) return fail(err, err_len, "zero point out of range");
+        t->zero_point = (int16_t)zp;
+      }
     }
   }
   uint32_t ins = deref(&f, field(&f, g, 1));

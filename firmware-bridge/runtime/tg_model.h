@@ -43,32 +43,35 @@
 #define TG_OP_LOGISTIC 14
 #define TG_OP_TANH 28
 
+/* Ordered and sized to pack: 32 bytes on a 32-bit MCU, one per tensor of the model. */
 typedef struct {
+  const uint8_t *data;      /* constant data inside the model, or NULL for activations */
+  const uint8_t *scales_at; /* little-endian float32 per channel, inside the model (scale_count > 1) */
+  float scale;              /* first (or only) scale; 0 when not quantized */
+  uint32_t elements;
+  uint16_t dims[4];
+  int16_t zero_point;
+  uint16_t scale_count;
   uint8_t type;
   uint8_t rank;
-  int32_t dims[4];
-  uint32_t elements;
-  uint32_t bytes;
-  const uint8_t *data; /* constant data inside the model, or NULL for activations */
-  float scale;         /* first (or only) scale; 0 when not quantized */
-  int32_t zero_point;
-  uint16_t scale_count;          /* > 1: per-channel, scales at scales_at */
-  const uint8_t *scales_at;      /* little-endian float32 per channel, inside the model */
 } tg_tensor_t;
 
+/* Bytes of a tensor's data: int8 one per element, int32 and float32 four. */
+#define TG_TENSOR_BYTES(t) ((t)->type == TG_TYPE_INT8 ? (t)->elements : 4u * (t)->elements)
+
 typedef struct {
+  float beta; /* SOFTMAX */
   uint16_t builtin;
-  uint8_t activation; /* TFLite ActivationFunctionType: 0 none, 1 relu, 3 relu6 */
   int16_t inputs[TG_MAX_OP_INPUTS];
-  uint8_t input_count;
   int16_t output;
+  uint16_t depth_multiplier;
+  uint8_t activation; /* TFLite ActivationFunctionType: 0 none, 1 relu, 3 relu6 */
+  uint8_t input_count;
   /* Window ops (conv, depthwise, pooling): TFLite's options. */
   uint8_t padding_valid; /* 0 SAME, 1 VALID */
   uint8_t stride_w, stride_h, dilation_w, dilation_h;
   uint8_t filter_w, filter_h; /* pooling */
-  uint16_t depth_multiplier;
-  int8_t axis; /* CONCATENATION */
-  float beta;  /* SOFTMAX */
+  int8_t axis;                /* CONCATENATION */
 } tg_op_t;
 
 typedef struct {

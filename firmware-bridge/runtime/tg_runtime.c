@@ -100,12 +100,12 @@ static int plan(void) {
       int32_t at;
       memcpy(&at, model.offline_offsets + 4u * t, 4);
       if (at < 0 || first[t] < 0 || model.tensors[t].data) continue;
-      uint32_t size = (model.tensors[t].bytes + ALIGN - 1) / ALIGN * ALIGN;
+      uint32_t size = (TG_TENSOR_BYTES(&model.tensors[t]) + ALIGN - 1) / ALIGN * ALIGN;
       if ((uint32_t)at > TG_ARENA_BYTES || size > TG_ARENA_BYTES - (uint32_t)at)
         return refuse("the model's offline memory plan does not fit the arena");
       for (uint16_t o = 0; o < t; o++) {
         if (!placed[o] || last[o] < first[t] || last[t] < first[o]) continue;
-        uint32_t osize = (model.tensors[o].bytes + ALIGN - 1) / ALIGN * ALIGN;
+        uint32_t osize = (TG_TENSOR_BYTES(&model.tensors[o]) + ALIGN - 1) / ALIGN * ALIGN;
         if ((uint32_t)at < offsets[o] + osize && offsets[o] < (uint32_t)at + size)
           return refuse("the model's offline memory plan overlaps tensors in use at the same time");
       }
@@ -119,7 +119,7 @@ static int plan(void) {
     uint32_t pick_size = 0;
     for (uint16_t t = 0; t < model.tensor_count; t++) {
       if (placed[t] || first[t] < 0 || model.tensors[t].data) continue;
-      uint32_t size = (model.tensors[t].bytes + ALIGN - 1) / ALIGN * ALIGN;
+      uint32_t size = (TG_TENSOR_BYTES(&model.tensors[t]) + ALIGN - 1) / ALIGN * ALIGN;
       if (pick < 0 || size > pick_size) {
         pick = (int16_t)t;
         pick_size = size;
@@ -132,7 +132,7 @@ static int plan(void) {
       moved = 0;
       for (uint16_t t = 0; t < model.tensor_count; t++) {
         if (!placed[t] || last[t] < first[pick] || last[pick] < first[t]) continue;
-        uint32_t size = (model.tensors[t].bytes + ALIGN - 1) / ALIGN * ALIGN;
+        uint32_t size = (TG_TENSOR_BYTES(&model.tensors[t]) + ALIGN - 1) / ALIGN * ALIGN;
         if (offset < offsets[t] + size && offsets[t] < offset + pick_size) {
           offset = offsets[t] + size;
           moved = 1;
@@ -353,11 +353,11 @@ uint16_t tg_runtime_op_count(void) { return state == TG_RUNTIME_READY ? model.op
 
 static uint8_t *buf(int16_t t) { return arena + offsets[t]; }
 
-uint32_t tg_runtime_input_bytes(void) { return state == TG_RUNTIME_READY ? model.tensors[model.input].bytes : 0; }
+uint32_t tg_runtime_input_bytes(void) { return state == TG_RUNTIME_READY ? TG_TENSOR_BYTES(&model.tensors[model.input]) : 0; }
 uint8_t *tg_runtime_input(void) { return buf(model.input); }
 
 const uint8_t *tg_runtime_output(uint32_t *len) {
-  *len = state == TG_RUNTIME_READY ? model.tensors[model.output].bytes : 0;
+  *len = state == TG_RUNTIME_READY ? TG_TENSOR_BYTES(&model.tensors[model.output]) : 0;
   return buf(model.output);
 }
 
@@ -647,7 +647,7 @@ int tg_runtime_invoke(void) {
       case TG_OP_RESHAPE:
       case TG_OP_SQUEEZE:
         if (buf(op->inputs[0]) != buf(op->output))
-          memmove(buf(op->output), buf(op->inputs[0]), model.tensors[op->output].bytes);
+          memmove(buf(op->output), buf(op->inputs[0]), TG_TENSOR_BYTES(&model.tensors[op->output]));
         break;
       default: return -1;
     }
