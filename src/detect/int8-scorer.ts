@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TinygateError } from '../errors/index.js';
-import { TfliteInterpreter } from '../tflite/index.js';
+import { type IoTensor, type TensorData, TfliteInterpreter } from '../tflite/index.js';
 import { loadSidecar, MODEL_FILES, type ModelSidecar } from './model-dir.js';
 import type { WindowScorer } from './scorer.js';
 
@@ -63,19 +63,40 @@ export class Int8AutoencoderScorer implements WindowScorer {
 
   scoreBatch(features: Float32Array[]): Float32Array {
     const out = new Float32Array(features.length);
-    const n = this.mean.length;
-    const x = new Float32Array(n);
     features.forEach((f, w) => {
-      for (let i = 0; i < n; i++) x[i] = (f[i]! - this.mean[i]!) * this.invStd[i]!;
-      const y = this.interpreter.dequantizeOutput(
-        0,
-        this.interpreter.run(this.interpreter.quantizeInput(0, x))[0]!,
-      );
-      let e = 0;
-      for (let i = 0; i < n; i++) e += (y[i]! - x[i]!) ** 2;
-      out[w] = e / n;
+      const { normalized, tensor } = this.modelInput(f);
+      out[w] = this.errorOf(normalized, this.interpreter.run(tensor)[0]!);
     });
     return out;
+  }
+
+  /** The model's input tensor for one window (normalized, then quantized), and the normalized features. */
+  modelInput(features: Float32Array): { normalized: Float32Array; tensor: TensorData } {
+    const n = this.mean.length;
+    const normalized = new Float32Array(n);
+    for (let i = 0; i < n; i++) normalized[i] = (features[i]! - this.mean[i]!) * this.invStd[i]!;
+    return { normalized, tensor: this.interpreter.quantizeInput(0, normalized) };
+  }
+
+  /** The score of one window from the model's raw output tensor (from this interpreter or a board). */
+  errorOf(normalized: Float32Array, output: TensorData): number {
+    const n = normalized.length;
+    const y = this.interpreter.dequantizeOutput(0, output);
+    if (y.length !== n) {
+      throw new TinygateError(
+        'MODEL_OUTPUT_SIZE',
+        `model ${this.id}: the output has ${y.length} values, the features ${n}`,
+        { kind: 'internal' },
+      );
+    }
+    let e = 0;
+    for (let i = 0; i < n; i++) e += (y[i]! - normalized[i]!) ** 2;
+    return e / n;
+  }
+
+  /** The model's input and output tensors (type, shape, quantization), for running it elsewhere. */
+  get io(): { input: IoTensor; output: IoTensor } {
+    return { input: this.interpreter.inputs[0]!, output: this.interpreter.outputs[0]! };
   }
 
   dispose(): void {

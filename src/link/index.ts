@@ -37,7 +37,7 @@ export {
   type QemuBoardOptions,
   startQemuBoard,
 } from './qemu-board.js';
-export { type RuntimeStatus, runOnBoard, runtimeStatus } from './runtime.js';
+export { type RunOptions, type RuntimeStatus, runOnBoard, runtimeStatus } from './runtime.js';
 export { hostScenarioFile } from './scenario-file.js';
 export {
   chunkLimit,
