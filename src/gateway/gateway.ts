@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findBoard } from '../boards/index.js';
-import type { Alert, LiveDecision } from '../detect/index.js';
+import { type Alert, Int8AutoencoderScorer, type LiveDecision, type WindowScorer } from '../detect/index.js';
 import { TinygateError } from '../errors/index.js';
 import {
   createPublisher,
@@ -13,6 +13,7 @@ import {
 } from '../publish/index.js';
 import { AdcSpec, channelsOfAll, type StateChange } from '../sensing/index.js';
 import { BoardRunner, type BoardStatus, type TracePoint } from './board-runner.js';
+import { BoardScorer } from './board-scorer.js';
 import { type BoardConfig, type GatewayConfig, resolveFrom } from './config.js';
 import { type Deployment, deployModel } from './deploy.js';
 import { forgetModels, planDetection } from './detection-plan.js';
@@ -87,28 +88,45 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const transports: BoardTransport[] = [];
     try {
       for (const board of config.boards) {
-        if (board.inference === 'board') {
-          throw new TinygateError(
-            'NOT_IMPLEMENTED',
-            `board ${board.id}: inference on the board needs the on-board int8 runtime, which is not built yet`,
-            {
-              hint: 'Set inference: gateway (the default) for now; README.md "Status" says when this arrives.',
-            },
-          );
-        }
         const transport = await transportFor(board, o.baseDir);
         transports.push(transport);
+        const onBoard = board.inference === 'board';
+        if (onBoard && !isSerial(transport)) {
+          throw new TinygateError(
+            'INFERENCE_NEEDS_FIRMWARE',
+            `board ${board.id}: inference: board needs the tinygate firmware-bridge on a serial port (or a host virtual board); ${transport.describe()} has no int8 runtime`,
+            { hint: 'Set inference: gateway for this board, or give it a port / virtual.firmware: host.' },
+          );
+        }
         const channels = channelsOfAll(board.sensors, board.adc ?? AdcSpec.parse({}));
+        const modelDir = board.model ? resolveFrom(o.baseDir, board.model) : undefined;
+        // The board runs the int8 conversion, so the gateway scores (and falls back) with the same one.
         const plan = await planDetection(
           board.id,
           channels,
           board.samplingRateHz,
-          board.model ? resolveFrom(o.baseDir, board.model) : undefined,
-          board.scorer,
+          modelDir,
+          onBoard ? 'int8' : board.scorer,
         );
-        const runner = new BoardRunner(board, transport, plan, detectorOptions(config));
-        if (board.model && isSerial(transport))
-          runner.deployment = await deploy(board, transport, resolveFrom(o.baseDir, board.model), log);
+        const boardScorer = onBoard ? new BoardScorer(int8Of(board.id, plan.scorer), board.id, log) : null;
+        const runner = new BoardRunner(
+          board,
+          transport,
+          boardScorer ? { ...plan, scorer: boardScorer } : plan,
+          detectorOptions(config),
+          boardScorer,
+        );
+        if (modelDir && isSerial(transport)) {
+          const d = await deploy(board, transport, modelDir, log, onBoard);
+          runner.deployment = d;
+          if (boardScorer) {
+            if ('error' in d) boardScorer.disable(`the model could not be deployed or checked (${d.error})`);
+            else if (d.runtime?.state !== 'ready')
+              boardScorer.disable(
+                `the board's runtime cannot run the model (${d.runtime?.error ?? d.runtime?.state ?? 'no runtime status'})`,
+              );
+          }
+        }
         runners.push(runner);
       }
     } catch (err) {
@@ -244,6 +262,16 @@ function defaultTransport(board: BoardConfig, baseDir: string, dataDir: string):
   return hostTransport(board, baseDir, dataDir);
 }
 
+/** The int8 scorer `inference: board` builds on; the config guarantees a model, this says so if not. */
+function int8Of(boardId: string, scorer: WindowScorer): Int8AutoencoderScorer {
+  if (scorer instanceof Int8AutoencoderScorer) return scorer;
+  throw new TinygateError(
+    'INFERENCE_NEEDS_MODEL',
+    `board ${boardId}: inference: board needs an int8 model, and this board scores with ${scorer.kind}`,
+    { hint: 'Give the board a model folder holding model.int8.tflite (tinygate convert).' },
+  );
+}
+
 function isSerial(t: BoardTransport): t is SerialBoardTransport {
   return typeof (t as Partial<SerialBoardTransport>).portPath === 'function';
 }
@@ -251,13 +279,14 @@ function isSerial(t: BoardTransport): t is SerialBoardTransport {
 /**
  * Flash the model folder's int8 conversion when the board's active model differs. A model that does
  * not fit the board's profile stops the start (a config mistake); a board that does not answer is
- * logged and watched anyway — detection runs on the gateway either way.
+ * logged and watched anyway — detection runs on the gateway then, even with `inference: board`.
  */
 async function deploy(
   board: BoardConfig,
   transport: SerialBoardTransport,
   modelDir: string,
   log: Logger,
+  checkRuntime: boolean,
 ): Promise<Deployment | { error: string }> {
   const profile = findBoard(board.profile);
   try {
@@ -267,12 +296,17 @@ async function deploy(
       baudRate: transport.baudRate,
       modelDir,
       profile,
+      checkRuntime,
     });
+    const runtime =
+      d.runtime?.state === 'ready'
+        ? `; inference on the board (runtime arena ${d.runtime.arenaBytes} B)`
+        : '';
     log.info(
       { board: board.id, deployment: d },
-      d.flashed
+      (d.flashed
         ? `board ${board.id}: flashed ${d.bytes} B model in ${d.seconds.toFixed(1)} s`
-        : `board ${board.id}: already runs this model`,
+        : `board ${board.id}: already runs this model`) + runtime,
     );
     return d;
   } catch (err) {
