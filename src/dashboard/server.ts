@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { BoardStatus } from '../gateway/board-runner.js';
 import type { Gateway } from '../gateway/gateway.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -16,6 +17,22 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   '/uplot.js': { file: join(uplotDir, 'uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
   '/uplot.css': { file: join(uplotDir, 'uPlot.min.css'), type: 'text/css; charset=utf-8' },
 };
+
+/** Where a board's windows are scored and, on the board, how fast and how reliably. */
+function inferenceHealth(b: BoardStatus) {
+  const on = b.boardInference;
+  if (!on) return { on: 'gateway' };
+  return {
+    on: on.disabled ? 'gateway' : 'board',
+    lastOn: on.lastOn,
+    runs: on.runs,
+    lastMicros: on.lastMicros,
+    failures: on.failures,
+    fallbacks: on.fallbacks,
+    ...(on.disabled ? { disabled: on.disabled } : {}),
+    ...(on.lastError ? { lastError: on.lastError.message } : {}),
+  };
+}
 
 export interface DashboardOptions {
   host: string;
@@ -45,6 +62,7 @@ export async function startDashboard(gateway: Gateway, o: DashboardOptions): Pro
       gateway: s.gateway,
       uptimeS: s.uptimeS,
       boards: Object.fromEntries(s.boards.map((b) => [b.id, b.state])),
+      inference: Object.fromEntries(s.boards.map((b) => [b.id, inferenceHealth(b)])),
       mqtt: { connected: s.mqtt.connected, broker: s.mqtt.broker, unacked: s.mqtt.journal.unacked },
     });
   });

@@ -1,0 +1,196 @@
+// `inference: board` on the real firmware-bridge (host build on a pty): the gateway flashes the int8
+// model, sends each window's int8 input over the port johnny-five reads, and the board's output gives
+// the same score as the gateway's own int8 scorer. When the board cannot run the model (here: a
+// damaged model flashed behind the gateway's back), windows are scored on the gateway instead, none is
+// lost, the failure shows in status and /health, and the board takes over again once it can.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startDashboard } from '../../src/dashboard/server.js';
+import { Int8AutoencoderScorer, type LiveDecision, loadSidecar } from '../../src/detect/index.js';
+import { Gateway, GatewayConfig } from '../../src/gateway/index.js';
+import { hostTransport } from '../../src/gateway/serial-transports.js';
+import { buildHostFirmware, flashModel, Link } from '../../src/link/index.js';
+import { FeatureExtractor } from '../../src/sensing/index.js';
+import { ROOT } from '../helpers/cli.js';
+
+const MODEL = join(ROOT, 'models', 'motor-vib');
+const sensors = [{ type: 'accelerometer', controller: 'ADXL335', name: 'vib', pins: ['A0', 'A1', 'A2'] }];
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function until(what: string, ok: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function config(dataDir: string) {
+  return GatewayConfig.parse({
+    gateway: { id: 'plant', dataDir },
+    boards: [
+      { id: 'press', inference: 'board' },
+      { id: 'lathe', inference: 'gateway' },
+    ].map((b) => ({
+      ...b,
+      profile: 'virtual-host',
+      virtual: { scenario: 'healthy', firmware: 'host' },
+      samplingRateHz: 1000,
+      sensors,
+      model: MODEL,
+    })),
+    mqtt: { embedded: { port: 0 } },
+  });
+}
+
+describe('inference: board config', () => {
+  const board = {
+    id: 'press',
+    profile: 'virtual-host',
+    virtual: { scenario: 'healthy' },
+    sensors,
+    inference: 'board',
+  };
+  const issues = (b: object) =>
+    GatewayConfig.safeParse({ boards: [b] }).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+
+  it('is refused, saying why, without a model, with the float scorer, or on a js virtual board', () => {
+    expect(issues(board)).toEqual([expect.stringMatching(/^boards\.0\.inference: .*needs a model/)]);
+    expect(issues({ ...board, model: MODEL, scorer: 'float' })).toEqual([
+      expect.stringMatching(/^boards\.0\.scorer: .*int8 model/),
+    ]);
+    expect(issues({ ...board, model: MODEL, virtual: { scenario: 'healthy', firmware: 'js' } })).toEqual([
+      expect.stringMatching(/^boards\.0\.virtual\.firmware: .*no(ne)? .*firmware: host/),
+    ]);
+    expect(issues({ ...board, model: MODEL })).toBeUndefined();
+  });
+});
+
+describe('gateway with inference on a host firmware board', () => {
+  beforeAll(async () => {
+    await buildHostFirmware();
+  }, 120_000);
+
+  it('scores windows on the board as the gateway int8 scorer would, and falls back when the board cannot', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tg-gw-infer-'));
+    // The test's own link on the press's port, beside johnny-five and the gateway's link (as a
+    // second program holding the same cable would be): it is how the test damages the board's model.
+    let testLink: Link | null = null;
+    const logged: string[] = [];
+    const log = (level: string) => (_obj: object, msg?: string) => logged.push(`${level} ${msg ?? ''}`);
+    const gateway = await Gateway.start({
+      logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+      config: config(dataDir),
+      baseDir: dataDir,
+      transportFor: (board) => {
+        const t = hostTransport(board, dataDir, dataDir);
+        if (board.id !== 'press') return t;
+        return {
+          ...t,
+          open: async () => {
+            const port = await t.open();
+            testLink = new Link(port, 'test', null);
+            return port;
+          },
+        };
+      },
+    });
+    cleanups.push(() => gateway.stop());
+    const dashboard = await startDashboard(gateway, { host: '127.0.0.1', port: 0 });
+    cleanups.push(() => dashboard.close());
+    const status = (id: string) => gateway.status().boards.find((b) => b.id === id)!;
+
+    const press = status('press');
+    expect(press.inference).toBe('board');
+    expect(press.deployment).toMatchObject({ flashed: true, runtime: { state: 'ready' } });
+    expect(press.model?.kind).toBe('board');
+    expect(status('lathe').boardInference).toBeNull();
+
+    // The gateway's own int8 scorer, on the features of the very windows the board scored.
+    const reference = await Int8AutoencoderScorer.open(MODEL);
+    cleanups.push(async () => reference.dispose());
+    const extractor = new FeatureExtractor(loadSidecar(MODEL).sidecar.features);
+    const scored: { score: number; gateway: number; on: 'board' | 'gateway' | null }[] = [];
+    let decisions = 0;
+    gateway.on('decision', (d: LiveDecision) => {
+      if (d.board !== 'press') return;
+      decisions++;
+      if (d.score === null) return;
+      const features = extractor.extract(d.window.channels);
+      const on = status('press').boardInference!.lastOn;
+      scored.push({ score: d.score, gateway: reference.scoreBatch([features])[0]!, on });
+    });
+
+    await until(
+      '10 windows scored on the board',
+      () => (status('press').boardInference?.runs ?? 0) >= 10,
+      30_000,
+    );
+    const onBoard = status('press').boardInference!;
+    expect(onBoard).toMatchObject({ lastOn: 'board', failures: 0, fallbacks: 0, disabled: null });
+    expect(onBoard.lastMicros).not.toBeNull();
+    expect(onBoard.meanMicros).toBeGreaterThanOrEqual(0);
+    const health = (await (await fetch(`${dashboard.url}/health`)).json()) as {
+      inference: Record<string, { on: string; runs?: number; lastMicros?: number }>;
+    };
+    expect(health.inference.press).toMatchObject({ on: 'board', lastMicros: expect.any(Number) });
+    expect(health.inference.press!.runs).toBeGreaterThan(0);
+    expect(health.inference.lathe).toEqual({ on: 'gateway' });
+
+    // Board kernels (TFLite reference) and the interpreter (XNNPACK) may differ by one step on an
+    // output element; one step s on every element moves the mean squared error by at most
+    // 2·s·√score + s² (Cauchy–Schwarz), so that is the tolerance. Those steps are rare, so some
+    // windows agree exactly (a board answering one step off everywhere would not).
+    const s = reference.io.output.quantization!.scale;
+    const fromBoard = scored.filter((x) => x.on === 'board');
+    expect(fromBoard.length).toBeGreaterThanOrEqual(10);
+    for (const x of fromBoard)
+      expect(Math.abs(x.score - x.gateway)).toBeLessThanOrEqual(2 * s * Math.sqrt(x.gateway) + s * s);
+    const meanRel =
+      fromBoard.reduce((a, x) => a + Math.abs(x.score - x.gateway) / x.gateway, 0) / fromBoard.length;
+    expect(meanRel).toBeLessThan(0.01);
+    expect(fromBoard.filter((x) => x.score === x.gateway).length).toBeGreaterThan(0);
+
+    // Damage the board's model: the runtime refuses it, so inference fails with a status error.
+    const good = new Uint8Array(readFileSync(join(MODEL, 'model.int8.tflite')));
+    const bad = good.slice();
+    new DataView(bad.buffer).setUint32(0, 0x7fff0000, true);
+    expect(testLink).not.toBeNull();
+    await flashModel(testLink!, bad);
+    const windowsBefore = status('press').windows;
+    await until('a fallback to the gateway', () => status('press').boardInference!.fallbacks >= 3, 20_000);
+    const failing = status('press').boardInference!;
+    expect(failing.failures).toBeGreaterThanOrEqual(1);
+    expect(failing.lastOn).toBe('gateway');
+    expect(failing.lastError?.message).toMatch(/no runnable model/);
+    expect(status('press').windows).toBeGreaterThan(windowsBefore);
+    const health2 = (await (await fetch(`${dashboard.url}/health`)).json()) as typeof health;
+    expect(health2.inference.press).toMatchObject({ on: 'board', lastOn: 'gateway' });
+    // Windows scored on the gateway instead are scored by the same int8 model in the same interpreter.
+    const fellBack = scored.filter((x) => x.on === 'gateway');
+    expect(fellBack.length).toBeGreaterThanOrEqual(3);
+    for (const x of fellBack) expect(x.score).toBe(x.gateway);
+
+    // The right model back: after its backoff the board scores again.
+    await flashModel(testLink!, good);
+    const runsBefore = status('press').boardInference!.runs;
+    await until('the board scoring again', () => status('press').boardInference!.runs > runsBefore, 20_000);
+    expect(status('press').boardInference!.lastOn).toBe('board');
+
+    // No window lost: once stopped (detection drained), every window the press cut was decided.
+    await gateway.stop();
+    expect(decisions).toBe(status('press').windows);
+    // …and the logs said what happened, in words.
+    expect(logged).toContainEqual(
+      expect.stringMatching(
+        /^warn board press: inference on the board failed \(.*no runnable model\); scoring on the gateway/,
+      ),
+    );
+    expect(logged).toContainEqual('info board press: inference runs on the board again');
+  }, 120_000);
+});
