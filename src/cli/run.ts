@@ -64,7 +64,23 @@ export function summary(r: SessionResult) {
       delivered: r.status.mqtt.delivered,
       journal: r.status.mqtt.journal,
     },
-    boards: r.status.boards.map((b) => ({ id: b.id, state: b.state, windows: b.windows })),
+    boards: r.status.boards.map((b) => ({
+      id: b.id,
+      state: b.state,
+      windows: b.windows,
+      inference: b.inference,
+      ...(b.boardInference
+        ? {
+            onBoard: {
+              runs: b.boardInference.runs,
+              meanMicros: b.boardInference.meanMicros,
+              failures: b.boardInference.failures,
+              fallbacks: b.boardInference.fallbacks,
+              disabled: b.boardInference.disabled,
+            },
+          }
+        : {}),
+    })),
     alerts: { total: r.status.alerts.total, recent: r.status.alerts.recent },
   };
 }

@@ -33,7 +33,12 @@ export interface BoardScorerOptions {
   now?: () => number;
 }
 
-const DEFAULTS = { timeoutMs: 500, attempts: 2, backoffMs: { initial: 5000, max: 60_000 } };
+/**
+ * One try per window: replies carry no sequence number, so a resend's late twin could be taken for the
+ * next window's answer. A window whose reply is late is scored on the gateway, and the backoff that
+ * follows outlasts any late reply.
+ */
+const DEFAULTS = { timeoutMs: 1000, attempts: 1, backoffMs: { initial: 5000, max: 60_000 } };
 
 /**
  * Scores a board's windows on the board itself: the gateway computes the model's int8 input exactly as
