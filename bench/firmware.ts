@@ -1,5 +1,6 @@
-// The firmware-bridge for the Uno and the Mega 2560 (avr-gcc -Os): flash and static RAM beside the
-// board profiles' estimates, and the model slot the Uno build reports when it runs (in avr8js).
+// The firmware-bridge for the Uno, the Mega 2560 (with the runtime) and QEMU mps2-an385: flash and static
+// RAM, split firmata+link / runtime, beside the board profiles' estimates, and the model slot the Uno
+// build reports when it runs (in avr8js).
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -27,7 +27,7 @@ void tg_softmax_int8(const int8_t *x, int8_t *y, uint32_t rows, uint32_t depth, 
     for (uint32_t c = 0; c < depth; c++) {
       int32_t diff = (int32_t)in[c] - max;
       if (diff < diff_min) continue;
-      int32_t scaled = tg_srdhm(diff * (1 << beta_left_shift), beta_multiplier);
+      int32_t scaled = tg_srdhm(diff * ((int32_t)1 << beta_left_shift), beta_multiplier);
       sum_of_exps += tg_rounding_divide_by_pot(tg_exp_on_negative_values(scaled, 5), 12);
     }
     /* 1 / sum: normalise the sum to [1, 2), take the reciprocal of 1 + fraction, remember the shift. */
@@ -41,7 +41,7 @@ void tg_softmax_int8(const int8_t *x, int8_t *y, uint32_t rows, uint32_t depth, 
         out[c] = -128;
         continue;
       }
-      int32_t scaled = tg_srdhm(diff * (1 << beta_left_shift), beta_multiplier);
+      int32_t scaled = tg_srdhm(diff * ((int32_t)1 << beta_left_shift), beta_multiplier);
       int32_t e = tg_exp_on_negative_values(scaled, 5);
       int32_t unsat = tg_rounding_divide_by_pot(tg_srdhm(shifted_scale, e), bits_over_unit + 31 - 8);
       out[c] = clamp8(unsat - 128);

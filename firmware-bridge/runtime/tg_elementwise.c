@@ -33,8 +33,8 @@ static int8_t binary_one(const tg_binary_t *p, int8_t a, int8_t b) {
   if (p->kind == TG_BINARY_MUL) {
     raw = tg_multiply_by_quantized_multiplier(x1 * x2, p->out_multiplier, p->out_shift);
   } else {
-    int32_t s1 = tg_multiply_by_quantized_multiplier(x1 * (1 << 20), p->in1_multiplier, p->in1_shift);
-    int32_t s2 = tg_multiply_by_quantized_multiplier(x2 * (1 << 20), p->in2_multiplier, p->in2_shift);
+    int32_t s1 = tg_multiply_by_quantized_multiplier(x1 * ((int32_t)1 << 20), p->in1_multiplier, p->in1_shift);
+    int32_t s2 = tg_multiply_by_quantized_multiplier(x2 * ((int32_t)1 << 20), p->in2_multiplier, p->in2_shift);
     raw = tg_multiply_by_quantized_multiplier(p->kind == TG_BINARY_ADD ? s1 + s2 : s1 - s2, p->out_multiplier,
                                               p->out_shift);
   }

@@ -5,7 +5,7 @@
 int32_t tg_srdhm(int32_t a, int32_t b) {
   if (a == b && a == INT32_MIN) return INT32_MAX;
   int64_t ab = (int64_t)a * (int64_t)b;
-  int32_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+  int32_t nudge = ab >= 0 ? ((int32_t)1 << 30) : (1 - ((int32_t)1 << 30));
   return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
 }
 
@@ -100,7 +100,7 @@ void tg_quantize_multiplier_exact(float n1, float n2, float d, int pow2, int32_t
 }
 
 int32_t tg_round_divide_float(float x, float s) {
-  const int32_t limit = 1 << 24; /* far beyond any int8 result: callers clamp */
+  const int32_t limit = (int32_t)1 << 24; /* far beyond any int8 result: callers clamp */
   uint32_t ux;
   memcpy(&ux, &x, sizeof ux);
   if (((ux >> 23) & 0xFFu) == 0xFFu) return (ux & 0x7FFFFFu) ? 0 : (ux >> 31) ? -limit : limit; /* NaN, inf */
@@ -120,7 +120,7 @@ int32_t tg_round_divide_float(float x, float s) {
 
 int32_t tg_input_radius(int integer_bits, int left_shift) {
   /* floor(((2^bits - 1) * 2^(31 - bits)) / 2^left_shift), in integers. */
-  int64_t max = (int64_t)((1 << integer_bits) - 1) << (31 - integer_bits);
+  int64_t max = (((int64_t)1 << integer_bits) - 1) << (31 - integer_bits);
   return (int32_t)(left_shift >= 63 ? 0 : max >> left_shift);
 }
 
@@ -139,7 +139,7 @@ static int32_t mul_by_pot(int32_t x, int exponent) {
 static int32_t exp_on_interval_around_minus_one_eighth(int32_t a) {
   const int32_t constant_term = 1895147668;  /* exp(-1/8) */
   const int32_t constant_1_over_3 = 715827883;
-  int32_t x = a + (1 << 28); /* a + 1/8 */
+  int32_t x = a + ((int32_t)1 << 28); /* a + 1/8 */
   int32_t x2 = tg_srdhm(x, x);
   int32_t x3 = tg_srdhm(x2, x);
   int32_t x4 = tg_srdhm(x2, x2);
@@ -170,7 +170,7 @@ static int32_t reciprocal_q2(int32_t a) {
   int32_t half_denominator = (int32_t)((sum + (sum >= 0 ? 1 : -1)) / 2); /* RoundingHalfSum */
   int32_t x = 1515870810 + tg_srdhm(half_denominator, -1010580540);
   for (int i = 0; i < 3; i++) {
-    int32_t one_minus = (1 << 29) - tg_srdhm(half_denominator, x);
+    int32_t one_minus = ((int32_t)1 << 29) - tg_srdhm(half_denominator, x);
     x = x + mul_by_pot(tg_srdhm(x, one_minus), 2);
   }
   return x;
@@ -178,10 +178,10 @@ static int32_t reciprocal_q2(int32_t a) {
 
 int32_t tg_one_over_one_plus_x(int32_t a) { return mul_by_pot(reciprocal_q2(a), 1); }
 
-int32_t tg_one_minus_x_over_one_plus_x(int32_t a) { return mul_by_pot(reciprocal_q2(a) - (1 << 29), 2); }
+int32_t tg_one_minus_x_over_one_plus_x(int32_t a) { return mul_by_pot(reciprocal_q2(a) - ((int32_t)1 << 29), 2); }
 
 int32_t tg_logistic_q4(int32_t a) {
-  if (a == 0) return 1 << 30; /* one half */
+  if (a == 0) return (int32_t)1 << 30; /* one half */
   int32_t abs = a > 0 ? a : -a;
   int32_t positive = tg_one_over_one_plus_x(tg_exp_on_negative_values(-abs, 4));
   return a > 0 ? positive : INT32_MAX - positive;

@@ -24,7 +24,7 @@ static uint16_t rd16(fb_t *f, uint32_t at) {
     f->bad = 1;
     return 0;
   }
-  return (uint16_t)(f->b[at] | (f->b[at + 1] << 8));
+  return (uint16_t)(f->b[at] | ((uint16_t)f->b[at + 1] << 8));
 }
 
 static uint8_t rd8(fb_t *f, uint32_t at) {
@@ -168,7 +168,7 @@ int tg_model_load(const uint8_t *data, uint32_t len, tg_model_t *m, char *err, u
     t->elements = 1;
     for (uint32_t d = 0; d < rank; d++) {
       int32_t v = (int32_t)rd32(&f, shape + 4 + 4 * d);
-      if (v < 0 || v > 1 << 20) return fail(err, err_len, "tensor with a bad dimension");
+      if (v < 0 || v > (int32_t)1 << 20) return fail(err, err_len, "tensor with a bad dimension");
       t->dims[d] = v;
       t->elements *= (uint32_t)v;
     }
@@ -275,6 +275,23 @@ int tg_model_load(const uint8_t *data, uint32_t len, tg_model_t *m, char *err, u
       }
     }
     if (!op->stride_w || !op->stride_h || !op->dilation_w || !op->dilation_h) return fail(err, err_len, "operator with a zero stride or dilation");
+  }
+  /* Metadata "OfflineMemoryAllocation": int32 [version 1, subgraphs, offsets n, n offsets]. */
+  uint32_t metadata = deref(&f, field(&f, model, 6));
+  uint32_t n_meta = vec_len(&f, metadata, 4);
+  for (uint32_t i = 0; i < n_meta && !f.bad; i++) {
+    uint32_t mt = deref(&f, metadata + 4 + 4 * i);
+    uint32_t name = deref(&f, field(&f, mt, 0));
+    uint32_t name_len = vec_len(&f, name, 1);
+    if (name_len != 23 || memcmp(data + name + 4, "OfflineMemoryAllocation", 23) != 0) continue;
+    uint32_t buf = u32_field(&f, mt, 1, 0);
+    if (buf >= n_buffers) return fail(err, err_len, "offline memory plan: buffer index out of range");
+    uint32_t bt = deref(&f, buffers + 4 + 4 * buf);
+    uint32_t bdata = deref(&f, field(&f, bt, 0));
+    uint32_t blen = vec_len(&f, bdata, 1);
+    if (blen < 12 || rd32(&f, bdata + 4) != 1 || rd32(&f, bdata + 12) != n_tensors || blen != 12 + 4 * n_tensors)
+      return fail(err, err_len, "offline memory plan: not version 1 with one offset per tensor");
+    m->offline_offsets = data + bdata + 4 + 12;
   }
   if (f.bad) return fail(err, err_len, "malformed model: an offset points outside the file");
   return 0;

@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "tg_config.h" /* the board's sizes (hal_config.h) override the defaults below */
+
 #ifndef TG_MAX_TENSORS
 #define TG_MAX_TENSORS 64
 #endif
@@ -76,6 +78,9 @@ typedef struct {
   uint16_t op_count;
   int16_t input;
   int16_t output;
+  /* TFLite Micro's OfflineMemoryAllocation metadata, when the model has one for every tensor:
+     little-endian int32 arena offsets (-1: plan at load), inside the model. */
+  const uint8_t *offline_offsets;
 } tg_model_t;
 
 /* Parse `len` bytes at `data`. Returns 0, or -1 with a one-line reason in `err`. */

@@ -56,8 +56,8 @@ static float scale_of(const tg_tensor_t *t, uint16_t channel) {
 
 /* std::round of a float (half away from zero), as TFLite rounds its float activation limits. */
 static int32_t round_float(float x) {
-  if (x > 1073741824.0f) return 1 << 30;
-  if (x < -1073741824.0f) return -(1 << 30);
+  if (x > 1073741824.0f) return (int32_t)1 << 30;
+  if (x < -1073741824.0f) return -((int32_t)1 << 30);
   int32_t t = (int32_t)x;
   float frac = x - (float)t; /* exact */
   return frac >= 0.5f ? t + 1 : frac <= -0.5f ? t - 1 : t;
@@ -93,6 +93,27 @@ static int plan(void) {
   last[model.output] = (int16_t)(model.op_count ? model.op_count - 1 : 0);
   uint8_t placed[TG_MAX_TENSORS] = {0};
   arena_used = 0;
+  /* The model's offline plan first (TFLite Micro's OfflineMemoryAllocation): its offsets are taken as
+     given, checked against the arena and against each other for tensors alive at the same time. */
+  if (model.offline_offsets) {
+    for (uint16_t t = 0; t < model.tensor_count; t++) {
+      int32_t at;
+      memcpy(&at, model.offline_offsets + 4u * t, 4);
+      if (at < 0 || first[t] < 0 || model.tensors[t].data) continue;
+      uint32_t size = (model.tensors[t].bytes + ALIGN - 1) / ALIGN * ALIGN;
+      if ((uint32_t)at > TG_ARENA_BYTES || size > TG_ARENA_BYTES - (uint32_t)at)
+        return refuse("the model's offline memory plan does not fit the arena");
+      for (uint16_t o = 0; o < t; o++) {
+        if (!placed[o] || last[o] < first[t] || last[t] < first[o]) continue;
+        uint32_t osize = (model.tensors[o].bytes + ALIGN - 1) / ALIGN * ALIGN;
+        if ((uint32_t)at < offsets[o] + osize && offsets[o] < (uint32_t)at + size)
+          return refuse("the model's offline memory plan overlaps tensors in use at the same time");
+      }
+      offsets[t] = (uint32_t)at;
+      placed[t] = 1;
+      if ((uint32_t)at + size > arena_used) arena_used = (uint32_t)at + size;
+    }
+  }
   for (;;) {
     int16_t pick = -1;
     uint32_t pick_size = 0;
@@ -325,6 +346,7 @@ int tg_runtime_load(const uint8_t *data, uint32_t len) {
 }
 
 uint8_t tg_runtime_state(void) { return state; }
+void tg_runtime_refuse(const char *why) { (void)refuse(why); }
 const char *tg_runtime_error(void) { return error; }
 uint32_t tg_runtime_arena_used(void) { return arena_used; }
 uint16_t tg_runtime_op_count(void) { return state == TG_RUNTIME_READY ? model.op_count : 0; }
@@ -337,6 +359,13 @@ uint8_t *tg_runtime_input(void) { return buf(model.input); }
 const uint8_t *tg_runtime_output(uint32_t *len) {
   *len = state == TG_RUNTIME_READY ? model.tensors[model.output].bytes : 0;
   return buf(model.output);
+}
+
+void tg_runtime_io_quantization(float *in_scale, int32_t *in_zp, float *out_scale, int32_t *out_zp) {
+  *in_scale = model.tensors[model.input].scale;
+  *in_zp = model.tensors[model.input].zero_point;
+  *out_scale = model.tensors[model.output].scale;
+  *out_zp = model.tensors[model.output].zero_point;
 }
 
 /* ---------------- kernels ---------------- */
@@ -363,11 +392,12 @@ static void fully_connected(uint16_t i) {
       int32_t acc = 0, wsum = 0, xsum = 0;
       uint32_t d = 0;
       for (; d + 4 <= depth; d += 4) {
-        acc += row[d] * xb[d] + row[d + 1] * xb[d + 1] + row[d + 2] * xb[d + 2] + row[d + 3] * xb[d + 3];
+        acc += (int32_t)row[d] * xb[d] + (int32_t)row[d + 1] * xb[d + 1] + (int32_t)row[d + 2] * xb[d + 2] +
+               (int32_t)row[d + 3] * xb[d + 3]; /* int32 products: int is 16 bits on AVR */
         wsum += row[d] + row[d + 1] + row[d + 2] + row[d + 3];
       }
       for (; d < depth; d++) {
-        acc += row[d] * xb[d];
+        acc += (int32_t)row[d] * xb[d];
         wsum += row[d];
       }
       if (filter_offset)

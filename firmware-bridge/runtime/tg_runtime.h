@@ -11,6 +11,8 @@
 /* Load (or unload, with NULL) a model read in place; 0, or -1 with tg_runtime_error() set. */
 int tg_runtime_load(const uint8_t *data, uint32_t len);
 uint8_t tg_runtime_state(void);
+/* Refuse the active model for a reason found outside the runtime (e.g. it does not fit this board's RAM). */
+void tg_runtime_refuse(const char *why);
 const char *tg_runtime_error(void);
 uint32_t tg_runtime_arena_used(void);
 uint16_t tg_runtime_op_count(void);
@@ -20,5 +22,7 @@ uint32_t tg_runtime_input_bytes(void);
 uint8_t *tg_runtime_input(void);
 int tg_runtime_invoke(void);
 const uint8_t *tg_runtime_output(uint32_t *len);
+/* The input's and output's int8 quantization (scale 0 when not quantized). */
+void tg_runtime_io_quantization(float *in_scale, int32_t *in_zp, float *out_scale, int32_t *out_zp);
 
 #endif

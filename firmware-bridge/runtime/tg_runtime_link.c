@@ -8,8 +8,15 @@
 
 #include "hal.h"
 #include "model_store.h"
+#include "tg_config.h"
 #include "tg_runtime.h"
+#include "tg_stream.h"
 #include "tinygate_link.h"
+
+/* Bytes of RAM for a copy of the active model when the store is not memory-mapped (0: none). */
+#ifndef TG_MODEL_RAM_BYTES
+#define TG_MODEL_RAM_BYTES 0
+#endif
 
 #ifndef TG_RUNTIME_REPLY_BYTES
 #define TG_RUNTIME_REPLY_BYTES 4096
@@ -28,9 +35,30 @@ static void put32(uint8_t *p, uint32_t v) {
 
 void tg_runtime_reload_active(void) {
   tg_model_view_t view;
-  /* The runtime reads weights in place: it needs a memory-mapped store. */
-  if (model_store_active(&view) == 0 && view.data) tg_runtime_load(view.data, view.length);
-  else tg_runtime_load(0, 0);
+  tg_stream_reset(); /* a new model has another input: the stream's settings no longer apply */
+  if (model_store_active(&view) != 0) {
+    tg_runtime_load(0, 0);
+    return;
+  }
+  /* The runtime reads weights in place from a memory-mapped store (flash, a file, RAM)... */
+  if (view.data) {
+    tg_runtime_load(view.data, view.length);
+    return;
+  }
+#if TG_MODEL_RAM_BYTES > 0
+  /* ...or, where the store is not mapped (an AVR's EEPROM), from a copy in RAM. */
+  static uint8_t copy[TG_MODEL_RAM_BYTES];
+  if (view.length > sizeof copy) {
+    tg_runtime_load(0, 0);
+    tg_runtime_refuse("model larger than this board's model RAM");
+    return;
+  }
+  if (model_store_read(0, copy, view.length) == 0) {
+    tg_runtime_load(copy, view.length);
+    return;
+  }
+#endif
+  tg_runtime_load(0, 0);
 }
 
 void tg_cmd_runtime_status(const uint8_t *in, uint16_t n) {

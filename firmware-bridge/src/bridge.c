@@ -6,6 +6,7 @@
 
 #ifdef TG_WITH_RUNTIME
 #include "tg_runtime_link.h"
+#include "tg_stream.h"
 #endif
 
 void bridge_init(void) {
@@ -24,4 +25,7 @@ void bridge_poll(void) {
     firmata_receive((uint8_t)b);
   }
   firmata_poll();
+#ifdef TG_WITH_RUNTIME
+  tg_stream_poll();
+#endif
 }

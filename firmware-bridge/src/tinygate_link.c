@@ -10,6 +10,7 @@
 #include "tg_config.h"
 #ifdef TG_WITH_RUNTIME
 #include "tg_runtime_link.h"
+#include "tg_stream.h"
 #endif
 
 #define BODY_MAX PACK7_UNPACKED_LEN(TG_SYSEX_BUFFER_BYTES)
@@ -223,6 +224,7 @@ static const struct {
     {TG_CMD_TRANSFER_QUERY, cmd_query},
 #ifdef TG_WITH_RUNTIME
     {TG_CMD_RUN_INFERENCE, tg_cmd_run_inference},  {TG_CMD_RUNTIME_STATUS, tg_cmd_runtime_status},
+    {TG_CMD_STREAM_START, tg_cmd_stream_start},    {TG_CMD_STREAM_STOP, tg_cmd_stream_stop},
 #endif
 };
 

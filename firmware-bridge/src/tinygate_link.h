@@ -19,7 +19,7 @@
 #define TG_CMD_TRANSFER_COMMIT 0x05
 #define TG_CMD_TRANSFER_ABORT 0x06
 #define TG_CMD_TRANSFER_QUERY 0x07
-/* Reserved for the on-board int8 runtime (firmware-bridge/runtime/). */
+/* The on-board int8 runtime (firmware-bridge/runtime/, builds with TG_WITH_RUNTIME). */
 #define TG_CMD_RUN_INFERENCE 0x10
 #define TG_CMD_STREAM_START 0x11
 #define TG_CMD_STREAM_STOP 0x12
@@ -32,9 +32,9 @@
 #define TG_REPLY_CHUNK_ACK 0x44
 #define TG_REPLY_COMMIT 0x45
 #define TG_REPLY_CHUNK_NAK 0x4E
-#define TG_REPLY_INFERENCE 0x50 /* reserved */
-#define TG_REPLY_SCORE 0x51     /* reserved */
-#define TG_REPLY_RUNTIME_STATUS 0x53 /* reserved */
+#define TG_REPLY_INFERENCE 0x50
+#define TG_REPLY_SCORE 0x51
+#define TG_REPLY_RUNTIME_STATUS 0x53
 #define TG_REPLY_ERROR 0x7F
 
 /* TG_REPLY_ERROR codes. */

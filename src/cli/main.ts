@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors/index.js';
 import { registerAlerts } from './alerts.js';
-import { registerBoard } from './board.js';
+import { registerBoard, registerBoardStream } from './board.js';
 import { registerBoards } from './boards.js';
 import { registerBroker } from './broker.js';
 import { registerConvert } from './convert.js';
@@ -43,6 +43,7 @@ registerRecord(program);
 registerRun(program);
 registerSim(program);
 registerBoard(program);
+registerBoardStream(program);
 registerFlash(program);
 
 try {

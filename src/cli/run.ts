@@ -72,11 +72,10 @@ export function summary(r: SessionResult) {
       ...(b.boardInference
         ? {
             onBoard: {
-              runs: b.boardInference.runs,
+              windows: b.boardInference.onBoard,
               meanMicros: b.boardInference.meanMicros,
-              failures: b.boardInference.failures,
-              fallbacks: b.boardInference.fallbacks,
-              disabled: b.boardInference.disabled,
+              fellBack: b.boardInference.fellBack,
+              lastError: b.boardInference.lastError,
             },
           }
         : {}),

@@ -18,19 +18,17 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   '/uplot.css': { file: join(uplotDir, 'uPlot.min.css'), type: 'text/css; charset=utf-8' },
 };
 
-/** Where a board's windows are scored and, on the board, how fast and how reliably. */
+/** Where a board's windows are scored and, on the board, how fast and how often it fell back. */
 function inferenceHealth(b: BoardStatus) {
   const on = b.boardInference;
   if (!on) return { on: 'gateway' };
   return {
-    on: on.disabled ? 'gateway' : 'board',
+    on: 'board',
     lastOn: on.lastOn,
-    runs: on.runs,
+    windows: on.onBoard,
     lastMicros: on.lastMicros,
-    failures: on.failures,
-    fallbacks: on.fallbacks,
-    ...(on.disabled ? { disabled: on.disabled } : {}),
-    ...(on.lastError ? { lastError: on.lastError.message } : {}),
+    fellBack: on.fellBack,
+    ...(on.lastError ? { lastError: on.lastError } : {}),
   };
 }
 

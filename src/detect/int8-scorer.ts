@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TinygateError } from '../errors/index.js';
-import { type IoTensor, type TensorData, TfliteInterpreter } from '../tflite/index.js';
+import { TfliteInterpreter } from '../tflite/index.js';
 import { loadSidecar, MODEL_FILES, type ModelSidecar } from './model-dir.js';
 import type { WindowScorer } from './scorer.js';
 
@@ -61,42 +61,35 @@ export class Int8AutoencoderScorer implements WindowScorer {
     return new Int8AutoencoderScorer(sidecar, interpreter, bytes.length);
   }
 
-  scoreBatch(features: Float32Array[]): Float32Array {
-    const out = new Float32Array(features.length);
-    features.forEach((f, w) => {
-      const { normalized, tensor } = this.modelInput(f);
-      out[w] = this.errorOf(normalized, this.interpreter.run(tensor)[0]!);
-    });
-    return out;
-  }
-
-  /** The model's input tensor for one window (normalized, then quantized), and the normalized features. */
-  modelInput(features: Float32Array): { normalized: Float32Array; tensor: TensorData } {
+  /** The model's int8 input for one feature vector, and the normalized vector it reconstructs. */
+  modelInput(features: Float32Array): { normalized: Float32Array; input: Int8Array } {
     const n = this.mean.length;
     const normalized = new Float32Array(n);
     for (let i = 0; i < n; i++) normalized[i] = (features[i]! - this.mean[i]!) * this.invStd[i]!;
-    return { normalized, tensor: this.interpreter.quantizeInput(0, normalized) };
+    return { normalized, input: this.interpreter.quantizeInput(0, normalized) as Int8Array };
   }
 
-  /** The score of one window from the model's raw output tensor (from this interpreter or a board). */
-  errorOf(normalized: Float32Array, output: TensorData): number {
-    const n = normalized.length;
-    const y = this.interpreter.dequantizeOutput(0, output);
-    if (y.length !== n) {
+  /** Mean squared reconstruction error of the model's int8 output (from here or from a board). */
+  errorOf(normalized: Float32Array, output: Int8Array): number {
+    // A board running another model can answer with another size: a short output would score NaN.
+    if (output.length !== normalized.length) {
       throw new TinygateError(
         'MODEL_OUTPUT_SIZE',
-        `model ${this.id}: the output has ${y.length} values, the features ${n}`,
-        { kind: 'internal' },
+        `model ${this.id}: the output has ${output.length} values, the model reconstructs ${normalized.length}`,
+        { hint: 'The answer came from another model: flash this one again.' },
       );
     }
+    const y = this.interpreter.dequantizeOutput(0, output);
     let e = 0;
-    for (let i = 0; i < n; i++) e += (y[i]! - normalized[i]!) ** 2;
-    return e / n;
+    for (let i = 0; i < normalized.length; i++) e += (y[i]! - normalized[i]!) ** 2;
+    return e / normalized.length;
   }
 
-  /** The model's input and output tensors (type, shape, quantization), for running it elsewhere. */
-  get io(): { input: IoTensor; output: IoTensor } {
-    return { input: this.interpreter.inputs[0]!, output: this.interpreter.outputs[0]! };
+  scoreBatch(features: Float32Array[]): Float32Array {
+    return Float32Array.from(features, (f) => {
+      const { normalized, input } = this.modelInput(f);
+      return this.errorOf(normalized, this.interpreter.run(input)[0] as Int8Array);
+    });
   }
 
   dispose(): void {

@@ -23,13 +23,13 @@ export interface WindowScorer {
 /** The scorers `eval` and the gateway can select by name. */
 export const SCORER_KINDS: readonly ScorerKind[] = ['baseline', 'float', 'int8', 'board'];
 
-/** A clear error for scorers that come with the int8 and on-board work. */
+/** `eval` scores recordings offline; the board's scorer needs a live board, so eval refuses it clearly. */
 export function notImplementedScorer(kind: ScorerKind): never {
   throw new TinygateError(
     'NOT_IMPLEMENTED',
-    kind === 'int8'
-      ? 'the int8 scorer (the converted model in the official TFLite interpreter) is not implemented yet'
-      : "on-board scoring (the board's own int8 runtime sends the scores) is not implemented yet",
-    { hint: 'Use the float model or the baseline for now (eval --scorers float,baseline).' },
+    `eval cannot use the ${kind} scorer: on-board scores come from a live board (tinygate run with inference: board)`,
+    {
+      hint: 'The board runs the same int8 model bit-exact with TFLite Micro; evaluate it with --scorers int8 (tinygate infer --port compares a board directly).',
+    },
   );
 }

@@ -5,7 +5,7 @@ import { FloatAutoencoderScorer } from './float-scorer.js';
 import { Int8AutoencoderScorer } from './int8-scorer.js';
 import { notImplementedScorer, SCORER_KINDS, type ScorerKind, type WindowScorer } from './scorer.js';
 
-/** A scorer by kind: the baseline needs no model; `float` and `int8` read a model folder; board comes later. */
+/** A scorer by kind: the baseline needs no model; `float` and `int8` read a model folder; `board` needs a live board. */
 export async function openScorer(
   kind: string,
   modelDir: string | undefined,

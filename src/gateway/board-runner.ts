@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { type Alert, type LiveDecision, LiveDetection } from '../detect/index.js';
 import { BoardSession, type BoardState, type StateChange, StreamWindower } from '../sensing/index.js';
-import type { BoardInferenceStatus, BoardScorer } from './board-scorer.js';
+import { type BoardInferenceStats, BoardScorer } from './board-scorer.js';
 import type { BoardConfig } from './config.js';
 import type { Deployment } from './deploy.js';
 import type { DetectionPlan } from './detection-plan.js';
@@ -21,10 +21,7 @@ export interface BoardStatus {
   profile: string;
   transport: string;
   state: BoardState;
-  /** Where the config says inference runs. */
   inference: 'gateway' | 'board';
-  /** With `inference: board`: runs, the board's inference time, failures and fallbacks to the gateway. */
-  boardInference: BoardInferenceStatus | null;
   channels: { name: string; sensor: string; unit: string }[];
   model: { id: string; hash: string; kind: string } | null;
   samples: number;
@@ -35,6 +32,8 @@ export interface BoardStatus {
   anomaly: boolean;
   latest: Record<string, number>;
   lastSampleTs: number | null;
+  /** With inference: board, what the board's runtime has scored and why it last fell back to the gateway. */
+  boardInference: BoardInferenceStats | null;
   /** The int8 model on the board itself (flashed over the serial link), when the board has a model store. */
   deployment: Deployment | { error: string } | null;
 }
@@ -75,8 +74,6 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
     transport: BoardTransport,
     plan: DetectionPlan,
     detector: LiveDetectionDetector,
-    /** With `inference: board`: the scorer that talks to the board over the session's own port. */
-    private readonly boardScorer: BoardScorer | null = null,
   ) {
     super();
     this.config = config;
@@ -89,13 +86,7 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
         sensors: config.sensors,
         ...(config.adc ? { adc: config.adc } : {}),
       },
-      openTransport: boardScorer
-        ? async () => {
-            const port = await transport.open();
-            boardScorer.attach(port, transport.describe(), null);
-            return port;
-          }
-        : transport.open,
+      openTransport: transport.open,
       onSample: (ch, v, ts) => this.onSample(ch, v, ts),
     });
     this.latest = new Float64Array(this.session.channels.length).fill(Number.NaN);
@@ -151,7 +142,6 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
       transport: this.transport.describe(),
       state: this.session.state,
       inference: this.config.inference,
-      boardInference: this.boardScorer?.status() ?? null,
       channels: this.session.channels.map((c) => ({ name: c.name, sensor: c.sensor, unit: c.unit })),
       model,
       samples: this.samples,
@@ -162,6 +152,7 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
       anomaly: this.anomaly,
       latest,
       lastSampleTs: this.lastSampleTs,
+      boardInference: this.plan.scorer instanceof BoardScorer ? { ...this.plan.scorer.stats } : null,
       deployment: this.deployment,
     };
   }

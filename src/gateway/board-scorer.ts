@@ -1,164 +1,184 @@
 import type { Duplex } from 'node:stream';
 import type { Int8AutoencoderScorer, WindowScorer } from '../detect/index.js';
-import { Link, runOnBoard } from '../link/index.js';
-import type { Logger } from '../publish/index.js';
-import { rawBytes, tensorFromRaw } from '../tflite/index.js';
+import { type Link, openLink, runOnBoard, runtimeStatus } from '../link/index.js';
 
-/** What status pages show about inference on a board. */
-export interface BoardInferenceStatus {
-  /** Where the latest window was scored: the board, or the gateway because the board could not. */
-  lastOn: 'board' | 'gateway' | null;
+/** What on-board inference has done so far, for status pages and logs. */
+export interface BoardInferenceStats {
   /** Windows the board scored. */
-  runs: number;
-  /** Windows scored on the gateway instead (board failed, unreachable, or unable to run the model). */
-  fallbacks: number;
-  /** Inferences the board failed (timeout, error status, malformed reply). */
-  failures: number;
-  /** The board's own time for the latest inference and the mean over all, microseconds. */
+  onBoard: number;
+  /** Windows scored on the gateway instead, because the board could not. */
+  fellBack: number;
+  /** The board's last inference time, and the mean over all it ran, µs. */
   lastMicros: number | null;
   meanMicros: number | null;
-  lastError: { message: string; at: number } | null;
-  /** Set when the board cannot run the model at all (not deployed, runtime refused it): why. */
-  disabled: string | null;
-  /** While the board is backed off after a failure: when it is tried again (epoch ms). */
+  /** Why the last fallback happened. */
+  lastError: string | null;
+  /** Where the latest window was scored. */
+  lastOn: 'board' | 'gateway' | null;
+  /** After a failure the board is left alone until then (epoch ms); null when it is asked every window. */
   retryAt: number | null;
 }
 
 export interface BoardScorerOptions {
-  /** Wait for each reply of the board this long, and resend this often, before a window falls back. */
+  /** Called when a window falls back for a reason not yet said, with when the board is asked again. */
+  onFallback?: (why: string, retryInMs: number | null) => void;
+  /** Called when the board scores again after windows fell back. */
+  onRecover?: () => void;
+  /** Wait this long for each reply of the board before the window falls back (default 1000 ms). */
   timeoutMs?: number;
-  attempts?: number;
-  /** After a failure, score on the gateway this long before trying the board again (doubles, capped). */
+  /** After a failed exchange, score on the gateway this long before asking again (doubles, capped). */
   backoffMs?: { initial: number; max: number };
   now?: () => number;
 }
 
-/**
- * One try per window: replies carry no sequence number, so a resend's late twin could be taken for the
- * next window's answer. A window whose reply is late is scored on the gateway, and the backoff that
- * follows outlasts any late reply.
- */
-const DEFAULTS = { timeoutMs: 1000, attempts: 1, backoffMs: { initial: 5000, max: 60_000 } };
+/** The board is not there, or refused this model on this connection: no exchange was tried. */
+class NotAsked extends Error {}
 
 /**
- * Scores a board's windows on the board itself: the gateway computes the model's int8 input exactly as
- * its own int8 scorer does, the board's runtime runs the flashed model, and the board's output becomes
- * the same reconstruction error. A window the board cannot score is scored on the gateway instead, so
- * none is lost; the board is retried after a backoff.
+ * `inference: board`: each window's features go through the model's normalization and input quantization
+ * here, the board's int8 runtime runs the flashed model on them over the serial link johnny-five uses,
+ * and its output is scored here exactly as the gateway's int8 scorer would. A window the board cannot
+ * score (no model, link trouble, an error) is scored on the gateway, so none is lost; after a failed
+ * exchange the board is left alone for a while (5 s, doubling to 60 s), so a silent board does not
+ * hold every window up for a timeout.
  */
 export class BoardScorer implements WindowScorer {
   readonly kind = 'board' as const;
   readonly id: string;
   readonly hash: string;
   readonly threshold: number;
-  private link: Link | null = null;
-  private readonly o: Required<Omit<BoardScorerOptions, 'now'>> & { now: () => number };
-  private backoff: number;
-  private totalMicros = 0;
-  private readonly s: BoardInferenceStatus = {
-    lastOn: null,
-    runs: 0,
-    fallbacks: 0,
-    failures: 0,
+  readonly stats: BoardInferenceStats = {
+    onBoard: 0,
+    fellBack: 0,
     lastMicros: null,
     meanMicros: null,
     lastError: null,
-    disabled: null,
+    lastOn: null,
     retryAt: null,
   };
+  private link: Link | null = null;
+  private linkOn: Duplex | null = null;
+  private checked: Duplex | null = null;
+  /** A definite refusal from the board's runtime on this stream: not asked again until a reconnect. */
+  private refused: { stream: Duplex; why: string } | null = null;
+  private readonly o: Required<Omit<BoardScorerOptions, 'onFallback' | 'onRecover'>> & BoardScorerOptions;
+  private backoff: number;
+  private said: string | null = null;
+  private totalMicros = 0;
 
   constructor(
-    /** The gateway's int8 scorer of the same model: input preparation, output scoring, fallback. */
-    private readonly int8: Int8AutoencoderScorer,
-    private readonly boardId: string,
-    private readonly log: Logger,
-    options: BoardScorerOptions = {},
+    private readonly local: Int8AutoencoderScorer,
+    /** The board's open stream, while it streams. */
+    private readonly transport: () => Duplex | null,
+    options: BoardScorerOptions | ((why: string) => void) = {},
   ) {
-    this.id = int8.id;
-    this.hash = int8.hash;
-    this.threshold = int8.threshold;
-    this.o = { ...DEFAULTS, now: Date.now, ...options };
+    this.id = local.id;
+    this.hash = local.hash;
+    this.threshold = local.threshold;
+    const o = typeof options === 'function' ? { onFallback: options } : options;
+    this.o = { timeoutMs: 1000, backoffMs: { initial: 5000, max: 60_000 }, now: Date.now, ...o };
     this.backoff = this.o.backoffMs.initial;
-  }
-
-  /** Talk to the board over a port johnny-five has just opened (the link listens beside firmata-io). */
-  attach(port: Duplex, name: string, baudRate: number | null): void {
-    this.link = new Link(port, name, baudRate);
-    // A new connection is a new chance: no need to wait out a backoff earned by the old one.
-    this.s.retryAt = null;
-    this.backoff = this.o.backoffMs.initial;
-  }
-
-  /** The board cannot run the model at all: every window is scored on the gateway. */
-  disable(reason: string): void {
-    this.s.disabled = reason;
-    this.log.warn(
-      { board: this.boardId, reason },
-      `board ${this.boardId}: inference: board, but ${reason}; scoring every window on the gateway`,
-    );
-  }
-
-  status(): BoardInferenceStatus {
-    return { ...this.s, lastError: this.s.lastError ? { ...this.s.lastError } : null };
   }
 
   async scoreBatch(features: Float32Array[]): Promise<Float32Array> {
     const out = new Float32Array(features.length);
     // One window at a time: the board runs one inference at a time.
-    for (let w = 0; w < features.length; w++) out[w] = await this.scoreOne(features[w]!);
+    for (let w = 0; w < features.length; w++) {
+      const f = features[w]!;
+      const score = await this.boardScore(f);
+      if (score !== null) {
+        out[w] = score;
+        continue;
+      }
+      this.stats.fellBack++;
+      this.stats.lastOn = 'gateway';
+      out[w] = this.local.scoreBatch([f])[0]!;
+    }
     return out;
   }
 
-  private async scoreOne(features: Float32Array): Promise<number> {
-    const link = this.usableLink();
-    if (link) {
-      const { normalized, tensor } = this.int8.modelInput(features);
-      try {
-        const r = await runOnBoard(link, rawBytes(tensor), {
-          timeoutMs: this.o.timeoutMs,
-          attempts: this.o.attempts,
-        });
-        const score = this.int8.errorOf(normalized, tensorFromRaw(this.int8.io.output, r.output));
-        this.succeeded(r.micros);
-        return score;
-      } catch (err) {
-        this.failed(err);
-      }
+  /** The board's score for one window, or null when it cannot give one now (the reason is kept). */
+  private async boardScore(features: Float32Array): Promise<number | null> {
+    if (this.transport() !== this.linkOn) {
+      // A new connection is a new chance: no need to wait out the old one's backoff.
+      this.stats.retryAt = null;
+      this.backoff = this.o.backoffMs.initial;
     }
-    this.s.fallbacks++;
-    this.s.lastOn = 'gateway';
-    return this.int8.scoreBatch([features])[0]!;
-  }
-
-  private usableLink(): Link | null {
-    if (this.s.disabled || !this.link) return null;
-    if (this.s.retryAt !== null && this.o.now() < this.s.retryAt) return null;
-    return this.link;
+    if (this.stats.retryAt !== null && this.o.now() < this.stats.retryAt) return null;
+    const { normalized, input } = this.local.modelInput(features);
+    try {
+      const link = await this.ready(input.length);
+      // One try: replies carry no sequence number, so a resend's late twin could answer the next window.
+      const r = await runOnBoard(link, new Uint8Array(input.buffer, input.byteOffset, input.length), {
+        timeoutMs: this.o.timeoutMs,
+        attempts: 1,
+      });
+      const score = this.local.errorOf(
+        normalized,
+        new Int8Array(r.output.buffer, r.output.byteOffset, r.output.length),
+      );
+      this.succeeded(r.micros);
+      return score;
+    } catch (err) {
+      this.failed(err as Error);
+      return null;
+    }
   }
 
   private succeeded(micros: number): void {
-    if (this.s.retryAt !== null) {
-      this.log.info({ board: this.boardId }, `board ${this.boardId}: inference runs on the board again`);
-    }
-    this.s.retryAt = null;
+    if (this.stats.lastOn === 'gateway') this.o.onRecover?.();
+    this.said = null;
+    this.stats.retryAt = null;
     this.backoff = this.o.backoffMs.initial;
-    this.s.runs++;
-    this.s.lastOn = 'board';
-    this.s.lastMicros = micros;
+    this.stats.onBoard++;
+    this.stats.lastOn = 'board';
+    this.stats.lastMicros = micros;
     this.totalMicros += micros;
-    this.s.meanMicros = this.totalMicros / this.s.runs;
+    this.stats.meanMicros = this.totalMicros / this.stats.onBoard;
   }
 
-  private failed(err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err);
-    const now = this.o.now();
-    this.s.failures++;
-    this.s.lastError = { message, at: now };
-    this.s.retryAt = now + this.backoff;
-    this.log.warn(
-      { board: this.boardId, err: message, retryInMs: this.backoff },
-      `board ${this.boardId}: inference on the board failed (${message}); scoring on the gateway, trying the board again in ${Math.round(this.backoff / 1000)} s`,
-    );
-    this.backoff = Math.min(this.backoff * 2, this.o.backoffMs.max);
+  private failed(err: Error): void {
+    const why = err.message;
+    this.stats.lastError = why;
+    // A failed exchange (timeout, error status, bad reply) backs off; a refusal costs nothing to repeat.
+    let retryInMs: number | null = null;
+    if (!(err instanceof NotAsked)) {
+      retryInMs = this.backoff;
+      this.stats.retryAt = this.o.now() + retryInMs;
+      this.backoff = Math.min(this.backoff * 2, this.o.backoffMs.max);
+    }
+    if (retryInMs !== null || why !== this.said) this.o.onFallback?.(why, retryInMs);
+    this.said = why;
+  }
+
+  /** A link on the board's current stream; after each (re)connect, a check that its runtime holds this model. */
+  private async ready(inputBytes: number): Promise<Link> {
+    const stream = this.transport();
+    if (!stream) throw new NotAsked('the board is not connected');
+    if (this.linkOn !== stream) {
+      this.link?.detach();
+      this.link = await openLink({ stream, name: 'board' });
+      this.linkOn = stream;
+    }
+    const link = this.link!;
+    if (this.refused?.stream === stream) throw new NotAsked(this.refused.why);
+    if (this.checked !== stream) {
+      const s = await runtimeStatus(link);
+      let why: string | null = null;
+      if (s.state !== 'ready') why = `the board's runtime is not ready: ${s.error ?? s.state}`;
+      else if (s.inputBytes !== inputBytes)
+        why = `the board runs another model (input ${s.inputBytes} B, this one ${inputBytes} B)`;
+      if (why) {
+        this.refused = { stream, why };
+        throw new NotAsked(why);
+      }
+      this.checked = stream;
+    }
+    return link;
+  }
+
+  dispose(): void {
+    this.link?.detach();
+    this.link = null;
   }
 }

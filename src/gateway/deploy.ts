@@ -3,16 +3,7 @@ import { join } from 'node:path';
 import type { BoardProfile } from '../boards/index.js';
 import { MODEL_FILES } from '../detect/index.js';
 import { TinygateError } from '../errors/index.js';
-import {
-  activeSlot,
-  boardInfo,
-  crc32,
-  flashModel,
-  modelInfo,
-  openLink,
-  type RuntimeStatus,
-  runtimeStatus,
-} from '../link/index.js';
+import { activeSlot, boardInfo, crc32, flashModel, modelInfo, openLink } from '../link/index.js';
 import { fitOnBoard, inspectModel, readTflite } from '../tflite/index.js';
 
 /** What is on a board after deployment, for status pages and logs. */
@@ -26,8 +17,6 @@ export interface Deployment {
   /** True when this start flashed it; false when the board already had it. */
   flashed: boolean;
   seconds: number;
-  /** The board's int8 runtime after deployment (asked only when inference runs on the board). */
-  runtime?: RuntimeStatus;
 }
 
 /**
@@ -40,8 +29,6 @@ export async function deployModel(o: {
   baudRate: number;
   modelDir: string;
   profile: BoardProfile;
-  /** Also ask the board's int8 runtime whether it can run the model (for `inference: board`). */
-  checkRuntime?: boolean;
   onProgress?: (done: number, total: number) => void;
 }): Promise<Deployment> {
   const file = join(o.modelDir, MODEL_FILES.int8);
@@ -72,7 +59,6 @@ export async function deployModel(o: {
   try {
     const board = await boardInfo(link);
     const active = activeSlot(await modelInfo(link));
-    const runtime = async () => (o.checkRuntime ? { runtime: await runtimeStatus(link) } : {});
     if (active && active.crc32 === crc && active.length === bytes.length) {
       return {
         model: file,
@@ -82,7 +68,6 @@ export async function deployModel(o: {
         slot: active.slot,
         flashed: false,
         seconds: 0,
-        ...(await runtime()),
       };
     }
     const r = await flashModel(link, bytes, {
@@ -97,7 +82,6 @@ export async function deployModel(o: {
       slot: r.slot,
       flashed: true,
       seconds: (performance.now() - started) / 1000,
-      ...(await runtime()),
     };
   } finally {
     await link.close();

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { findBoard } from '../boards/index.js';
-import { type Alert, Int8AutoencoderScorer, type LiveDecision, type WindowScorer } from '../detect/index.js';
+import { type Alert, Int8AutoencoderScorer, type LiveDecision } from '../detect/index.js';
 import { TinygateError } from '../errors/index.js';
 import {
   createPublisher,
@@ -16,7 +17,7 @@ import { BoardRunner, type BoardStatus, type TracePoint } from './board-runner.j
 import { BoardScorer } from './board-scorer.js';
 import { type BoardConfig, type GatewayConfig, resolveFrom } from './config.js';
 import { type Deployment, deployModel } from './deploy.js';
-import { forgetModels, planDetection } from './detection-plan.js';
+import { type DetectionPlan, forgetModels, planDetection } from './detection-plan.js';
 import { hostTransport, type SerialBoardTransport, serialTransport } from './serial-transports.js';
 import { type BoardTransport, jsVirtualTransport } from './transports.js';
 
@@ -90,43 +91,27 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       for (const board of config.boards) {
         const transport = await transportFor(board, o.baseDir);
         transports.push(transport);
-        const onBoard = board.inference === 'board';
-        if (onBoard && !isSerial(transport)) {
-          throw new TinygateError(
-            'INFERENCE_NEEDS_FIRMWARE',
-            `board ${board.id}: inference: board needs the tinygate firmware-bridge on a serial port (or a host virtual board); ${transport.describe()} has no int8 runtime`,
-            { hint: 'Set inference: gateway for this board, or give it a port / virtual.firmware: host.' },
-          );
-        }
         const channels = channelsOfAll(board.sensors, board.adc ?? AdcSpec.parse({}));
-        const modelDir = board.model ? resolveFrom(o.baseDir, board.model) : undefined;
-        // The board runs the int8 conversion, so the gateway scores (and falls back) with the same one.
         const plan = await planDetection(
           board.id,
           channels,
           board.samplingRateHz,
-          modelDir,
-          onBoard ? 'int8' : board.scorer,
+          board.model ? resolveFrom(o.baseDir, board.model) : undefined,
+          board.scorer,
         );
-        const boardScorer = onBoard ? new BoardScorer(int8Of(board.id, plan.scorer), board.id, log) : null;
-        const runner = new BoardRunner(
-          board,
-          transport,
-          boardScorer ? { ...plan, scorer: boardScorer } : plan,
-          detectorOptions(config),
-          boardScorer,
-        );
-        if (modelDir && isSerial(transport)) {
-          const d = await deploy(board, transport, modelDir, log, onBoard);
-          runner.deployment = d;
-          if (boardScorer) {
-            if ('error' in d) boardScorer.disable(`the model could not be deployed or checked (${d.error})`);
-            else if (d.runtime?.state !== 'ready')
-              boardScorer.disable(
-                `the board's runtime cannot run the model (${d.runtime?.error ?? d.runtime?.state ?? 'no runtime status'})`,
-              );
-          }
+        let runner: BoardRunner | null = null;
+        if (board.inference === 'board') {
+          plan.scorer = onBoardScorer(
+            board,
+            plan,
+            transport,
+            () => runner?.session.openTransport ?? null,
+            log,
+          );
         }
+        runner = new BoardRunner(board, transport, plan, detectorOptions(config));
+        if (board.model && isSerial(transport))
+          runner.deployment = await deploy(board, transport, resolveFrom(o.baseDir, board.model), log);
         runners.push(runner);
       }
     } catch (err) {
@@ -262,16 +247,6 @@ function defaultTransport(board: BoardConfig, baseDir: string, dataDir: string):
   return hostTransport(board, baseDir, dataDir);
 }
 
-/** The int8 scorer `inference: board` builds on; the config guarantees a model, this says so if not. */
-function int8Of(boardId: string, scorer: WindowScorer): Int8AutoencoderScorer {
-  if (scorer instanceof Int8AutoencoderScorer) return scorer;
-  throw new TinygateError(
-    'INFERENCE_NEEDS_MODEL',
-    `board ${boardId}: inference: board needs an int8 model, and this board scores with ${scorer.kind}`,
-    { hint: 'Give the board a model folder holding model.int8.tflite (tinygate convert).' },
-  );
-}
-
 function isSerial(t: BoardTransport): t is SerialBoardTransport {
   return typeof (t as Partial<SerialBoardTransport>).portPath === 'function';
 }
@@ -279,14 +254,13 @@ function isSerial(t: BoardTransport): t is SerialBoardTransport {
 /**
  * Flash the model folder's int8 conversion when the board's active model differs. A model that does
  * not fit the board's profile stops the start (a config mistake); a board that does not answer is
- * logged and watched anyway — detection runs on the gateway then, even with `inference: board`.
+ * logged and watched anyway — detection runs on the gateway either way.
  */
 async function deploy(
   board: BoardConfig,
   transport: SerialBoardTransport,
   modelDir: string,
   log: Logger,
-  checkRuntime: boolean,
 ): Promise<Deployment | { error: string }> {
   const profile = findBoard(board.profile);
   try {
@@ -296,17 +270,12 @@ async function deploy(
       baudRate: transport.baudRate,
       modelDir,
       profile,
-      checkRuntime,
     });
-    const runtime =
-      d.runtime?.state === 'ready'
-        ? `; inference on the board (runtime arena ${d.runtime.arenaBytes} B)`
-        : '';
     log.info(
       { board: board.id, deployment: d },
-      (d.flashed
+      d.flashed
         ? `board ${board.id}: flashed ${d.bytes} B model in ${d.seconds.toFixed(1)} s`
-        : `board ${board.id}: already runs this model`) + runtime,
+        : `board ${board.id}: already runs this model`,
     );
     return d;
   } catch (err) {
@@ -315,4 +284,38 @@ async function deploy(
     log.warn({ board: board.id, err: message }, `board ${board.id}: model not deployed: ${message}`);
     return { error: message };
   }
+}
+
+/**
+ * `inference: board` needs the int8 model on a board that runs our firmware (a serial or host board, where
+ * the model is flashed); the scorer sends each window's model input to the board and scores its output.
+ */
+function onBoardScorer(
+  board: BoardConfig,
+  plan: DetectionPlan,
+  transport: BoardTransport,
+  stream: () => Duplex | null,
+  log: Logger,
+): BoardScorer {
+  const problem = !board.model
+    ? 'it has no model'
+    : !isSerial(transport)
+      ? 'it is a JS virtual board, which has no on-board runtime (use `virtual.firmware: host`, the default, or a real board)'
+      : !(plan.scorer instanceof Int8AutoencoderScorer)
+        ? `its model runs as ${plan.scorer.kind} (on-board inference needs the int8 conversion: scorer auto or int8)`
+        : null;
+  if (problem) {
+    throw new TinygateError('CONFIG_INVALID', `board ${board.id}: inference: board, but ${problem}`, {
+      hint: 'Give the board an int8 model (tinygate convert) on a board running the firmware-bridge, or set inference: gateway.',
+    });
+  }
+  return new BoardScorer(plan.scorer as Int8AutoencoderScorer, stream, {
+    onFallback: (why, retryInMs) =>
+      log.warn(
+        { board: board.id, why, retryInMs },
+        `board ${board.id}: inference on the board failed (${why}); scoring on the gateway` +
+          (retryInMs === null ? '' : `, trying the board again in ${Math.round(retryInMs / 1000)} s`),
+      ),
+    onRecover: () => log.info({ board: board.id }, `board ${board.id}: inference runs on the board again`),
+  });
 }

@@ -37,8 +37,9 @@ export {
   type QemuBoardOptions,
   startQemuBoard,
 } from './qemu-board.js';
-export { type RunOptions, type RuntimeStatus, runOnBoard, runtimeStatus } from './runtime.js';
+export { type RuntimeStatus, runOnBoard, runtimeStatus } from './runtime.js';
 export { hostScenarioFile } from './scenario-file.js';
+export { BoardStream, type StreamOptions, type StreamScore, startStream } from './stream.js';
 export {
   chunkLimit,
   type FlashOptions,

@@ -163,6 +163,12 @@ export class Link extends EventEmitter<LinkEvents> {
     });
   }
 
+  /** Stop listening without closing the port: for a link that borrowed a stream someone else owns. */
+  detach(): void {
+    this.port.off('data', this.onData);
+    if (this.closed === undefined) this.closed = null;
+  }
+
   /** Close the port (a Duplex is ended). */
   async close(): Promise<void> {
     this.port.off('data', this.onData);

@@ -29,7 +29,7 @@ export const Command = {
   transferCommit: 0x05,
   transferAbort: 0x06,
   transferQuery: 0x07,
-  /** Reserved for the on-board int8 runtime. */
+  /** The on-board int8 runtime (firmware-bridge/runtime/, builds with TG_WITH_RUNTIME). */
   runInference: 0x10,
   streamStart: 0x11,
   streamStop: 0x12,
@@ -43,7 +43,7 @@ export const Reply = {
   chunkAck: 0x44,
   commit: 0x45,
   chunkNak: 0x4e,
-  /** Reserved for the on-board int8 runtime. */
+  /** The on-board int8 runtime (firmware-bridge/runtime/, builds with TG_WITH_RUNTIME). */
   inference: 0x50,
   score: 0x51,
   runtimeStatus: 0x53,

@@ -52,18 +52,11 @@ const INFER_ERRORS: Record<number, string> = {
   5: "the model's output does not fit the board's reply buffer",
 };
 
-/** How long to wait for each reply and how often to resend; defaults suit a CLI, a gateway wants less. */
-export interface RunOptions {
-  timeoutMs?: number;
-  attempts?: number;
-  signal?: AbortSignal;
-}
-
 /** Run one inference on the board: `input` is the model input tensor's raw bytes. */
 export async function runOnBoard(
   link: Link,
   input: Uint8Array,
-  options: RunOptions = {},
+  options: { timeoutMs?: number; attempts?: number } = {},
 ): Promise<{ output: Uint8Array; micros: number }> {
   for (let offset = 0; ; offset += INPUT_CHUNK) {
     const chunk = input.subarray(offset, offset + INPUT_CHUNK);
@@ -77,12 +70,7 @@ export async function runOnBoard(
       Command.runInference,
       body,
       replyOf(Command.runInference, Reply.inference, (b) => b, link),
-      {
-        timeoutMs: options.timeoutMs ?? 2000,
-        attempts: options.attempts ?? 4,
-        what: 'run inference',
-        ...(options.signal ? { signal: options.signal } : {}),
-      },
+      { timeoutMs: options.timeoutMs ?? 2000, attempts: options.attempts ?? 4, what: 'run inference' },
     );
     const status = reply[0];
     if (status === 1 && !last) continue;

@@ -94,6 +94,11 @@ export class BoardSession extends EventEmitter {
     return Math.max(1, Math.round(1000 / this.config.samplingRateHz));
   }
 
+  /** The open byte stream while the board streams: the tinygate link can share it (run inference). */
+  get openTransport(): Duplex | null {
+    return this._state === 'streaming' ? this.transport : null;
+  }
+
   get state(): BoardState {
     return this._state;
   }

@@ -61,40 +61,58 @@ export function loadIntelHex(file: string, flashBytes = 32 * 1024): Uint16Array 
   return new Uint16Array(bytes.buffer);
 }
 
+/** ATmega2560 interrupt vector word addresses (vector number × 2; datasheet table 14-1). */
+const MEGA2560_VECTORS = {
+  timer0: { compAInterrupt: 0x2a, compBInterrupt: 0x2c, ovfInterrupt: 0x2e },
+  timer1: { captureInterrupt: 0x20, compAInterrupt: 0x22, compBInterrupt: 0x24, ovfInterrupt: 0x28 },
+  timer2: { compAInterrupt: 0x1a, compBInterrupt: 0x1c, ovfInterrupt: 0x1e },
+  usart0: { rxCompleteInterrupt: 0x32, dataRegisterEmptyInterrupt: 0x34, txCompleteInterrupt: 0x36 },
+  adc: { adcInterrupt: 0x3a },
+  eeprom: { eepromReadyInterrupt: 0x3c },
+  twi: { twiInterrupt: 0x4e },
+};
+
 export interface AvrBoardOptions {
-  /** Intel HEX of an ATmega328P program (Uno, Nano). */
+  /** Intel HEX of the program. */
   hex: string;
+  /** The MCU: ATmega328P (Uno, Nano; the default) or ATmega2560 (Mega). */
+  mcu?: 'atmega328p' | 'atmega2560';
   /** Volts on A0–A5 (AVcc = 5 V). */
   analogVolts?: number[];
 }
 
 /**
- * An ATmega328P at 16 MHz emulated in this process (avr8js): the program runs from its HEX, USART0
+ * An ATmega328P (or ATmega2560) at 16 MHz emulated in this process (avr8js): the program runs from its HEX, USART0
  * is a Duplex (`transport`) like a serial port, the ADC reads `analogVolts`, the EEPROM is memory.
  * Emulated time runs as fast as Node allows, one millisecond slice per event-loop turn.
  */
 export class AvrBoard {
   readonly transport: Duplex;
   readonly cpu: CPU;
-  readonly eeprom = new EEPROMMemoryBackend(1024);
+  readonly eeprom: EEPROMMemoryBackend;
   private readonly usart: AVRUSART;
   private readonly adc: AVRADC;
   private readonly rxQueue: number[] = [];
   private running = true;
 
   constructor(o: AvrBoardOptions) {
-    this.cpu = new CPU(loadIntelHex(o.hex));
-    new AVRTimer(this.cpu, timer0Config);
-    new AVRTimer(this.cpu, timer1Config);
-    new AVRTimer(this.cpu, timer2Config);
+    const mega = o.mcu === 'atmega2560';
+    // avr8js's configs are the ATmega328P's; the 2560 has the same registers at other interrupt vectors.
+    const v = mega ? MEGA2560_VECTORS : null;
+    // The 2560's SRAM starts at 0x200, past 416 I/O registers: 8 KB of it ends at 0x21FF.
+    this.cpu = new CPU(loadIntelHex(o.hex, mega ? 256 * 1024 : 32 * 1024), mega ? 8192 + 0x100 : 8192);
+    this.eeprom = new EEPROMMemoryBackend(mega ? 4096 : 1024);
+    new AVRTimer(this.cpu, v ? { ...timer0Config, ...v.timer0 } : timer0Config);
+    new AVRTimer(this.cpu, v ? { ...timer1Config, ...v.timer1 } : timer1Config);
+    new AVRTimer(this.cpu, v ? { ...timer2Config, ...v.timer2 } : timer2Config);
     new AVRIOPort(this.cpu, portBConfig);
     new AVRIOPort(this.cpu, portCConfig);
     new AVRIOPort(this.cpu, portDConfig);
-    new AVREEPROM(this.cpu, this.eeprom, eepromConfig);
-    new AVRTWI(this.cpu, twiConfig, FREQ_HZ);
-    this.adc = new AVRADC(this.cpu, adcConfig);
+    new AVREEPROM(this.cpu, this.eeprom, v ? { ...eepromConfig, ...v.eeprom } : eepromConfig);
+    new AVRTWI(this.cpu, v ? { ...twiConfig, ...v.twi } : twiConfig, FREQ_HZ);
+    this.adc = new AVRADC(this.cpu, v ? { ...adcConfig, ...v.adc } : adcConfig);
     this.setAnalog(o.analogVolts ?? []);
-    this.usart = new AVRUSART(this.cpu, usart0Config, FREQ_HZ);
+    this.usart = new AVRUSART(this.cpu, v ? { ...usart0Config, ...v.usart0 } : usart0Config, FREQ_HZ);
     const board = this;
     this.transport = new Duplex({
       write(chunk: Buffer, _enc, cb) {

@@ -7,15 +7,7 @@ export {
   type OpSummary,
   type TensorSummary,
 } from './inspect.js';
-export {
-  dequantize,
-  type IoTensor,
-  quantize,
-  rawBytes,
-  type TensorData,
-  TfliteInterpreter,
-  tensorFromRaw,
-} from './interpreter.js';
+export { dequantize, type IoTensor, quantize, type TensorData, TfliteInterpreter } from './interpreter.js';
 export { builtinOpCode, builtinOpName, CUSTOM_OP, opCodeName, operatorName } from './ops.js';
 export {
   ARENA_ALIGNMENT,

@@ -189,26 +189,6 @@ export function dequantize(spec: IoTensor, data: TensorData): Float32Array {
   return out;
 }
 
-/** A tensor's raw bytes (what a board's runtime takes), without copying. */
-export function rawBytes(data: TensorData): Uint8Array {
-  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-}
-
-/** Raw bytes from elsewhere (a board's reply) as the typed array of `spec`; the length must match exactly. */
-export function tensorFromRaw(spec: IoTensor, bytes: Uint8Array): TensorData {
-  const Ctor = ARRAY_FOR[spec.type];
-  const out = Ctor ? new Ctor(elementCount(spec.shape)) : null;
-  if (!out || bytes.length !== out.byteLength) {
-    throw new TinygateError(
-      'TFLITE_TENSOR_SIZE',
-      `tensor "${spec.name}": got ${bytes.length} bytes, its ${spec.type} [${spec.shape.join(', ')}] takes ${out?.byteLength ?? '(unsupported type)'}`,
-      { hint: 'The bytes come from a different model than this one; flash the same model again.' },
-    );
-  }
-  rawBytes(out).set(bytes);
-  return out;
-}
-
 const RANGE: Partial<Record<TensorTypeName, [number, number]>> = {
   int8: [-128, 127],
   uint8: [0, 255],

@@ -164,7 +164,7 @@ describe('baseline scorer', () => {
 });
 
 describe('scorer selection', () => {
-  it('says on-board scoring is not implemented yet, rather than faking it; int8 needs a converted model', async () => {
+  it('says eval cannot score with a live board, rather than faking it; int8 needs a converted model', async () => {
     await expect(openScorer('board', 'x')).rejects.toMatchObject({ code: 'NOT_IMPLEMENTED' });
     await expect(openScorer('int8', 'x')).rejects.toMatchObject({ code: 'MODEL_NO_INT8' });
     await expect(openScorer('magic', undefined)).rejects.toMatchObject({ code: 'SCORER_UNKNOWN' });

@@ -1,6 +1,7 @@
-// Boards emulated in-process (avr8js, ATmega328P at 16 MHz): a stock StandardFirmata build, which
-// johnny-five reads and tinygate recognises as "no bridge", and our own firmware-bridge built with
-// avr-gcc for the Uno, which answers board info and takes a model into its EEPROM store.
+// Boards emulated in-process (avr8js at 16 MHz): a stock StandardFirmata build, which johnny-five reads
+// and tinygate recognises as "no bridge"; our firmware-bridge built with avr-gcc for the Uno, which
+// answers board info and takes a model into its EEPROM store; and the Mega 2560 build, whose int8
+// runtime runs a small model from its EEPROM.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -17,9 +18,15 @@ import {
   type Link,
   modelInfo,
   openLink,
+  runOnBoard,
+  runtimeStatus,
 } from '../../src/link/index.js';
 import { AvrBoard } from '../../src/sim/index.js';
+import { readTflite } from '../../src/tflite/index.js';
 import { ROOT } from '../helpers/cli.js';
+import { Int8Graph } from '../helpers/int8-graph.js';
+import { referenceInt8 } from '../helpers/tflite-reference.js';
+import { rng } from '../tflite/reference.js';
 
 const STANDARD_FIRMATA = join(
   dirname(createRequire(import.meta.url).resolve('avrgirl-arduino/package.json')),
@@ -84,3 +91,67 @@ describe.skipIf(!haveAvrGcc)('the firmware-bridge built for the Uno, under the s
     expect(Math.abs(counts - 512)).toBeLessThanOrEqual(2);
   }, 120_000);
 });
+
+describe.skipIf(!haveAvrGcc)(
+  'the firmware-bridge with the int8 runtime built for the Mega 2560, emulated',
+  () => {
+    const hex = join(ROOT, 'firmware-bridge/build/avr/arduino-mega2560.hex');
+    beforeAll(() => {
+      execFileSync('make', ['-s', '-C', join(ROOT, 'firmware-bridge'), 'hex']);
+      expect(existsSync(hex)).toBe(true);
+    }, 120_000);
+
+    it('runs a small dense model from its EEPROM, equal to the reference kernels', async () => {
+      const board = new AvrBoard({ hex, mcu: 'atmega2560', analogVolts: [2.5] });
+      cleanup.push(() => board.stop());
+      const link = await openLink({ stream: board.transport, name: 'emulated mega' });
+      const info = await boardInfo(link);
+      expect(info).toMatchObject({ boardId: 'arduino-mega2560', features: { runtime: true } });
+      // A 16-12-16 dense net with a ReLU: small enough for a 1,980-byte EEPROM slot.
+      const g = new Int8Graph();
+      const next = rng(51);
+      const fc = (units: number, depth: number) => ({
+        w: g.tensor(
+          [units, depth],
+          0.02,
+          0,
+          Int8Array.from({ length: units * depth }, () => Math.round((next() - 0.5) * 200)),
+        ),
+        b: g.tensor(
+          [units],
+          0,
+          0,
+          Int32Array.from({ length: units }, () => Math.round((next() - 0.5) * 4000)),
+        ),
+      });
+      const options = (act: 'NONE' | 'RELU') =>
+        ({
+          type: 'FullyConnectedOptions',
+          fusedActivation: act,
+          weightsFormat: 0,
+          keepNumDims: false,
+          asymmetricQuantizeInputs: false,
+          quantizedBiasType: 'float32',
+        }) as never;
+      const x = g.tensor([1, 16], 0.05, -3);
+      const l1 = fc(12, 16);
+      const h = g.op(9, 4, [x, l1.w, l1.b], g.tensor([1, 12], 0.04, -128), options('RELU'));
+      const l2 = fc(16, 12);
+      const y = g.op(9, 4, [h, l2.w, l2.b], g.tensor([1, 16], 0.07, 4), options('NONE'));
+      const model = g.build(x, y);
+      expect(model.length).toBeLessThanOrEqual(info.slotBytes);
+      await flashModel(link, model);
+      const status = await runtimeStatus(link);
+      expect(status, status.error ?? '').toMatchObject({ state: 'ready', inputBytes: 16, outputBytes: 16 });
+      const parsed = readTflite(model);
+      for (let k = 0; k < 5; k++) {
+        const input = Int8Array.from({ length: 16 }, () => Math.round((next() - 0.5) * 250));
+        const got = await runOnBoard(link, new Uint8Array(input.buffer));
+        expect(Array.from(new Int8Array(got.output.buffer, got.output.byteOffset, 16))).toEqual(
+          Array.from(referenceInt8(parsed, input)),
+        );
+        expect(got.micros).toBeGreaterThan(0); // ~400 MACs on an 8-bit core at 16 MHz take a while
+      }
+    }, 180_000);
+  },
+);

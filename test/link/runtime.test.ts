@@ -108,6 +108,44 @@ describe('on-board int8 runtime (host firmware)', () => {
     await expect(runOnBoard(link, new Uint8Array(8))).rejects.toThrow(/no runnable model/);
   }, 60_000);
 
+  it('uses the model’s offline memory plan (OfflineMemoryAllocation) when it has one, and refuses a plan that overlaps', async () => {
+    const { planArena, writeTflite } = await import('../../src/tflite/index.js');
+    const bytes = new Uint8Array(readFileSync(join(ROOT, 'models/motor-vib/model.int8.tflite')));
+    const withPlan = (offsets: (o: number[]) => number[]) => {
+      const m = readTflite(bytes);
+      const values = offsets(planArena(m).offsets);
+      const data = new Uint8Array(Int32Array.from([1, 1, values.length, ...values]).buffer);
+      const buffer = m.buffers.push({ data } as never) - 1;
+      m.metadata.push({ name: 'OfflineMemoryAllocation', buffer });
+      return writeTflite(m);
+    };
+    // Every activation one after another (16-byte aligned), unlike the greedy plan that reuses space.
+    let end = 0;
+    const parsed = readTflite(bytes);
+    const spread = withPlan((greedy) =>
+      greedy.map((o, t) => {
+        if (o < 0) return -1;
+        const at = end;
+        const n = parsed.subgraphs[0]!.tensors[t]!.shape.reduce((a, b) => a * b, 1);
+        end += Math.ceil(n / 16) * 16;
+        return at;
+      }),
+    );
+    const r = await compare(spread, 10, 5);
+    expect(r.referenceMismatches).toBe(0);
+    expect(r.status.arenaBytes).toBe(end);
+    expect(end).toBeGreaterThan(64); // the greedy plan's 64 B: the board followed the file, not its own plan
+    // All activations at offset 0: the input and the first layer's output would share bytes.
+    await flashModel(
+      link,
+      withPlan((greedy) => greedy.map((o) => (o < 0 ? -1 : 0))),
+    );
+    expect(await runtimeStatus(link)).toMatchObject({
+      state: 'error',
+      error: "the model's offline memory plan overlaps tensors in use at the same time",
+    });
+  }, 60_000);
+
   it('refuses a damaged model at load instead of running it', async () => {
     const good = new Uint8Array(readFileSync(join(ROOT, 'models/motor-vib/model.int8.tflite')));
     const bad = good.slice();

@@ -74,7 +74,11 @@ static const hal_board_t BOARD = {
     .pwm_bits = 8,
     .flash_bytes = FLASH_BYTES,
     .ram_bytes = RAM_BYTES,
-    .arena_bytes = 0, /* no on-board runtime on AVR */
+#ifdef TG_WITH_RUNTIME
+    .arena_bytes = TG_ARENA_BYTES, /* the Mega runs small models */
+#else
+    .arena_bytes = 0, /* the Uno has no room for the runtime */
+#endif
     .rx_buffer_bytes = TG_RX_BUFFER_BYTES,
 };
 

@@ -13,6 +13,14 @@
 #define TG_MAX_PINS 20
 #else
 #define TG_MAX_PINS 38
+/* The Mega's int8 runtime, for small models: the EEPROM slot (1,980 B) is copied to RAM to run in place. */
+#define TG_MODEL_RAM_BYTES 1984
+#define TG_ARENA_BYTES 768
+#define TG_MAX_TENSORS 12
+#define TG_MAX_OPS 8
+#define TG_MAX_CHANNEL_PARAMS 40
+#define TG_RUNTIME_REPLY_BYTES 160
+#define TG_STREAM_WINDOW_BYTES 128
 #endif
 
 #endif

@@ -100,21 +100,11 @@ function updateStatus(s) {
     const fw = b.deployment
       ? ` · model on board: ${fmtBytes(b.deployment.bytes)}, arena ${fmtBytes(b.deployment.arenaBytes)}`
       : '';
-    st.meta.textContent = `${b.profile} · ${b.transport} · model ${model} · ${inferenceText(b)}${fw} · ${b.samples} samples, ${b.windows} windows, ${b.reconnects} reconnects`;
+    const onBoard = b.boardInference
+      ? ` (${b.boardInference.onBoard} on the board${b.boardInference.lastMicros !== null ? `, ${b.boardInference.lastMicros} µs each` : ''}${b.boardInference.fellBack ? `, ${b.boardInference.fellBack} on the gateway: ${b.boardInference.lastError}` : ''}${b.boardInference.lastOn === 'gateway' ? '; now scoring on the gateway' : ''})`
+      : '';
+    st.meta.textContent = `${b.profile} · ${b.transport} · model ${model} · inference on ${b.inference}${onBoard}${fw} · ${b.samples} samples, ${b.windows} windows, ${b.reconnects} reconnects`;
   }
-}
-
-/** Where the board's windows are scored; on the board: its inference time and any fallbacks. */
-function inferenceText(b) {
-  const on = b.boardInference;
-  if (!on) return `inference on ${b.inference}`;
-  if (on.disabled) return `inference on gateway (board cannot: ${on.disabled})`;
-  const micros = on.lastMicros === null ? '' : `, ${on.lastMicros} µs`;
-  const fallback = on.fallbacks
-    ? `, ${on.fallbacks} windows on the gateway after ${on.failures} board failures`
-    : '';
-  const now = on.lastOn === 'gateway' ? ' (now falling back to the gateway)' : '';
-  return `inference on board${micros} (${on.runs} runs${fallback})${now}`;
 }
 
 function onTrace(t) {
