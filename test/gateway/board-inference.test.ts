@@ -4,6 +4,7 @@
 // interpreter XNNPACK's, so a ±1 step on a few outputs moves the error a little). When the board cannot
 // run the model, windows are scored on the gateway instead, none is lost, the failure shows in logs,
 // status and /health, and the board takes over again once it can.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,13 +15,29 @@ import { BoardScorer } from '../../src/gateway/board-scorer.js';
 import { Gateway, GatewayConfig } from '../../src/gateway/index.js';
 import { hostTransport } from '../../src/gateway/serial-transports.js';
 import { jsVirtualTransport } from '../../src/gateway/transports.js';
-import { buildHostFirmware, flashModel, Link, openLink, startHostBoard } from '../../src/link/index.js';
+import {
+  buildHostFirmware,
+  flashModel,
+  Link,
+  openLink,
+  startHostBoard,
+  startQemuBoard,
+} from '../../src/link/index.js';
 import { FeatureExtractor } from '../../src/sensing/index.js';
 import { readTflite } from '../../src/tflite/index.js';
 import { ROOT } from '../helpers/cli.js';
 import { Int8Graph } from '../helpers/int8-graph.js';
 
 const MODEL = join(ROOT, 'models', 'motor-vib');
+const haveQemu = (() => {
+  try {
+    execFileSync('qemu-system-arm', ['--version'], { stdio: 'ignore' });
+    execFileSync('arm-none-eabi-gcc', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 const sensors = [{ type: 'accelerometer', controller: 'ADXL335', name: 'vib', pins: ['A0', 'A1', 'A2'] }];
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -236,6 +253,46 @@ describe('gateway with inference on a host firmware board', () => {
     scorer.dispose();
     local.dispose();
   }, 60_000);
+
+  it.skipIf(!haveQemu)(
+    'runs on the emulated Cortex-M3 too: a serial board on QEMU’s pty, model deployed, windows scored there',
+    async () => {
+      // Without -icount QEMU's clock is real time, so Firmata's 1 kHz sampling is 1 kHz for the gateway too.
+      const qb = await startQemuBoard({ icountShift: false });
+      cleanups.push(() => qb.stop());
+      const dataDir = mkdtempSync(join(tmpdir(), 'tg-gw-qemu-'));
+      const cfg = GatewayConfig.parse({
+        gateway: { id: 'plant', dataDir },
+        boards: [
+          {
+            id: 'm3',
+            profile: 'qemu-mps2-an385',
+            port: qb.path,
+            samplingRateHz: 1000,
+            adc: { vref: 3.3, bits: 12 }, // its analog pins read a 12-bit test sine around mid-scale
+            sensors,
+            model: MODEL,
+            inference: 'board',
+          },
+        ],
+        mqtt: { embedded: { port: 0 } },
+      });
+      const gateway = await Gateway.start({ config: cfg, baseDir: dataDir });
+      cleanups.push(() => gateway.stop());
+      const status = () => gateway.status().boards[0]!;
+      expect(status().deployment).toMatchObject({ flashed: true, bytes: 3664 });
+      await until(
+        'windows scored on the QEMU board',
+        () => (status().boardInference?.onBoard ?? 0) >= 3,
+        60_000,
+      ).catch((e: Error) => {
+        const { latest, channels, ...rest } = status();
+        throw new Error(`${e.message}: ${JSON.stringify(rest)}`);
+      });
+      expect(status().boardInference).toMatchObject({ fellBack: 0 });
+    },
+    120_000,
+  );
 
   it('refuses inference: board on a transport without the firmware-bridge runtime', async () => {
     // The config refuses a js virtual board by field (see above); a custom transport is refused at start.

@@ -168,6 +168,26 @@ describe.skipIf(!haveQemu)('emulated Cortex-M3 board (QEMU mps2-an385)', () => {
     expect(out.board.maxAbsDiff[0]).toBeLessThan(0.1);
   }, 60_000);
 
+  it('streams: the board scores windows of its own (test sine) analog channels', async () => {
+    await flashModel(qemu, motorVib()); // 36 inputs: 12 samples of 3 channels
+    const { startStream } = await import('../../src/link/index.js');
+    const stream = await startStream(qemu, {
+      channels: [0, 1, 2],
+      intervalMs: 1,
+      hop: 6,
+      score: 'reconstruction',
+      gain: 0.002,
+      offset: 2048,
+    });
+    const scores: number[] = [];
+    stream.on('score', (s) => scores.push(s.score));
+    await new Promise((r) => setTimeout(r, 1500));
+    await stream.stop();
+    expect(scores.length).toBeGreaterThan(5);
+    for (const s of scores) expect(Number.isFinite(s) && s >= 0).toBe(true);
+    expect(new Set(scores).size).toBeGreaterThan(1); // the sine moves under the windows
+  }, 30_000);
+
   it('serves johnny-five: an analog Sensor reads the board’s test sine', async () => {
     const board = await createBoard(qemu, { samplingInterval: 20 });
     const sensor = new (
