@@ -64,7 +64,22 @@ export function summary(r: SessionResult) {
       delivered: r.status.mqtt.delivered,
       journal: r.status.mqtt.journal,
     },
-    boards: r.status.boards.map((b) => ({ id: b.id, state: b.state, windows: b.windows })),
+    boards: r.status.boards.map((b) => ({
+      id: b.id,
+      state: b.state,
+      windows: b.windows,
+      inference: b.inference,
+      ...(b.boardInference
+        ? {
+            onBoard: {
+              windows: b.boardInference.onBoard,
+              meanMicros: b.boardInference.meanMicros,
+              fellBack: b.boardInference.fellBack,
+              lastError: b.boardInference.lastError,
+            },
+          }
+        : {}),
+    })),
     alerts: { total: r.status.alerts.total, recent: r.status.alerts.recent },
   };
 }

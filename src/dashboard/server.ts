@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { BoardStatus } from '../gateway/board-runner.js';
 import type { Gateway } from '../gateway/gateway.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -16,6 +17,20 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   '/uplot.js': { file: join(uplotDir, 'uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
   '/uplot.css': { file: join(uplotDir, 'uPlot.min.css'), type: 'text/css; charset=utf-8' },
 };
+
+/** Where a board's windows are scored and, on the board, how fast and how often it fell back. */
+function inferenceHealth(b: BoardStatus) {
+  const on = b.boardInference;
+  if (!on) return { on: 'gateway' };
+  return {
+    on: 'board',
+    lastOn: on.lastOn,
+    windows: on.onBoard,
+    lastMicros: on.lastMicros,
+    fellBack: on.fellBack,
+    ...(on.lastError ? { lastError: on.lastError } : {}),
+  };
+}
 
 export interface DashboardOptions {
   host: string;
@@ -45,6 +60,7 @@ export async function startDashboard(gateway: Gateway, o: DashboardOptions): Pro
       gateway: s.gateway,
       uptimeS: s.uptimeS,
       boards: Object.fromEntries(s.boards.map((b) => [b.id, b.state])),
+      inference: Object.fromEntries(s.boards.map((b) => [b.id, inferenceHealth(b)])),
       mqtt: { connected: s.mqtt.connected, broker: s.mqtt.broker, unacked: s.mqtt.journal.unacked },
     });
   });

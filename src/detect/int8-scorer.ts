@@ -71,6 +71,14 @@ export class Int8AutoencoderScorer implements WindowScorer {
 
   /** Mean squared reconstruction error of the model's int8 output (from here or from a board). */
   errorOf(normalized: Float32Array, output: Int8Array): number {
+    // A board running another model can answer with another size: a short output would score NaN.
+    if (output.length !== normalized.length) {
+      throw new TinygateError(
+        'MODEL_OUTPUT_SIZE',
+        `model ${this.id}: the output has ${output.length} values, the model reconstructs ${normalized.length}`,
+        { hint: 'The answer came from another model: flash this one again.' },
+      );
+    }
     const y = this.interpreter.dequantizeOutput(0, output);
     let e = 0;
     for (let i = 0; i < normalized.length; i++) e += (y[i]! - normalized[i]!) ** 2;

@@ -34,7 +34,12 @@ export const BoardConfig = z
     adc: AdcSpec.optional(),
     sensors: z.array(SensorSpec).min(1),
     model: z.string().min(1).optional().describe('model folder (from `tinygate train`); none: baseline only'),
-    inference: z.enum(['gateway', 'board']).default('gateway'),
+    inference: z
+      .enum(['gateway', 'board'])
+      .default('gateway')
+      .describe(
+        'where the model runs: the gateway (TFLite interpreter) or the board (firmware-bridge int8 runtime; the gateway scores a window the board fails)',
+      ),
     scorer: z
       .enum(['auto', 'float', 'int8'])
       .default('auto')
@@ -50,6 +55,30 @@ export const BoardConfig = z
         path: ['port'],
         message: 'give either port (a real board) or virtual, not both or neither',
       });
+    }
+    if (b.inference === 'board') {
+      // The board runs the int8 conversion of a model through the firmware-bridge's runtime.
+      if (b.model === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['inference'],
+          message:
+            'inference: board needs a model (the board runs its int8 conversion); set model, or use gateway',
+        });
+      if (b.scorer === 'float')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['scorer'],
+          message:
+            'inference: board runs the int8 model, so scorer: float does not apply; remove it or use auto/int8',
+        });
+      if (b.virtual?.firmware === 'js')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['virtual', 'firmware'],
+          message:
+            'inference: board needs the firmware-bridge runtime; the js virtual board has none (use firmware: host)',
+        });
     }
   });
 export type BoardConfig = z.output<typeof BoardConfig>;

@@ -309,7 +309,13 @@ function onBoardScorer(
       hint: 'Give the board an int8 model (tinygate convert) on a board running the firmware-bridge, or set inference: gateway.',
     });
   }
-  return new BoardScorer(plan.scorer as Int8AutoencoderScorer, stream, (why) =>
-    log.warn({ board: board.id, why }, 'on-board inference failed; scoring on the gateway meanwhile'),
-  );
+  return new BoardScorer(plan.scorer as Int8AutoencoderScorer, stream, {
+    onFallback: (why, retryInMs) =>
+      log.warn(
+        { board: board.id, why, retryInMs },
+        `board ${board.id}: inference on the board failed (${why}); scoring on the gateway` +
+          (retryInMs === null ? '' : `, trying the board again in ${Math.round(retryInMs / 1000)} s`),
+      ),
+    onRecover: () => log.info({ board: board.id }, `board ${board.id}: inference runs on the board again`),
+  });
 }

@@ -101,7 +101,7 @@ function updateStatus(s) {
       ? ` · model on board: ${fmtBytes(b.deployment.bytes)}, arena ${fmtBytes(b.deployment.arenaBytes)}`
       : '';
     const onBoard = b.boardInference
-      ? ` (${b.boardInference.onBoard} on the board${b.boardInference.lastMicros !== null ? `, ${b.boardInference.lastMicros} µs each` : ''}${b.boardInference.fellBack ? `, ${b.boardInference.fellBack} on the gateway: ${b.boardInference.lastError}` : ''})`
+      ? ` (${b.boardInference.onBoard} on the board${b.boardInference.lastMicros !== null ? `, ${b.boardInference.lastMicros} µs each` : ''}${b.boardInference.fellBack ? `, ${b.boardInference.fellBack} on the gateway: ${b.boardInference.lastError}` : ''}${b.boardInference.lastOn === 'gateway' ? '; now scoring on the gateway' : ''})`
       : '';
     st.meta.textContent = `${b.profile} · ${b.transport} · model ${model} · inference on ${b.inference}${onBoard}${fw} · ${b.samples} samples, ${b.windows} windows, ${b.reconnects} reconnects`;
   }
