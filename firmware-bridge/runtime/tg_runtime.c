@@ -370,6 +370,29 @@ void tg_runtime_io_quantization(float *in_scale, int32_t *in_zp, float *out_scal
 
 /* ---------------- kernels ---------------- */
 
+/* Σw·x and Σw of two int8 rows. Kept out of line: inlined into the op loop, GCC spills its registers. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int32_t dot_int8(const int8_t *w, const int8_t *x, uint32_t n, int32_t *wsum) {
+  int32_t acc = 0, sum = 0;
+  const int8_t *end4 = w + (n & ~3u), *end = w + n;
+  while (w < end4) {
+    int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+    acc += w0 * x[0] + w1 * x[1] + w2 * x[2] + w3 * x[3];
+    sum += w0 + w1 + w2 + w3;
+    w += 4;
+    x += 4;
+  }
+  while (w < end) {
+    int32_t w0 = *w++;
+    acc += w0 * *x++;
+    sum += w0;
+  }
+  *wsum = sum;
+  return acc;
+}
+
 static void fully_connected(uint16_t i) {
   const tg_op_t *op = &model.ops[i];
   const tg_tensor_t *in = &model.tensors[op->inputs[0]];
@@ -389,17 +412,9 @@ static void fully_connected(uint16_t i) {
       const int8_t *row = weights + u * depth;
       const int8_t *xb = x + b * depth;
       /* Σ(w + fo)(x + io) = Σw·x + io·Σw + fo·Σx + n·fo·io: the same integer, about half the work per MAC. */
-      int32_t acc = 0, wsum = 0, xsum = 0;
-      uint32_t d = 0;
-      for (; d + 4 <= depth; d += 4) {
-        acc += (int32_t)row[d] * xb[d] + (int32_t)row[d + 1] * xb[d + 1] + (int32_t)row[d + 2] * xb[d + 2] +
-               (int32_t)row[d + 3] * xb[d + 3]; /* int32 products: int is 16 bits on AVR */
-        wsum += row[d] + row[d + 1] + row[d + 2] + row[d + 3];
-      }
-      for (; d < depth; d++) {
-        acc += (int32_t)row[d] * xb[d];
-        wsum += row[d];
-      }
+      int32_t wsum, xsum = 0;
+      int32_t acc = dot_int8(row, xb, depth, &wsum);
+      uint32_t d;
       if (filter_offset)
         for (d = 0; d < depth; d++) xsum += xb[d];
       acc += input_offset * wsum + filter_offset * xsum + (int32_t)depth * filter_offset * input_offset;
@@ -471,7 +486,8 @@ static void convolution(uint16_t i) {
                 acc += (int32_t)f[(fy * f_w + fx) * out_c + oc] * ((int32_t)px[ic] + input_offset);
               } else {
                 const int8_t *pf = f + ((oc * f_h + fy) * f_w + fx) * in_c;
-                for (int32_t ic = 0; ic < in_c; ic++) acc += (int32_t)pf[ic] * ((int32_t)px[ic] + input_offset);
+                int32_t wsum;
+                acc += dot_int8(pf, px, (uint32_t)in_c, &wsum) + input_offset * wsum;
               }
             }
           }
