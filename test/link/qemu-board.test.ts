@@ -24,6 +24,7 @@ import {
 } from '../../src/link/index.js';
 import { readTflite, TfliteInterpreter } from '../../src/tflite/index.js';
 import { ROOT, runCli } from '../helpers/cli.js';
+import { convPoolNet, mixedOpsNet } from '../helpers/converted-nets.js';
 import { allKernelsGraph } from '../helpers/int8-graph.js';
 import { referenceInt8 } from '../helpers/tflite-reference.js';
 import { haveReferenceModels, referenceModel, rng } from '../tflite/reference.js';
@@ -124,6 +125,15 @@ describe.skipIf(!haveQemu)('emulated Cortex-M3 board (QEMU mps2-an385)', () => {
     expect(r.hostMismatches).toBe(0);
     expect(r.referenceMismatches).toBe(0);
   }, 60_000);
+
+  it('runs the converter’s nets (conv, depthwise, pooling, dense; mean, logistic, tanh, add, concatenation, softmax) as the host build does', async () => {
+    for (const [i, bytes] of [await convPoolNet(), await mixedOpsNet()].entries()) {
+      const r = await compare(bytes, 10, 16 + i);
+      expect(r.hostMismatches).toBe(0);
+      expect(r.referenceMismatches).toBe(0);
+      expect(r.withinOneShare).toBeGreaterThan(0.95);
+    }
+  }, 120_000);
 
   it.skipIf(!haveReferenceModels)(
     'round trip with Google’s ad01_int8: flash 277 KB over the pty, infer, compare; the instruction count repeats',

@@ -3,9 +3,6 @@
 // converted tfjs net with softmax, sigmoid, tanh, add, concatenate and global average pooling; and Google's
 // kws_int8. Outputs must equal TFLite's reference kernels (an independent TypeScript implementation)
 // element for element, and stay within ±1 of the official interpreter.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   flashModel,
@@ -17,6 +14,7 @@ import {
   startHostBoard,
 } from '../../src/link/index.js';
 import { readTflite, TfliteInterpreter } from '../../src/tflite/index.js';
+import { mixedOpsNet } from '../helpers/converted-nets.js';
 import { allKernelsGraph } from '../helpers/int8-graph.js';
 import { referenceInt8 } from '../helpers/tflite-reference.js';
 import { haveReferenceModels, referenceModel, rng } from '../tflite/reference.js';
@@ -83,29 +81,7 @@ describe('on-board int8 kernels beyond dense and conv (host firmware)', () => {
   }, 60_000);
 
   it('runs a converted tfjs net with softmax, sigmoid, tanh, add, concatenate and global average pooling', async () => {
-    const { tfl, tfReady } = await import('../../src/detect/tf.js');
-    const { saveModel } = await import('../convert/tfjs-models.js');
-    const { convertModel } = await import('../../src/convert/index.js');
-    await tfReady();
-    const input = tfl.input({ shape: [6, 4, 2] });
-    const conv = tfl.layers
-      .conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' })
-      .apply(input);
-    const pooled = tfl.layers.globalAveragePooling2d({}).apply(conv);
-    const a = tfl.layers.dense({ units: 8, activation: 'sigmoid' }).apply(pooled);
-    const b = tfl.layers.dense({ units: 8, activation: 'tanh' }).apply(pooled);
-    const sum = tfl.layers.add().apply([a, b] as never);
-    const cat = tfl.layers.concatenate().apply([sum, a] as never);
-    const out = tfl.layers.dense({ units: 5, activation: 'softmax' }).apply(cat);
-    const net = tfl.model({ inputs: input, outputs: out as never });
-    const saved = await saveModel(net, 33);
-    const calib = join(mkdtempSync(join(tmpdir(), 'tg-ops-')), 'calib.json');
-    const next = rng(34);
-    writeFileSync(
-      calib,
-      JSON.stringify(Array.from({ length: 60 }, () => Array.from({ length: 48 }, () => (next() - 0.5) * 4))),
-    );
-    const { bytes } = await convertModel({ model: saved.dir, calib });
+    const bytes = await mixedOpsNet();
     const ops = new Set(readTflite(bytes).subgraphs[0]!.operators.map((o) => o.opcodeIndex));
     expect(ops.size).toBeGreaterThanOrEqual(6);
     const r = await compare(bytes, 30, 35, 120);

@@ -15,6 +15,7 @@ import {
 } from '../../src/link/index.js';
 import { readTflite, TfliteInterpreter } from '../../src/tflite/index.js';
 import { ROOT } from '../helpers/cli.js';
+import { convPoolNet } from '../helpers/converted-nets.js';
 import { Int8Graph } from '../helpers/int8-graph.js';
 import { referenceInt8 } from '../helpers/tflite-reference.js';
 import { haveReferenceModels, referenceModel, rng } from '../tflite/reference.js';
@@ -160,41 +161,7 @@ describe('on-board int8 runtime (host firmware)', () => {
 
 describe('on-board convolutions and pooling', () => {
   it('runs a converted conv net (conv, depthwise, max and average pool, dense) bit-exact with the reference', async () => {
-    const { writeFileSync, mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { tfl, tfReady } = await import('../../src/detect/tf.js');
-    const { saveModel } = await import('../convert/tfjs-models.js');
-    const { convertModel } = await import('../../src/convert/index.js');
-    await tfReady();
-    const net = tfl.sequential({
-      layers: [
-        tfl.layers.conv2d({
-          inputShape: [10, 8, 2],
-          filters: 6,
-          kernelSize: 3,
-          padding: 'same',
-          activation: 'relu',
-        }),
-        tfl.layers.depthwiseConv2d({
-          kernelSize: 3,
-          depthMultiplier: 2,
-          padding: 'valid',
-          activation: 'relu6',
-        }),
-        tfl.layers.maxPooling2d({ poolSize: 2 }),
-        tfl.layers.averagePooling2d({ poolSize: [2, 2], strides: [1, 1], padding: 'same' }),
-        tfl.layers.flatten(),
-        tfl.layers.dense({ units: 5 }),
-      ],
-    });
-    const saved = await saveModel(net, 21);
-    const calib = join(mkdtempSync(join(tmpdir(), 'tg-conv-')), 'calib.json');
-    const next = rng(8);
-    writeFileSync(
-      calib,
-      JSON.stringify(Array.from({ length: 60 }, () => Array.from({ length: 160 }, () => (next() - 0.5) * 4))),
-    );
-    const { bytes } = await convertModel({ model: saved.dir, calib });
+    const bytes = await convPoolNet();
     const r = await compare(bytes, 20, 9);
     expect(r.referenceMismatches).toBe(0);
     expect(r.withinOneShare).toBeGreaterThan(0.95);
