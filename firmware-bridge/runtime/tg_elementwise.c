@@ -84,16 +84,6 @@ void tg_pad_int8(const int8_t *x, const tg_shape4_t *sx, const int32_t *before, 
         }
 }
 
-static int leading_zeros64(uint64_t v) {
-  int n = 0;
-  if (!v) return 64;
-  while (!(v & 0x8000000000000000ull)) {
-    v <<= 1;
-    n++;
-  }
-  return n;
-}
-
 void tg_mean_int8(const int8_t *x, const tg_shape4_t *sx, const uint8_t *reduce, int32_t in_zp, int32_t multiplier,
                   int shift, int32_t out_zp, int8_t *y) {
   /* The output walks the kept dimensions in order; each sums its reduced block. */
@@ -103,7 +93,7 @@ void tg_mean_int8(const int8_t *x, const tg_shape4_t *sx, const uint8_t *reduce,
     if (reduce[k]) count *= sx->d[k];
   }
   /* Fold 1/count into the multiplier, keeping as many bits as the shift allows (TFLite's QuantizedMeanOrSum). */
-  int bits = 63 - leading_zeros64((uint64_t)count);
+  int bits = 31 - tg_leading_zeros32((uint32_t)count);
   if (bits > 32) bits = 32;
   if (bits > 31 + shift) bits = 31 + shift;
   int32_t m = (int32_t)(((int64_t)multiplier << bits) / count);

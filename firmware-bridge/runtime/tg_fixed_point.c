@@ -118,6 +118,16 @@ int32_t tg_round_divide_float(float x, float s) {
   return (ux >> 31) ? -v : v;
 }
 
+int tg_leading_zeros32(uint32_t x) {
+  int n = 0;
+  if (!x) return 32;
+  while (!(x & 0x80000000u)) {
+    x <<= 1;
+    n++;
+  }
+  return n;
+}
+
 int32_t tg_input_radius(int integer_bits, int left_shift) {
   /* floor(((2^bits - 1) * 2^(31 - bits)) / 2^left_shift), in integers. */
   int64_t max = (((int64_t)1 << integer_bits) - 1) << (31 - integer_bits);

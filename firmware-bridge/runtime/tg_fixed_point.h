@@ -18,6 +18,8 @@ int32_t tg_multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int s
 void tg_quantize_multiplier_exact(float n1, float n2, float d, int pow2, int32_t *q, int *shift);
 /* round(x / s), half away from zero, of the exact quotient (as TFLite's double division rounds); saturates at ±2^24. */
 int32_t tg_round_divide_float(float x, float s);
+/* Leading zero bits of x (32 for 0). */
+int tg_leading_zeros32(uint32_t x);
 /* floor(((1 << integer_bits) - 1) * 2^(31 - integer_bits) / 2^left_shift): CalculateInputRadius. */
 int32_t tg_input_radius(int integer_bits, int left_shift);
 

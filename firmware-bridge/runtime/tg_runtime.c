@@ -73,6 +73,9 @@ static int refuse(const char *what) {
 
 static int is_activation(int16_t t) { return t >= 0 && !model.tensors[t].data; }
 
+/* A tensor's room in the arena: its bytes rounded up to the alignment. */
+static uint32_t arena_bytes_of(uint16_t t) { return (TG_TENSOR_BYTES(&model.tensors[t]) + ALIGN - 1) / ALIGN * ALIGN; }
+
 /* Greedy placement as TFLite Micro: largest first, lowest offset free over the tensor's lifetime. */
 static int plan(void) {
   int16_t first[TG_MAX_TENSORS], last[TG_MAX_TENSORS];
@@ -100,12 +103,12 @@ static int plan(void) {
       int32_t at;
       memcpy(&at, model.offline_offsets + 4u * t, 4);
       if (at < 0 || first[t] < 0 || model.tensors[t].data) continue;
-      uint32_t size = (TG_TENSOR_BYTES(&model.tensors[t]) + ALIGN - 1) / ALIGN * ALIGN;
+      uint32_t size = arena_bytes_of(t);
       if ((uint32_t)at > TG_ARENA_BYTES || size > TG_ARENA_BYTES - (uint32_t)at)
         return refuse("the model's offline memory plan does not fit the arena");
       for (uint16_t o = 0; o < t; o++) {
         if (!placed[o] || last[o] < first[t] || last[t] < first[o]) continue;
-        uint32_t osize = (TG_TENSOR_BYTES(&model.tensors[o]) + ALIGN - 1) / ALIGN * ALIGN;
+        uint32_t osize = arena_bytes_of(o);
         if ((uint32_t)at < offsets[o] + osize && offsets[o] < (uint32_t)at + size)
           return refuse("the model's offline memory plan overlaps tensors in use at the same time");
       }
@@ -119,7 +122,7 @@ static int plan(void) {
     uint32_t pick_size = 0;
     for (uint16_t t = 0; t < model.tensor_count; t++) {
       if (placed[t] || first[t] < 0 || model.tensors[t].data) continue;
-      uint32_t size = (TG_TENSOR_BYTES(&model.tensors[t]) + ALIGN - 1) / ALIGN * ALIGN;
+      uint32_t size = arena_bytes_of(t);
       if (pick < 0 || size > pick_size) {
         pick = (int16_t)t;
         pick_size = size;
@@ -132,7 +135,7 @@ static int plan(void) {
       moved = 0;
       for (uint16_t t = 0; t < model.tensor_count; t++) {
         if (!placed[t] || last[t] < first[pick] || last[pick] < first[t]) continue;
-        uint32_t size = (TG_TENSOR_BYTES(&model.tensors[t]) + ALIGN - 1) / ALIGN * ALIGN;
+        uint32_t size = arena_bytes_of(t);
         if (offset < offsets[t] + size && offsets[t] < offset + pick_size) {
           offset = offsets[t] + size;
           moved = 1;

@@ -26,13 +26,6 @@ enum { INFER_DONE = 0, INFER_PART = 1, INFER_NO_MODEL = 2, INFER_BAD_CHUNK = 3, 
 
 static uint8_t reply[TG_RUNTIME_REPLY_BYTES];
 
-static void put32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-  p[2] = (uint8_t)(v >> 16);
-  p[3] = (uint8_t)(v >> 24);
-}
-
 void tg_runtime_reload_active(void) {
   tg_model_view_t view;
   tg_stream_reset(); /* a new model has another input: the stream's settings no longer apply */
@@ -70,11 +63,11 @@ void tg_cmd_runtime_status(const uint8_t *in, uint16_t n) {
   size_t err_len = strlen(err);
   if (err_len > 95) err_len = 95;
   reply[0] = tg_runtime_state();
-  put32(reply + 1, tg_runtime_arena_used());
+  tg_put32(reply + 1, tg_runtime_arena_used());
   reply[5] = (uint8_t)tg_runtime_op_count();
   reply[6] = (uint8_t)(tg_runtime_op_count() >> 8);
-  put32(reply + 7, tg_runtime_input_bytes());
-  put32(reply + 11, out_len);
+  tg_put32(reply + 7, tg_runtime_input_bytes());
+  tg_put32(reply + 11, out_len);
   reply[15] = (uint8_t)err_len;
   memcpy(reply + 16, err, err_len);
   tinygate_reply(TG_REPLY_RUNTIME_STATUS, reply, (uint16_t)(16 + err_len));
@@ -82,7 +75,7 @@ void tg_cmd_runtime_status(const uint8_t *in, uint16_t n) {
 
 static void infer_status(uint8_t status) {
   reply[0] = status;
-  put32(reply + 1, 0);
+  tg_put32(reply + 1, 0);
   tinygate_reply(TG_REPLY_INFERENCE, reply, 5);
 }
 
@@ -124,7 +117,7 @@ void tg_cmd_run_inference(const uint8_t *in, uint16_t n) {
   }
   const uint8_t *out = tg_runtime_output(&out_len);
   reply[0] = INFER_DONE;
-  put32(reply + 1, took);
+  tg_put32(reply + 1, took);
   memcpy(reply + 5, out, out_len);
   tinygate_reply(TG_REPLY_INFERENCE, reply, (uint16_t)(5 + out_len));
 }

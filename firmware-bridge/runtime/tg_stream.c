@@ -34,15 +34,8 @@ static struct {
 
 static int8_t ring[TG_STREAM_WINDOW_BYTES]; /* window rows of channel_count values, oldest at head */
 
-static void put32(uint8_t *p, uint32_t v) {
-  p[0] = (uint8_t)v;
-  p[1] = (uint8_t)(v >> 8);
-  p[2] = (uint8_t)(v >> 16);
-  p[3] = (uint8_t)(v >> 24);
-}
-
 static float get_f32(const uint8_t *p) {
-  uint32_t u = (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+  uint32_t u = tg_get32(p);
   float f;
   memcpy(&f, &u, sizeof f);
   return f;
@@ -53,10 +46,10 @@ static void send_score(uint8_t status, uint32_t micros, float score) {
   uint8_t out[13];
   uint32_t u;
   out[0] = status;
-  put32(out + 1, s.sequence);
-  put32(out + 5, micros);
+  tg_put32(out + 1, s.sequence);
+  tg_put32(out + 5, micros);
   memcpy(&u, &score, sizeof u);
-  put32(out + 9, u);
+  tg_put32(out + 9, u);
   tinygate_reply(TG_REPLY_SCORE, out, sizeof out);
 }
 

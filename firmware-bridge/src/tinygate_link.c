@@ -25,14 +25,14 @@ static void put16(uint8_t *p, uint16_t v) {
   p[1] = (uint8_t)(v >> 8);
 }
 
-static void put32(uint8_t *p, uint32_t v) {
+void tg_put32(uint8_t *p, uint32_t v) {
   p[0] = (uint8_t)v;
   p[1] = (uint8_t)(v >> 8);
   p[2] = (uint8_t)(v >> 16);
   p[3] = (uint8_t)(v >> 24);
 }
 
-static uint32_t get32(const uint8_t *p) {
+uint32_t tg_get32(const uint8_t *p) {
   return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
@@ -55,7 +55,7 @@ static void pack_byte(packer_t *p, uint8_t b) {
 void tinygate_reply(uint8_t reply, const uint8_t *data, uint16_t len) {
   packer_t p = {0, 0};
   uint8_t crc[4];
-  put32(crc, crc32_update(crc32_update(0, &reply, 1), data, len));
+  tg_put32(crc, crc32_update(crc32_update(0, &reply, 1), data, len));
   firmata_sysex_begin(TG_SYSEX_ID);
   firmata_sysex_byte(reply);
   for (uint16_t i = 0; i < len; i++) pack_byte(&p, data[i]);
@@ -80,12 +80,12 @@ static void cmd_board_info(const uint8_t *in, uint16_t n) {
   out[1] = TG_FIRMWARE_MAJOR;
   out[2] = TG_FIRMWARE_MINOR;
   out[3] = TG_FIRMWARE_PATCH;
-  put32(out + 4, b->flash_bytes);
-  put32(out + 8, b->ram_bytes);
-  put32(out + 12, b->arena_bytes);
+  tg_put32(out + 4, b->flash_bytes);
+  tg_put32(out + 8, b->ram_bytes);
+  tg_put32(out + 12, b->arena_bytes);
   put16(out + 16, b->rx_buffer_bytes);
   put16(out + 18, TG_SYSEX_BUFFER_BYTES);
-  put32(out + 20, model_store_slot_capacity());
+  tg_put32(out + 20, model_store_slot_capacity());
   out[24] = TG_SLOTS;
   out[25] = model_store_slot_capacity() ? TG_FEATURE_MODEL_STORE : 0;
 #ifdef TG_WITH_RUNTIME
@@ -107,9 +107,9 @@ static void cmd_model_info(const uint8_t *in, uint16_t n) {
     model_store_slot_info(i, &s);
     uint8_t *p = out + 2 + 13 * i;
     p[0] = s.state;
-    put32(p + 1, s.length);
-    put32(p + 5, s.crc32);
-    put32(p + 9, s.sequence);
+    tg_put32(p + 1, s.length);
+    tg_put32(p + 5, s.crc32);
+    tg_put32(p + 9, s.sequence);
   }
   tinygate_reply(TG_REPLY_MODEL_INFO, out, sizeof out);
 }
@@ -119,9 +119,9 @@ static void reply_transfer_state(uint8_t status) {
   out[0] = status;
   out[1] = model_store_receiving();
   out[2] = model_store_target_slot();
-  put32(out + 3, model_store_expected_length());
-  put32(out + 7, model_store_expected_crc());
-  put32(out + 11, model_store_received());
+  tg_put32(out + 3, model_store_expected_length());
+  tg_put32(out + 7, model_store_expected_crc());
+  tg_put32(out + 11, model_store_received());
   tinygate_reply(TG_REPLY_TRANSFER_STATE, out, sizeof out);
 }
 
@@ -130,18 +130,18 @@ static void cmd_begin(const uint8_t *in, uint16_t n) {
     reply_error(TG_CMD_TRANSFER_BEGIN, TG_ERROR_MALFORMED);
     return;
   }
-  reply_transfer_state((uint8_t)model_store_begin(get32(in), get32(in + 4)));
+  reply_transfer_state((uint8_t)model_store_begin(tg_get32(in), tg_get32(in + 4)));
 }
 
 static void reply_ack(void) {
   uint8_t out[4];
-  put32(out, model_store_received());
+  tg_put32(out, model_store_received());
   tinygate_reply(TG_REPLY_CHUNK_ACK, out, sizeof out);
 }
 
 static void reply_nak(uint8_t reason) {
   uint8_t out[5];
-  put32(out, model_store_received());
+  tg_put32(out, model_store_received());
   out[4] = reason;
   tinygate_reply(TG_REPLY_CHUNK_NAK, out, sizeof out);
 }
@@ -157,7 +157,7 @@ static void cmd_chunk(const uint8_t *in, uint16_t n) {
     reply_nak(TG_ERR_NO_TRANSFER);
     return;
   }
-  uint32_t offset = get32(in);
+  uint32_t offset = tg_get32(in);
   const uint8_t *data = in + 4;
   uint32_t len = (uint32_t)(n - 4);
   uint32_t expected = model_store_received();
@@ -187,16 +187,16 @@ static void cmd_commit(const uint8_t *in, uint16_t n) {
   tg_slot_info_t s;
   memset(&s, 0, sizeof s);
   uint8_t slot = model_store_target_slot();
-  int status = model_store_commit(get32(in), &s);
+  int status = model_store_commit(tg_get32(in), &s);
 #ifdef TG_WITH_RUNTIME
   if (status == TG_OK) tg_runtime_reload_active(); /* the new model runs from now on */
 #endif
   uint8_t out[14];
   out[0] = (uint8_t)status;
   out[1] = slot;
-  put32(out + 2, s.length);
-  put32(out + 6, s.crc32);
-  put32(out + 10, s.sequence);
+  tg_put32(out + 2, s.length);
+  tg_put32(out + 6, s.crc32);
+  tg_put32(out + 10, s.sequence);
   tinygate_reply(TG_REPLY_COMMIT, out, sizeof out);
 }
 
@@ -235,7 +235,7 @@ void tinygate_sysex(const uint8_t *data, uint16_t len) {
   for (uint16_t i = 0; i < len; i++) intact &= data[i] < 0x80; /* a status byte inside: bytes were hit */
   uint16_t n = intact ? unpack7(data + 1, (uint16_t)(len - 1), body) : 0;
   /* Every message ends with the CRC-32 of its command byte and body: never act on a damaged one. */
-  if (!intact || n < 4 || crc32_update(crc32_update(0, &command, 1), body, (size_t)(n - 4)) != get32(body + n - 4)) {
+  if (!intact || n < 4 || crc32_update(crc32_update(0, &command, 1), body, (size_t)(n - 4)) != tg_get32(body + n - 4)) {
     if (command == TG_CMD_TRANSFER_CHUNK) reply_nak(TG_ERR_CRC); /* tell the gateway to go back at once */
     return; /* other commands: the gateway asks again when no answer comes */
   }

@@ -51,4 +51,8 @@ void tinygate_sysex(const uint8_t *data, uint16_t len);
 /* Reply helper for command handlers (also for the runtime's): appends the CRC, packs and sends. */
 void tinygate_reply(uint8_t reply, const uint8_t *body, uint16_t len);
 
+/* Little-endian 32-bit fields of message bodies. */
+void tg_put32(uint8_t *p, uint32_t v);
+uint32_t tg_get32(const uint8_t *p);
+
 #endif
