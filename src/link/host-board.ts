@@ -42,10 +42,18 @@ export interface HostBoard {
   stop(): Promise<void>;
 }
 
-/** Build the host firmware when it is missing or older than its sources (make decides). */
-export async function buildHostFirmware(): Promise<string> {
-  await new Promise<void>((done, fail) => {
-    execFile('make', ['-s', '-C', FIRMWARE_DIR, 'host'], { timeout: 120_000 }, (err, _stdout, stderr) => {
+/**
+ * `make -C firmware-bridge <target>` (make rebuilds only what is older than its sources), with a clear
+ * error naming what was built: `make` missing is the user's to install; other failures carry make's tail.
+ */
+export function makeFirmware(
+  target: string,
+  what: string,
+  hint: string,
+  failureKind: 'user' | 'internal',
+): Promise<void> {
+  return new Promise<void>((done, fail) => {
+    execFile('make', ['-s', '-C', FIRMWARE_DIR, target], { timeout: 180_000 }, (err, _stdout, stderr) => {
       if (!err) {
         done();
         return;
@@ -55,16 +63,23 @@ export async function buildHostFirmware(): Promise<string> {
         new TinygateError(
           'FIRMWARE_BUILD_FAILED',
           missing
-            ? 'cannot build the host board: `make` is not installed'
-            : `building the host board failed: ${String(stderr).trim().split('\n').slice(-5).join(' | ')}`,
-          {
-            hint: 'Install a C toolchain (Debian: apt-get install make gcc) and run `make -C firmware-bridge host`.',
-            kind: missing ? 'user' : 'internal',
-          },
+            ? `cannot build ${what}: \`make\` is not installed`
+            : `building ${what} failed: ${String(stderr).trim().split('\n').slice(-5).join(' | ')}`,
+          { hint, kind: missing ? 'user' : failureKind },
         ),
       );
     });
   });
+}
+
+/** Build the host firmware when it is missing or older than its sources (make decides). */
+export async function buildHostFirmware(): Promise<string> {
+  await makeFirmware(
+    'host',
+    'the host board',
+    'Install a C toolchain (Debian: apt-get install make gcc) and run `make -C firmware-bridge host`.',
+    'internal',
+  );
   return HOST_BOARD_BINARY;
 }
 

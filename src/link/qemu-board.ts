@@ -2,11 +2,11 @@
  * The emulated Cortex-M3 board: firmware-bridge built for QEMU's mps2-an385 (hal/mps2), its UART0 on a pty.
  * Same Firmata + tinygate protocol as a real board, so flash, infer and johnny-five work unchanged.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, symlinkSync, unlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TinygateError } from '../errors/index.js';
-import { FIRMWARE_DIR } from './host-board.js';
+import { FIRMWARE_DIR, makeFirmware } from './host-board.js';
 
 export const QEMU_BOARD_ELF = resolve(FIRMWARE_DIR, 'build/qemu/mps2-an385.elf');
 /** Where hal/mps2's linker script puts the model store (the top MiB of ZBT SSRAM1). */
@@ -38,29 +38,13 @@ export interface QemuBoard {
   stop(): Promise<void>;
 }
 
-function run(cmd: string, args: string[], what: string, hint: string): Promise<void> {
-  return new Promise((done, fail) => {
-    execFile(cmd, args, { timeout: 180_000 }, (err, _stdout, stderr) => {
-      if (!err) {
-        done();
-        return;
-      }
-      const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-      const detail = missing
-        ? `\`${cmd}\` is not installed`
-        : String(stderr).trim().split('\n').slice(-5).join(' | ');
-      fail(new TinygateError('FIRMWARE_BUILD_FAILED', `${what}: ${detail}`, { hint }));
-    });
-  });
-}
-
 /** Build the mps2-an385 image when missing or older than its sources (make decides). */
 export async function buildQemuFirmware(): Promise<string> {
-  await run(
-    'make',
-    ['-s', '-C', FIRMWARE_DIR, 'qemu'],
-    'building the mps2-an385 firmware failed',
+  await makeFirmware(
+    'qemu',
+    'the mps2-an385 firmware',
     'It needs make and the Arm cross compiler (Debian: apt-get install make gcc-arm-none-eabi libnewlib-arm-none-eabi).',
+    'user',
   );
   return QEMU_BOARD_ELF;
 }

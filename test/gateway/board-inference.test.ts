@@ -27,6 +27,7 @@ import { FeatureExtractor } from '../../src/sensing/index.js';
 import { readTflite } from '../../src/tflite/index.js';
 import { ROOT } from '../helpers/cli.js';
 import { Int8Graph } from '../helpers/int8-graph.js';
+import { waitFor } from '../helpers/wait.js';
 
 const MODEL = join(ROOT, 'models', 'motor-vib');
 const haveQemu = (() => {
@@ -43,14 +44,6 @@ const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-async function until(what: string, ok: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function config(dataDir: string) {
   return GatewayConfig.parse({
@@ -148,7 +141,7 @@ describe('gateway with inference on a host firmware board', () => {
       scored.push({ score: d.score, gateway: reference.scoreBatch([features])[0]!, on });
     });
 
-    await until(
+    await waitFor(
       '10 windows scored on the board',
       () => (status('press').boardInference?.onBoard ?? 0) >= 10,
       30_000,
@@ -187,7 +180,7 @@ describe('gateway with inference on a host firmware board', () => {
     expect(testLink).not.toBeNull();
     await flashModel(testLink!, bad);
     const windowsBefore = status('press').windows;
-    await until('a fallback to the gateway', () => status('press').boardInference!.fellBack >= 3, 20_000);
+    await waitFor('a fallback to the gateway', () => status('press').boardInference!.fellBack >= 3, 20_000);
     const failing = status('press').boardInference!;
     expect(failing.lastOn).toBe('gateway');
     expect(failing.retryAt).not.toBeNull();
@@ -203,7 +196,7 @@ describe('gateway with inference on a host firmware board', () => {
     // The right model back: after its backoff the board scores again.
     await flashModel(testLink!, good);
     const runsBefore = status('press').boardInference!.onBoard;
-    await until(
+    await waitFor(
       'the board scoring again',
       () => status('press').boardInference!.onBoard > runsBefore,
       20_000,
@@ -281,7 +274,7 @@ describe('gateway with inference on a host firmware board', () => {
       cleanups.push(() => gateway.stop());
       const status = () => gateway.status().boards[0]!;
       expect(status().deployment).toMatchObject({ flashed: true, bytes: 3664 });
-      await until(
+      await waitFor(
         'windows scored on the QEMU board',
         () => (status().boardInference?.onBoard ?? 0) >= 3,
         60_000,

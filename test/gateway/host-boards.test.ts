@@ -9,20 +9,13 @@ import { Gateway, GatewayConfig } from '../../src/gateway/index.js';
 import type { SerialBoardTransport } from '../../src/gateway/serial-transports.js';
 import { buildHostFirmware } from '../../src/link/index.js';
 import { ROOT } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait.js';
 
 const sensors = [{ type: 'accelerometer', controller: 'ADXL335', name: 'vib', pins: ['A0', 'A1', 'A2'] }];
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const s of stops.splice(0)) await s();
 });
-
-async function until(what: string, ok: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function config(dataDir: string) {
   return GatewayConfig.parse({
@@ -51,7 +44,7 @@ describe('gateway on host firmware boards', () => {
     const status = (id: string) => gateway.status().boards.find((b) => b.id === id)!;
     for (const id of ['press', 'lathe'])
       expect(status(id).deployment).toMatchObject({ flashed: true, bytes: 3664 });
-    await until(
+    await waitFor(
       'both streaming',
       () => status('press').state === 'streaming' && status('lathe').state === 'streaming',
       20_000,
@@ -59,11 +52,11 @@ describe('gateway on host firmware boards', () => {
 
     const lathe = gateway.runners.find((r) => r.config.id === 'lathe')!.transport as SerialBoardTransport;
     lathe.process!()!.kill('SIGKILL');
-    await until('lathe lost', () => status('lathe').state === 'lost', 15_000);
+    await waitFor('lathe lost', () => status('lathe').state === 'lost', 15_000);
     const before = status('press').samples;
     await new Promise((r) => setTimeout(r, 1000));
     expect(status('press').samples - before).toBeGreaterThan(800);
-    await until('lathe streaming again', () => status('lathe').state === 'streaming', 30_000);
+    await waitFor('lathe streaming again', () => status('lathe').state === 'streaming', 30_000);
     expect(status('lathe').reconnects).toBeGreaterThan(0);
     await gateway.stop();
     stops.length = 0;

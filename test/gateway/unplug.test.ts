@@ -8,27 +8,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startDashboard } from '../../src/dashboard/server.js';
 import { Gateway, GatewayConfig } from '../../src/gateway/index.js';
 import { resolveScenario, VirtualFirmataBoard } from '../../src/sim/index.js';
+import { waitFor } from '../helpers/wait.js';
 
 const sensors = [{ type: 'accelerometer', controller: 'ADXL335', name: 'vib', pins: ['A0', 'A1', 'A2'] }];
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-function waitFor(what: string, ok: () => boolean, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const t = setInterval(() => {
-      if (ok()) {
-        clearInterval(t);
-        resolve();
-      } else if (Date.now() > until) {
-        clearInterval(t);
-        reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
-      }
-    }, 50);
-  });
-}
 
 describe('gateway with a board unplugged', () => {
   it('reports it lost, keeps the other going, and recovers when it returns', async () => {

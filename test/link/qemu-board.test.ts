@@ -17,17 +17,15 @@ import {
   modelInfo,
   openLink,
   type QemuBoard,
-  runOnBoard,
   runtimeStatus,
   startHostBoard,
   startQemuBoard,
 } from '../../src/link/index.js';
-import { readTflite, TfliteInterpreter } from '../../src/tflite/index.js';
+import { compareOnBoards } from '../helpers/board-compare.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { convPoolNet, mixedOpsNet } from '../helpers/converted-nets.js';
 import { allKernelsGraph } from '../helpers/int8-graph.js';
-import { referenceInt8 } from '../helpers/tflite-reference.js';
-import { haveReferenceModels, referenceModel, rng } from '../tflite/reference.js';
+import { haveReferenceModels, referenceModel } from '../tflite/reference.js';
 
 function installed(cmd: string): boolean {
   try {
@@ -60,50 +58,8 @@ describe.skipIf(!haveQemu)('emulated Cortex-M3 board (QEMU mps2-an385)', () => {
 
   /** Flash both boards, then run `n` inputs on each: QEMU vs host vs reference vs interpreter. */
   async function compare(model: Uint8Array, n: number, seed: number) {
-    await Promise.all([flashModel(qemu, model), flashModel(host, model)]);
-    const status = await runtimeStatus(qemu);
-    expect(status.state, status.error ?? '').toBe('ready');
-    expect((await runtimeStatus(host)).arenaBytes).toBe(status.arenaBytes);
-    const interpreter = await TfliteInterpreter.load(model);
-    const parsed = readTflite(model);
-    const next = rng(seed);
-    let total = 0;
-    let exact = 0;
-    let withinOne = 0;
-    let hostMismatches = 0;
-    let referenceMismatches = 0;
-    const micros: number[] = [];
-    try {
-      for (let k = 0; k < n; k++) {
-        const x = Int8Array.from({ length: status.inputBytes }, () => Math.round((next() - 0.5) * 160));
-        const bytes = new Uint8Array(x.buffer);
-        const onQemu = await runOnBoard(qemu, bytes);
-        const onHost = await runOnBoard(host, bytes);
-        micros.push(onQemu.micros);
-        const y = new Int8Array(onQemu.output.buffer, onQemu.output.byteOffset, onQemu.output.length);
-        const h = new Int8Array(onHost.output.buffer, onHost.output.byteOffset, onHost.output.length);
-        const ref = referenceInt8(parsed, x);
-        const want = interpreter.run(x)[0] as Int8Array;
-        expect(y.length).toBe(want.length);
-        for (let i = 0; i < y.length; i++) {
-          total++;
-          if (y[i] !== h[i]) hostMismatches++;
-          if (y[i] !== ref[i]) referenceMismatches++;
-          if (y[i] === want[i]) exact++;
-          if (Math.abs(y[i]! - want[i]!) <= 1) withinOne++;
-        }
-      }
-    } finally {
-      interpreter.close();
-    }
-    return {
-      status,
-      micros,
-      hostMismatches,
-      referenceMismatches,
-      exactShare: exact / total,
-      withinOneShare: withinOne / total,
-    };
+    const r = await compareOnBoards(model, [qemu, host], { n, seed, spread: 160 });
+    return { ...r, hostMismatches: r.otherBoardMismatches, micros: r.micros[0]! };
   }
 
   it('introduces itself as the board profile it is, with the runtime', async () => {

@@ -4,20 +4,12 @@
 // kws_int8. Outputs must equal TFLite's reference kernels (an independent TypeScript implementation)
 // element for element, and stay within ±1 of the official interpreter.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  flashModel,
-  type HostBoard,
-  type Link,
-  openLink,
-  runOnBoard,
-  runtimeStatus,
-  startHostBoard,
-} from '../../src/link/index.js';
-import { readTflite, TfliteInterpreter } from '../../src/tflite/index.js';
+import { type HostBoard, type Link, openLink, startHostBoard } from '../../src/link/index.js';
+import { readTflite } from '../../src/tflite/index.js';
+import { compareOnBoards } from '../helpers/board-compare.js';
 import { mixedOpsNet } from '../helpers/converted-nets.js';
 import { allKernelsGraph } from '../helpers/int8-graph.js';
-import { referenceInt8 } from '../helpers/tflite-reference.js';
-import { haveReferenceModels, referenceModel, rng } from '../tflite/reference.js';
+import { haveReferenceModels, referenceModel } from '../tflite/reference.js';
 
 let hb: HostBoard;
 let link: Link;
@@ -30,47 +22,8 @@ afterAll(async () => {
   await hb?.stop();
 });
 
-async function compare(model: Uint8Array, n: number, seed: number, spread = 200) {
-  await flashModel(link, model);
-  const status = await runtimeStatus(link);
-  expect(status.state, status.error ?? '').toBe('ready');
-  const interpreter = await TfliteInterpreter.load(model);
-  const parsed = readTflite(model);
-  const next = rng(seed);
-  let total = 0;
-  let withinOne = 0;
-  let exact = 0;
-  let referenceMismatches = 0;
-  const distinct = new Set<string>();
-  try {
-    for (let k = 0; k < n; k++) {
-      const x = Int8Array.from({ length: status.inputBytes }, () =>
-        Math.max(-128, Math.min(127, Math.round((next() - 0.5) * spread))),
-      );
-      const got = await runOnBoard(link, new Uint8Array(x.buffer));
-      const y = new Int8Array(got.output.buffer, got.output.byteOffset, got.output.length);
-      const ref = referenceInt8(parsed, x);
-      const want = interpreter.run(x)[0] as Int8Array;
-      expect(y.length).toBe(want.length);
-      distinct.add(y.join(','));
-      for (let i = 0; i < y.length; i++) {
-        total++;
-        if (y[i] !== ref[i]) referenceMismatches++;
-        if (y[i] === want[i]) exact++;
-        if (Math.abs(y[i]! - want[i]!) <= 1) withinOne++;
-      }
-    }
-  } finally {
-    interpreter.close();
-  }
-  return {
-    status,
-    referenceMismatches,
-    exactShare: exact / total,
-    withinOneShare: withinOne / total,
-    distinctOutputs: distinct.size,
-  };
-}
+const compare = (model: Uint8Array, n: number, seed: number, spread = 200) =>
+  compareOnBoards(model, [link], { n, seed, spread });
 
 describe('on-board int8 kernels beyond dense and conv (host firmware)', () => {
   it('runs PAD, MUL, SUB, TANH, ADD, LOGISTIC, CONCATENATION, MEAN, SQUEEZE and SOFTMAX as the reference does', async () => {

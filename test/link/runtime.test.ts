@@ -13,12 +13,12 @@ import {
   runtimeStatus,
   startHostBoard,
 } from '../../src/link/index.js';
-import { readTflite, TfliteInterpreter } from '../../src/tflite/index.js';
+import { readTflite } from '../../src/tflite/index.js';
+import { compareOnBoards } from '../helpers/board-compare.js';
 import { ROOT } from '../helpers/cli.js';
 import { convPoolNet } from '../helpers/converted-nets.js';
 import { Int8Graph } from '../helpers/int8-graph.js';
-import { referenceInt8 } from '../helpers/tflite-reference.js';
-import { haveReferenceModels, referenceModel, rng } from '../tflite/reference.js';
+import { haveReferenceModels, referenceModel } from '../tflite/reference.js';
 
 let hb: HostBoard;
 let link: Link;
@@ -31,38 +31,9 @@ afterAll(async () => {
   await hb?.stop();
 });
 
-/** Flash, then compare board and interpreter on `n` inputs drawn around the input's real range. */
-async function compare(model: Uint8Array, n: number, seed: number) {
-  await flashModel(link, model);
-  const status = await runtimeStatus(link);
-  expect(status.state, status.error ?? '').toBe('ready');
-  const it = await TfliteInterpreter.load(model);
-  const next = rng(seed);
-  let exact = 0;
-  let within = 0;
-  let total = 0;
-  let referenceMismatches = 0;
-  const parsed = readTflite(model);
-  try {
-    for (let k = 0; k < n; k++) {
-      const x = Int8Array.from({ length: status.inputBytes }, () => Math.round((next() - 0.5) * 160));
-      const want = it.run(x)[0] as Int8Array;
-      const got = await runOnBoard(link, new Uint8Array(x.buffer));
-      const y = new Int8Array(got.output.buffer, got.output.byteOffset, got.output.length);
-      expect(y.length).toBe(want.length);
-      const ref = referenceInt8(parsed, x);
-      for (let i = 0; i < y.length; i++) if (y[i] !== ref[i]) referenceMismatches++;
-      for (let i = 0; i < y.length; i++) {
-        total++;
-        if (y[i] === want[i]) exact++;
-        if (Math.abs(y[i]! - want[i]!) <= 1) within++;
-      }
-    }
-  } finally {
-    it.close();
-  }
-  return { status, exactShare: exact / total, withinOneShare: within / total, referenceMismatches };
-}
+/** Flash, then compare board, reference kernels and interpreter on `n` inputs around the input's range. */
+const compare = (model: Uint8Array, n: number, seed: number) =>
+  compareOnBoards(model, [link], { n, seed, spread: 160 });
 
 describe('on-board int8 runtime (host firmware)', () => {
   it('runs the shipped motor-vib int8 model with the interpreter’s answers', async () => {
