@@ -8,16 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  flashModel,
-  type Link,
-  openLink,
-  runOnBoard,
-  runtimeStatus,
-  startHostBoard,
-  startQemuBoard,
-} from '../src/link/index.js';
-import { inspectModel, readTflite, TfliteInterpreter } from '../src/tflite/index.js';
+import { flashModel, type Link, openLink, startHostBoard, startQemuBoard } from '../src/link/index.js';
+import { inspectModel, readTflite } from '../src/tflite/index.js';
+import { compareOnBoards } from '../test/helpers/board-compare.js';
 import { allKernelsGraph } from '../test/helpers/int8-graph.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -52,14 +45,6 @@ const MODELS: [string, () => Uint8Array, number][] = [
   ['all-kernels test graph', allKernelsGraph, 50],
 ];
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
 
 console.error('  starting the host board and QEMU mps2-an385 …');
@@ -75,43 +60,19 @@ try {
     await flashModel(qemu, bytes);
     const flashSeconds = (performance.now() - t0) / 1000;
     await flashModel(host, bytes);
-    const s = await runtimeStatus(qemu);
-    if (s.state !== 'ready') throw new Error(`${name}: ${s.error}`);
-    const interpreter = await TfliteInterpreter.load(bytes);
-    const next = rng(7);
-    let total = 0;
-    let exact = 0;
-    let withinOne = 0;
-    let hostQemuDiffer = 0;
-    const qemuMicros: number[] = [];
-    const hostMicros: number[] = [];
-    for (let k = 0; k < n; k++) {
-      const x = Int8Array.from({ length: s.inputBytes }, () => Math.round((next() - 0.5) * 200));
-      const input = new Uint8Array(x.buffer);
-      const q = await runOnBoard(qemu, input);
-      const h = await runOnBoard(host, input);
-      qemuMicros.push(q.micros);
-      hostMicros.push(h.micros);
-      const want = interpreter.run(x)[0] as Int8Array;
-      const y = new Int8Array(q.output.buffer, q.output.byteOffset, q.output.length);
-      for (let i = 0; i < y.length; i++) {
-        total++;
-        if (y[i] === want[i]) exact++;
-        if (Math.abs(y[i]! - want[i]!) <= 1) withinOne++;
-        if (q.output[i] !== h.output[i]) hostQemuDiffer++;
-      }
-    }
-    interpreter.close();
+    const r = await compareOnBoards(bytes, [qemu, host], { n, seed: 7, spread: 200, flash: false });
+    const [qemuMicros, hostMicros] = r.micros as [number[], number[]];
     const instructions = median(qemuMicros) * 1000;
     models.push({
       model: name,
       macs: report.totalMacs,
-      arenaBytes: s.arenaBytes,
+      arenaBytes: r.status.arenaBytes,
       tflmArenaBytes: tflm.arena[name] ?? null,
-      outputsCompared: total,
-      exactShareVsInterpreter: exact / total,
-      withinOneShareVsInterpreter: withinOne / total,
-      hostQemuDifferentElements: hostQemuDiffer,
+      outputsCompared: r.outputsCompared,
+      referenceKernelMismatches: r.referenceMismatches,
+      exactShareVsInterpreter: r.exactShare,
+      withinOneShareVsInterpreter: r.withinOneShare,
+      hostQemuDifferentElements: r.otherBoardMismatches,
       qemuInstructionsPerInference: instructions,
       qemuInstructionsSpread: (Math.max(...qemuMicros) - Math.min(...qemuMicros)) * 1000,
       instructionsPerMac: report.totalMacs ? instructions / report.totalMacs : null,
