@@ -62,7 +62,7 @@ function qemuArgs(o: QemuBoardOptions): string[] {
     QEMU_BOARD_ELF,
   ];
   const shift = o.icountShift ?? 0;
-  if (shift !== false) args.push('-icount', `shift=${shift},align=off,sleep=off`);
+  if (shift !== false) args.push('-icount', `shift=${shift},align=off,sleep=on`);
   if (o.storeFile && existsSync(o.storeFile)) {
     args.push('-device', `loader,file=${resolve(o.storeFile)},addr=0x${STORE_ADDRESS.toString(16)}`);
   }

@@ -18,11 +18,16 @@
 #define UART_DATA REG(UART0 + 0x00)
 #define UART_STATE REG(UART0 + 0x04)
 #define UART_CTRL REG(UART0 + 0x08)
+#define UART_INTCLEAR REG(UART0 + 0x0C)
 #define UART_BAUDDIV REG(UART0 + 0x10)
 #define STATE_TX_FULL 1u
 #define STATE_RX_FULL 2u
 #define CTRL_TX_EN 1u
 #define CTRL_RX_EN 2u
+#define CTRL_RX_INT_EN 8u
+#define INT_RX 2u
+#define NVIC_ISER0 REG(0xE000E100u)
+#define UART0_RX_IRQ 0u
 
 /* SysTick */
 #define SYST_CSR REG(0xE000E010u)
@@ -87,6 +92,10 @@ int hal_uart_read(void) {
   if (!(UART_STATE & STATE_RX_FULL)) return -1;
   return (int)(UART_DATA & 0xFFu);
 }
+
+/* A received byte only wakes the core from WFI; the main loop reads it. */
+void uart0_rx_handler(void);
+void uart0_rx_handler(void) { UART_INTCLEAR = INT_RX; }
 
 void hal_uart_write(const uint8_t *data, uint16_t len) {
   for (uint16_t i = 0; i < len; i++) {
@@ -165,11 +174,19 @@ static void store_init(void) {
 
 int main(void) {
   UART_BAUDDIV = CPU_HZ / 115200u; /* nominal: QEMU does not pace by it */
-  UART_CTRL = CTRL_TX_EN | CTRL_RX_EN;
+  UART_CTRL = CTRL_TX_EN | CTRL_RX_EN | CTRL_RX_INT_EN;
+  NVIC_ISER0 = 1u << UART0_RX_IRQ;
   SYST_RVR = TICKS_PER_MS - 1u;
   SYST_CVR = 0;
   SYST_CSR = 7u; /* processor clock, interrupt, enable */
   store_init();
   bridge_init();
-  for (;;) bridge_poll();
+  for (;;) {
+    bridge_poll();
+    /* Sleep until the next byte or millisecond tick, so an idle board leaves the host's CPU alone.
+       Interrupts are masked around the check: a byte arriving in between still ends the WFI. */
+    __asm__ volatile("cpsid i" ::: "memory");
+    if (!(UART_STATE & STATE_RX_FULL)) __asm__ volatile("wfi");
+    __asm__ volatile("cpsie i" ::: "memory");
+  }
 }

@@ -8,14 +8,16 @@ extern uint32_t __data_start, __data_end, __data_load, __bss_start, __bss_end, _
 extern int main(void);
 void reset_handler(void);
 void systick_handler(void);
+void uart0_rx_handler(void);
 
 static void fault_handler(void) {
   for (;;) {
   }
 }
 
-/* Index 0 is the initial stack pointer; 15 is SysTick. Faults park in fault_handler. */
-__attribute__((section(".vectors"), used)) static const vector_t vectors[16] = {
+/* Index 0 is the initial stack pointer; 15 is SysTick; 16 is external IRQ 0, UART0 RX on AN385.
+   Faults park in fault_handler. */
+__attribute__((section(".vectors"), used)) static const vector_t vectors[17] = {
     (vector_t)(uintptr_t)&__stack_top,
     reset_handler,
     fault_handler, /* NMI */
@@ -29,6 +31,7 @@ __attribute__((section(".vectors"), used)) static const vector_t vectors[16] = {
     0,
     fault_handler, /* PendSV */
     systick_handler,
+    uart0_rx_handler,
 };
 
 void reset_handler(void) {
