@@ -1,21 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../errors/index.js';
-import { registerAlerts } from './alerts.js';
-import { registerBoard, registerBoardStream } from './board.js';
-import { registerBoards } from './boards.js';
-import { registerBroker } from './broker.js';
-import { registerConvert } from './convert.js';
-import { registerDemo } from './demo.js';
-import { registerEval } from './eval.js';
-import { registerFlash } from './flash.js';
-import { registerInfer } from './infer.js';
-import { registerInspect } from './inspect.js';
 import { renderError } from './output.js';
-import { registerRecord } from './record.js';
-import { registerRun } from './run.js';
-import { registerSim } from './sim.js';
-import { registerTrain } from './train.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -30,21 +16,42 @@ const program = new Command('tinygate')
   .enablePositionalOptions()
   .exitOverride();
 
-registerAlerts(program);
-registerBoards(program);
-registerBroker(program);
-registerDemo(program);
-registerConvert(program);
-registerInspect(program);
-registerInfer(program);
-registerTrain(program);
-registerEval(program);
-registerRecord(program);
-registerRun(program);
-registerSim(program);
-registerBoard(program);
-registerBoardStream(program);
-registerFlash(program);
+/**
+ * Each command's module, loaded only when that command runs (or all of them, for help and for an unknown
+ * command's suggestions): a command pays only for what it uses. The order is the order of `--help`.
+ */
+const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
+  alerts: async () => (await import('./alerts.js')).registerAlerts,
+  boards: async () => (await import('./boards.js')).registerBoards,
+  broker: async () => (await import('./broker.js')).registerBroker,
+  demo: async () => (await import('./demo.js')).registerDemo,
+  convert: async () => (await import('./convert.js')).registerConvert,
+  inspect: async () => (await import('./inspect.js')).registerInspect,
+  infer: async () => (await import('./infer.js')).registerInfer,
+  train: async () => (await import('./train.js')).registerTrain,
+  eval: async () => (await import('./eval.js')).registerEval,
+  record: async () => (await import('./record.js')).registerRecord,
+  run: async () => (await import('./run.js')).registerRun,
+  sim: async () => (await import('./sim.js')).registerSim,
+  board: async () => {
+    const { registerBoard, registerBoardStream } = await import('./board.js');
+    return (p) => {
+      registerBoard(p);
+      registerBoardStream(p);
+    };
+  },
+  flash: async () => (await import('./flash.js')).registerFlash,
+};
+
+/** The commands to register for these arguments (global options take no value, so the first word is the command). */
+function commandsFor(args: string[]): string[] {
+  const word = args.find((a) => !a.startsWith('-'));
+  if (word !== undefined && word in COMMANDS) return [word];
+  if (word === undefined && args.some((a) => a === '-V' || a === '--version')) return [];
+  return Object.keys(COMMANDS);
+}
+
+for (const name of commandsFor(process.argv.slice(2))) (await COMMANDS[name]!())(program);
 
 try {
   await program.parseAsync(process.argv);
