@@ -84,9 +84,7 @@ const startup = [...samples].map(([key, s]) => {
     wallS: +wallS.toFixed(3),
     vsNode,
     peakMiB,
-    ...(command === 'node -e 0'
-      ? {}
-      : { meetsGoal: vsNode <= GOAL.wallRatio && peakMiB <= GOAL.peakMiB }),
+    ...(command === 'node -e 0' ? {} : { meetsGoal: vsNode <= GOAL.wallRatio && peakMiB <= GOAL.peakMiB }),
   };
 });
 
@@ -117,11 +115,17 @@ async function runRss(tree: string, root: string) {
     config,
     `gateway: { id: bench, dataDir: ${dir} }\nboards:${board('m1', 'healthy')}${board('m2', 'imbalance')}${board('m3', 'bearing-outer-race')}\nmqtt: { embedded: { port: 0 } }\ndashboard: { port: 0 }\nlog: { level: warn }\n`,
   );
-  console.error(`  tinygate run, three host boards (${tree}): ${RUN_WARMUP_S} s warm-up, ${RUN_SAMPLES} s sampled`);
-  const child: ChildProcess = spawn(process.execPath, [join(root, 'bin/tinygate.js'), 'run', '--config', config], {
-    cwd: dir,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  console.error(
+    `  tinygate run, three host boards (${tree}): ${RUN_WARMUP_S} s warm-up, ${RUN_SAMPLES} s sampled`,
+  );
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [join(root, 'bin/tinygate.js'), 'run', '--config', config],
+    {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const exited = new Promise((r) => child.once('exit', r));
   await sleep(RUN_WARMUP_S * 1000);
   const rss: number[] = [];
@@ -133,7 +137,12 @@ async function runRss(tree: string, root: string) {
   }
   child.kill('SIGTERM');
   await exited;
-  return { tree, command: 'tinygate run (3 host boards)', steadyRssMiB: mib(median(rss)), maxRssMiB: mib(Math.max(...rss)) };
+  return {
+    tree,
+    command: 'tinygate run (3 host boards)',
+    steadyRssMiB: mib(median(rss)),
+    maxRssMiB: mib(Math.max(...rss)),
+  };
 }
 
 const run = [];
