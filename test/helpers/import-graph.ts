@@ -18,8 +18,8 @@ export interface ImportGraph {
   bare: BareImport[];
 }
 
-/** The specifiers one file loads at run time. */
-export function runtimeSpecifiers(file: string): string[] {
+/** The specifiers one file loads at run time; `staticOnly` leaves out import() and require(), which load later. */
+export function runtimeSpecifiers(file: string, staticOnly = false): string[] {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   const found: string[] = [];
   const literal = (n: ts.Node | undefined) => (n && ts.isStringLiteralLike(n) ? n.text : undefined);
@@ -30,7 +30,7 @@ export function runtimeSpecifiers(file: string): string[] {
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && !node.isTypeOnly) {
       const s = literal(node.moduleSpecifier);
       if (s) found.push(s);
-    } else if (ts.isCallExpression(node)) {
+    } else if (!staticOnly && ts.isCallExpression(node)) {
       const callee = node.expression;
       const isImport = callee.kind === ts.SyntaxKind.ImportKeyword;
       const isRequire = ts.isIdentifier(callee) && callee.text === 'require';
@@ -67,8 +67,11 @@ export function packageName(specifier: string): string {
   return specifier.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
 }
 
-/** Every file reachable from the entry through relative imports, and every package they load. */
-export function importGraph(entry: string): ImportGraph {
+/**
+ * Every file reachable from the entry through relative imports, and every package they load; with
+ * `staticOnly`, what loading the entry alone loads (before any import() or require() runs).
+ */
+export function importGraph(entry: string, staticOnly = false): ImportGraph {
   const seen = new Set<string>();
   const bare: BareImport[] = [];
   const queue = [resolve(entry)];
@@ -76,7 +79,7 @@ export function importGraph(entry: string): ImportGraph {
     const file = queue.pop()!;
     if (seen.has(file)) continue;
     seen.add(file);
-    for (const specifier of runtimeSpecifiers(file)) {
+    for (const specifier of runtimeSpecifiers(file, staticOnly)) {
       if (specifier.startsWith('node:')) continue;
       if (specifier.startsWith('.') || specifier.startsWith('/')) {
         const target = resolveRelative(file, specifier);
