@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { ExitCode } from '../errors/index.js';
+import { ExitCode, TinygateError } from '../errors/index.js';
 import { renderError } from './output.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -59,6 +59,14 @@ try {
   // Usage mistakes (unknown option, missing argument) are user errors; help and version are successes.
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode === 0 ? ExitCode.ok : ExitCode.user;
+    // Commander has told the person on stderr; a script asking for --json gets the error as JSON too.
+    if (err.exitCode !== 0 && process.argv.includes('--json')) {
+      const usage = new TinygateError('USAGE', err.message.replace(/^error: /, ''), {
+        hint: 'Run the command with --help for its arguments and options.',
+        details: { commander: err.code },
+      });
+      process.stdout.write(`${JSON.stringify({ error: usage.toJSON() })}\n`);
+    }
   } else {
     process.exitCode = renderError(err, { json: process.argv.includes('--json') });
   }
