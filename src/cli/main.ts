@@ -41,6 +41,7 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
     };
   },
   flash: async () => (await import('./flash.js')).registerFlash,
+  doctor: async () => (await import('./doctor.js')).registerDoctor,
 };
 
 /** The commands to register for these arguments (global options take no value, so the first word is the command). */
