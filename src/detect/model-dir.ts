@@ -16,9 +16,12 @@ export const ModelSidecar = z.object({
     id: z.string(),
     /** sha256 (first 16 hex digits) over model.json, weights.bin, features and normalization. */
     hash: z.string(),
-    kind: z.literal('dense-autoencoder'),
+    kind: z.enum(['dense-autoencoder', 'conv-autoencoder']),
     inputs: z.number().int().positive(),
+    /** Encoder widths down to the bottleneck; the decoder mirrors them unless `layers` says otherwise. */
     hidden: z.array(z.number().int().positive()),
+    /** Every layer with weights in order, for models whose decoder does not mirror (pruned, convolutional). */
+    layers: z.array(z.object({ type: z.string(), width: z.number().int().positive() })).optional(),
     parameters: z.number().int().nonnegative(),
   }),
   features: FeaturePipeline,

@@ -13,8 +13,8 @@ import { buildAutoencoder, fitAutoencoder, reconstructionErrors } from './autoen
 import { inferChecks, type WindowSet, windowRecording } from './dataset.js';
 import { renderModelCard } from './model-card.js';
 import { defaultModelId, type ModelSidecar, modelHash, saveLayersModel, writeSidecar } from './model-dir.js';
-import { tfReady } from './tf.js';
-import { computeThreshold, percentile, type ThresholdRule } from './threshold.js';
+import { type tfl, tfReady } from './tf.js';
+import { computeThreshold, percentile, type Threshold, type ThresholdRule } from './threshold.js';
 import { TRAIN_DEFAULTS } from './train-defaults.js';
 
 export interface TrainOptions {
@@ -99,24 +99,21 @@ export async function trainModel(o: TrainOptions): Promise<TrainReport> {
   o.onStage?.('features', Math.floor((rec.t.length - window) / hop) + 1);
   const set = windowRecording(rec, pipeline, checks, (d) => o.onProgress?.(d));
 
-  // Learn only from windows that are normal by label and by the sensor checks.
-  const keep: number[] = [];
-  for (let w = 0; w < set.features.length; w++) {
-    if (set.severity[w] === 0 && set.sensorFault[w] === 'none' && set.verdicts[w] === null) keep.push(w);
-  }
   const valFraction = o.validation ?? TRAIN_DEFAULTS.validation;
-  const nVal = Math.floor(keep.length * valFraction);
-  const nTrain = keep.length - nVal;
+  const split = normalWindowSplit(set, valFraction);
+  const nVal = split.validation.length;
+  const nTrain = split.train.length;
+  const usable = nTrain + nVal;
   if (nTrain < 32 || nVal < 16) {
     throw new TinygateError(
       'TRAIN_TOO_LITTLE_DATA',
-      `${dataName}: ${keep.length} usable normal windows (need at least 48 with the ${valFraction} validation split)`,
+      `${dataName}: ${usable} usable normal windows (need at least 48 with the ${valFraction} validation split)`,
       { hint: 'Record longer, or use a smaller --window / --hop.' },
     );
   }
   // Validation is the latest stretch in time: overlapping windows would leak across a random split.
-  const trainRaw = keep.slice(0, nTrain).map((w) => set.features[w]!);
-  const valRaw = keep.slice(nTrain).map((w) => set.features[w]!);
+  const trainRaw = split.train.map((w) => set.features[w]!);
+  const valRaw = split.validation.map((w) => set.features[w]!);
   const normalization = fitNormalization(trainRaw);
   const norm = (f: Float32Array) => normalize(f, normalization);
   const train = trainRaw.map(norm);
@@ -137,10 +134,9 @@ export async function trainModel(o: TrainOptions): Promise<TrainReport> {
     onEpoch: (e, loss, valLoss) => o.onProgress?.(e + 1, { loss, valLoss }),
   });
   o.onStage?.('threshold', 1);
-  const valScores = await reconstructionErrors(model, validation);
-  const trainScores = await reconstructionErrors(model, train);
   const rule = o.threshold ?? TRAIN_DEFAULTS.threshold;
-  const threshold = computeThreshold(valScores, rule);
+  const { threshold, scores: valScores } = await validationThreshold(model, validation, rule);
+  const trainScores = await reconstructionErrors(model, train);
 
   const id = o.id ?? defaultModelId(o.out);
   const files = await saveLayersModel(model, o.out);
@@ -166,7 +162,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainReport> {
         total: set.features.length,
         train: nTrain,
         validation: nVal,
-        dropped: set.features.length - keep.length,
+        dropped: set.features.length - usable,
       },
       epochs: fit.epochs,
       bestEpoch: fit.bestEpoch + 1,
@@ -194,7 +190,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainReport> {
       total: set.features.length,
       train: nTrain,
       validation: nVal,
-      dropped: set.features.length - keep.length,
+      dropped: set.features.length - usable,
     },
     features: featureNames(pipeline),
     epochs: fit.epochs,
@@ -203,6 +199,32 @@ export async function trainModel(o: TrainOptions): Promise<TrainReport> {
     threshold: threshold.value,
     backend,
   };
+}
+
+/**
+ * The windows training learns from (normal by label, passing the sensor checks), split in time: the latest
+ * `validation` fraction is held out (overlapping windows would leak across a random split).
+ */
+export function normalWindowSplit(
+  set: WindowSet,
+  validation: number,
+): { train: number[]; validation: number[] } {
+  const keep: number[] = [];
+  for (let w = 0; w < set.features.length; w++) {
+    if (set.severity[w] === 0 && set.sensorFault[w] === 'none' && set.verdicts[w] === null) keep.push(w);
+  }
+  const nVal = Math.floor(keep.length * validation);
+  return { train: keep.slice(0, keep.length - nVal), validation: keep.slice(keep.length - nVal) };
+}
+
+/** The alarm threshold from the held-back normal windows' scores (normalized features), by the rule. */
+export async function validationThreshold(
+  model: tfl.LayersModel,
+  validation: Float32Array[],
+  rule: ThresholdRule,
+): Promise<{ threshold: Threshold; scores: Float32Array }> {
+  const scores = await reconstructionErrors(model, validation);
+  return { threshold: computeThreshold(scores, rule), scores };
 }
 
 export interface Normalization {
