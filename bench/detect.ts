@@ -5,21 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { convertModel } from '../src/convert/index.js';
+import { FloatAutoencoderScorer } from '../src/detect/float-scorer.js';
 import {
   BaselineScorer,
   type EvalReport,
   Evaluator,
-  FloatAutoencoderScorer,
   Int8AutoencoderScorer,
   int8Description,
   LiveDetection,
   MODEL_FILES,
   type ModelSidecar,
   percentile,
-  trainModel,
   type WindowScorer,
   windowRecording,
 } from '../src/detect/index.js';
+import { trainModel } from '../src/detect/train.js';
 import { BoardSession, type SensorSpecInput, StreamWindower } from '../src/sensing/index.js';
 import {
   parseScenario,

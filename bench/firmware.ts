@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findBoard } from '../src/boards/index.js';
 import { boardInfo, openLink } from '../src/link/index.js';
-import { AvrBoard } from '../src/sim/index.js';
+import { AvrBoard } from '../src/sim/avr-board.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const fw = join(root, 'firmware-bridge');

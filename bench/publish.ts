@@ -23,7 +23,7 @@ if (!haveMosquitto()) {
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 const median = (xs: number[]) => quantile(xs, 0.5);
 const round2 = (x: number) => Math.round(x * 100) / 100;

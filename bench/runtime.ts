@@ -49,7 +49,10 @@ const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length
 
 console.error('  starting the host board and QEMU mps2-an385 …');
 const [hb, qb] = await Promise.all([startHostBoard({}), startQemuBoard({ icountShift: 0 })]);
-const [host, qemu]: Link[] = await Promise.all([openLink({ path: hb.path }), openLink({ path: qb.path })]);
+const [host, qemu]: [Link, Link] = await Promise.all([
+  openLink({ path: hb.path }),
+  openLink({ path: qb.path }),
+]);
 const models = [];
 try {
   for (const [name, load, n] of MODELS) {

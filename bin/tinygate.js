@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx so a fresh `npm ci` needs no build step.
-import { register } from 'tsx/esm/api';
+// The CLI as `npm run build` compiled it (dist/), with stack traces mapped back to the TypeScript lines.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+if (!existsSync(new URL('../dist/cli/main.js', import.meta.url))) {
+  process.stderr.write('tinygate: dist/ is missing: run `npm run build` (npm install runs it).\n');
+  process.exit(2);
+}
+const { mapStackTraces } = await import('../dist/cli/stack-traces.js');
+mapStackTraces();
+await import('../dist/cli/main.js');

@@ -4,6 +4,7 @@ import {
   boardInfo,
   modelInfo,
   openLink,
+  type RuntimeStatus,
   runtimeStatus,
   type StreamScore,
   startStream,
@@ -20,7 +21,9 @@ export function registerBoard(program: Command): void {
   const board = program.command('board').description('talk to a board running the tinygate firmware-bridge');
   board
     .command('info')
-    .description('what the board is: firmware and protocol version, memory budget, model slots')
+    .description(
+      'what the board is: firmware and protocol version, memory budget, model slots, runtime status',
+    )
     .requiredOption('--port <path>', 'serial port, e.g. /dev/ttyACM0 or the pty of `tinygate sim board`')
     .option('--baud <n>', 'baud rate', '115200')
     .option('--json', 'print one JSON document')
@@ -30,6 +33,8 @@ export function registerBoard(program: Command): void {
         try {
           const info = await boardInfo(link);
           const models = await modelInfo(link);
+          // The runtime's own view: the active model it prepared, its planned arena, or why it refused it.
+          const runtime = info.features.runtime ? await runtimeStatus(link) : null;
           const doc = {
             port: opts.port,
             ...info,
@@ -42,6 +47,7 @@ export function registerBoard(program: Command): void {
               sequence: s.sequence,
               active: s.active,
             })),
+            runtime,
           };
           report(opts, doc, () => {
             const a = activeSlot(models);
@@ -60,6 +66,7 @@ export function registerBoard(program: Command): void {
                 ]),
               ),
               a ? `active model: slot ${a.slot}, ${a.length} bytes` : 'no model on the board yet',
+              runtimeLine(runtime, info.arenaBytes),
             ].join('\n');
           });
         } finally {
@@ -67,6 +74,13 @@ export function registerBoard(program: Command): void {
         }
       }),
     );
+}
+
+function runtimeLine(r: RuntimeStatus | null, arenaBytes: number): string {
+  if (!r) return 'runtime: not in this firmware (it stores models; the gateway scores them)';
+  if (r.state === 'no-model') return 'runtime: ready, no model to run';
+  if (r.state === 'error') return `runtime: refused the active model: ${r.error}`;
+  return `runtime: runs the active model: ${r.ops} ops, arena ${formatBytes(r.arenaBytes)} planned of ${formatBytes(arenaBytes)}, input ${r.inputBytes} B, output ${r.outputBytes} B`;
 }
 
 interface StreamCliOptions extends BoardOptions {

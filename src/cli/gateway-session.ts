@@ -1,4 +1,4 @@
-import { type Dashboard, startDashboard } from '../dashboard/server.js';
+import type { Dashboard } from '../dashboard/server.js';
 import { Gateway, type GatewayOptions, type GatewayStatus } from '../gateway/index.js';
 
 export interface SessionOptions extends GatewayOptions {
@@ -19,7 +19,11 @@ export async function runGatewaySession(o: SessionOptions): Promise<SessionResul
   let dashboard: Dashboard | null = null;
   try {
     const d = o.config.dashboard;
-    if (d.enabled) dashboard = await startDashboard(gateway, { host: d.host, port: d.port });
+    if (d.enabled) {
+      // fastify loads only when the dashboard is on.
+      const { startDashboard } = await import('../dashboard/server.js');
+      dashboard = await startDashboard(gateway, { host: d.host, port: d.port });
+    }
   } catch (err) {
     await gateway.stop();
     throw err;

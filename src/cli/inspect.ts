@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { findBoard } from '../boards/index.js';
+import type { BoardProfile } from '../boards/index.js';
 import { inspectModel, type ModelReport, readTflite } from '../tflite/index.js';
 import { formatBytes, table } from './format.js';
 import { readModelFile } from './model-file.js';
@@ -18,13 +18,19 @@ export function registerInspect(program: Command): void {
     .option('--board <id...>', 'check the model against these board profiles’ model budgets')
     .option('--json', 'print one JSON document')
     .action(
-      action((path: string, opts: InspectOptions) => {
+      action(async (path: string, opts: InspectOptions) => {
         const bytes = readModelFile(path);
-        const boards = (opts.board ?? []).map((id) => findBoard(id));
+        const boards = opts.board?.length ? await profiles(opts.board) : [];
         const r = inspectModel(readTflite(bytes), bytes.length, boards);
         report(opts, { file: path, ...r }, () => render(path, r));
       }),
     );
+}
+
+/** Board profiles (zod) load only when asked for: inspecting a model alone starts faster. */
+async function profiles(ids: string[]): Promise<BoardProfile[]> {
+  const { findBoard } = await import('../boards/index.js');
+  return ids.map((id) => findBoard(id));
 }
 
 const shape = (s: number[]) => `[${s.join(',')}]`;

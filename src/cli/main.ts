@@ -1,50 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
-import { ExitCode } from '../errors/index.js';
-import { registerAlerts } from './alerts.js';
-import { registerBoard, registerBoardStream } from './board.js';
-import { registerBoards } from './boards.js';
-import { registerBroker } from './broker.js';
-import { registerConvert } from './convert.js';
-import { registerDemo } from './demo.js';
-import { registerEval } from './eval.js';
-import { registerFlash } from './flash.js';
-import { registerInfer } from './infer.js';
-import { registerInspect } from './inspect.js';
+import { CommanderError } from 'commander';
+import { ExitCode, TinygateError } from '../errors/index.js';
 import { renderError } from './output.js';
-import { registerRecord } from './record.js';
-import { registerRun } from './run.js';
-import { registerSim } from './sim.js';
-import { registerTrain } from './train.js';
+import { createProgram, registerCommands } from './program.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
-
-const program = new Command('tinygate')
-  .description(
-    'Convert, flash and run anomaly-detection models on microcontroller boards from an IoT gateway.',
-  )
-  .version(pkg.version, '-V, --version')
-  .showHelpAfterError('(run with --help for usage)')
-  .enablePositionalOptions()
-  .exitOverride();
-
-registerAlerts(program);
-registerBoards(program);
-registerBroker(program);
-registerDemo(program);
-registerConvert(program);
-registerInspect(program);
-registerInfer(program);
-registerTrain(program);
-registerEval(program);
-registerRecord(program);
-registerRun(program);
-registerSim(program);
-registerBoard(program);
-registerBoardStream(program);
-registerFlash(program);
+const program = createProgram();
+await registerCommands(program, process.argv.slice(2));
 
 try {
   await program.parseAsync(process.argv);
@@ -52,6 +12,14 @@ try {
   // Usage mistakes (unknown option, missing argument) are user errors; help and version are successes.
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode === 0 ? ExitCode.ok : ExitCode.user;
+    // Commander has told the person on stderr; a script asking for --json gets the error as JSON too.
+    if (err.exitCode !== 0 && process.argv.includes('--json')) {
+      const usage = new TinygateError('USAGE', err.message.replace(/^error: /, ''), {
+        hint: 'Run the command with --help for its arguments and options.',
+        details: { commander: err.code },
+      });
+      process.stdout.write(`${JSON.stringify({ error: usage.toJSON() })}\n`);
+    }
   } else {
     process.exitCode = renderError(err, { json: process.argv.includes('--json') });
   }

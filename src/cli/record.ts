@@ -144,20 +144,20 @@ export function registerRecord(program: Command): void {
         }
         const meta = writeRecordingMeta(file, {
           source: 'record',
-          rateHz: 1000 / session!.samplingIntervalMs,
-          channels: session!.channels.map(channelMeta),
+          rateHz: 1000 / session.samplingIntervalMs,
+          channels: session.channels.map(channelMeta),
           board: opts.board,
         });
-        const silent = session!.channels.filter((_, i) => session!.counts[i] === 0).map((c) => c.name);
+        const silent = session.channels.filter((_, i) => session.counts[i] === 0).map((c) => c.name);
         const doc = {
           file,
           metaFile: meta,
           rows,
           durationS,
-          channels: session!.channels.map((c) => c.name),
+          channels: session.channels.map((c) => c.name),
           silentChannels: silent,
           notEmulated: dropped.map((s) => s.name),
-          reconnects: session!.reconnects,
+          reconnects: session.reconnects,
         };
         report(opts, doc, () =>
           [

@@ -1,6 +1,6 @@
-// Training, thresholds, scorers and the streaming detector.
+// Training, thresholds, scorers and the streaming detector. Only light modules: the tfjs Layers parts
+// (autoencoder.ts, float-scorer.ts, train.ts) are imported from their files where needed.
 export type { Alert } from './alert.js';
-export { buildAutoencoder, fitAutoencoder, reconstructionErrors } from './autoencoder.js';
 export { type BaselineOptions, BaselineScorer, DEFAULT_BASELINE } from './baseline.js';
 export { isRecordingFor, modelInputsFromRecording } from './calibration.js';
 export { inferChecks, type WindowSet, windowRecording } from './dataset.js';
@@ -21,7 +21,6 @@ export {
   type FaultEpisode,
   type ScorerReport,
 } from './evaluate.js';
-export { FloatAutoencoderScorer } from './float-scorer.js';
 export { Int8AutoencoderScorer, int8Description } from './int8-scorer.js';
 export { type LiveDecision, LiveDetection, type LiveDetectionOptions } from './live.js';
 export { confusionAt, rocAuc } from './metrics.js';
@@ -43,11 +42,3 @@ export {
   type Threshold,
   type ThresholdRule,
 } from './threshold.js';
-export {
-  fitNormalization,
-  normalize,
-  TRAIN_DEFAULTS,
-  type TrainOptions,
-  type TrainReport,
-  trainModel,
-} from './train.js';

@@ -4,7 +4,7 @@ import { formatThresholdRule } from './threshold.js';
 /** The model's README.md: what it was trained on, what it computes, how good it is, how to make it again. */
 export function renderModelCard(s: ModelSidecar, features: string[]): string {
   const t = s.training as Record<string, unknown>;
-  const w = t.windows as Record<string, number>;
+  const w = t.windows as { total: number; train: number; validation: number; dropped: number };
   const scen = t.scenario as { name?: string; seed?: number } | null;
   const val = t.validationScores as Record<string, number>;
   const p = s.features;

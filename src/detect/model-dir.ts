@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { TinygateError } from '../errors/index.js';
 import { FeaturePipeline } from '../sensing/features.js';
 import { ChannelCheck } from './sensor-check.js';
-import { tf, tfl, tfReady } from './tf.js';
+// tfjs (≈ 40 MiB) loads only when a Layers model is saved or loaded: the int8 path reads just the sidecar.
+import type { tf, tfl } from './tf.js';
 
 /** What travels with a model besides its weights: features, normalization, threshold, checks. */
 export const ModelSidecar = z.object({
@@ -52,6 +53,7 @@ export async function saveLayersModel(
   model: tfl.LayersModel,
   dir: string,
 ): Promise<{ json: Buffer; weights: Buffer }> {
+  const { tf } = await import('./tf.js');
   mkdirSync(dir, { recursive: true });
   let written: { json: Buffer; weights: Buffer } | null = null;
   await model.save(
@@ -125,6 +127,7 @@ export function loadSidecar(dirArg: string): {
 }
 
 export async function loadModelDir(dirArg: string): Promise<LoadedModel> {
+  const { tf, tfl, tfReady } = await import('./tf.js');
   await tfReady();
   const { dir, sidecar, json, weights } = loadSidecar(dirArg);
   const doc = JSON.parse(json.toString('utf8')) as {

@@ -1,7 +1,6 @@
 import { dirname } from 'node:path';
 import { TinygateError } from '../errors/index.js';
 import { type BaselineOptions, BaselineScorer } from './baseline.js';
-import { FloatAutoencoderScorer } from './float-scorer.js';
 import { Int8AutoencoderScorer } from './int8-scorer.js';
 import { notImplementedScorer, SCORER_KINDS, type ScorerKind, type WindowScorer } from './scorer.js';
 
@@ -24,5 +23,7 @@ export async function openScorer(
     });
   }
   if (kind === 'int8') return Int8AutoencoderScorer.open(modelDir);
+  // The float scorer runs tfjs Layers: loaded only when asked for.
+  const { FloatAutoencoderScorer } = await import('./float-scorer.js');
   return FloatAutoencoderScorer.fromDir(modelDir.endsWith('.tflite') ? dirname(modelDir) : modelDir);
 }

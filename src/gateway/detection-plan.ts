@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BaselineScorer,
-  FloatAutoencoderScorer,
   Int8AutoencoderScorer,
   loadSidecar,
   MODEL_FILES,
@@ -32,7 +31,11 @@ function modelScorer(dir: string, kind: 'float' | 'int8'): Promise<WindowScorer>
   const key = `${kind}:${dir}`;
   let p = cache.get(key);
   if (!p) {
-    p = kind === 'int8' ? Int8AutoencoderScorer.open(dir) : FloatAutoencoderScorer.fromDir(dir);
+    // The float scorer runs tfjs Layers (tens of MiB): loaded only for a board that uses it.
+    p =
+      kind === 'int8'
+        ? Int8AutoencoderScorer.open(dir)
+        : import('../detect/float-scorer.js').then((m) => m.FloatAutoencoderScorer.fromDir(dir));
     cache.set(key, p);
     p.catch(() => cache.delete(key));
   }

@@ -11,6 +11,6 @@ const TABLE = (() => {
 
 export function crc32(data: Uint8Array, crc = 0): number {
   let c = ~crc >>> 0;
-  for (let i = 0; i < data.length; i++) c = TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  for (let i = 0; i < data.length; i++) c = TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }

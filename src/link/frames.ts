@@ -37,7 +37,7 @@ export class FrameSplitter {
         if (b < 0x80) {
           this.version.push(b);
           if (this.version.length === 2) {
-            emit({ kind: 'version', major: this.version[0], minor: this.version[1] });
+            emit({ kind: 'version', major: this.version[0]!, minor: this.version[1]! });
             this.version = null;
           }
           continue;

@@ -108,7 +108,11 @@ export async function startHostBoard(options: HostBoardOptions = {}): Promise<Ho
     });
   }
   const binary = await buildHostFirmware();
-  const child = spawn(binary, boardArgs(options), { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its stdin is a pipe from us that closes when we die, however we die (SIGKILL too): the board then
+  // stops by itself (and on Linux at once, by the parent-death signal), so no board outlives its gateway.
+  const child = spawn(binary, [...boardArgs(options), '--parent-fd', '0'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);

@@ -4,7 +4,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
-import five from 'johnny-five';
+import type five from 'johnny-five';
 import { TinygateError } from '../errors/index.js';
 import type { Link } from './link.js';
 
@@ -23,8 +23,6 @@ type FirmataConstructor = new (
   options: { reportVersionTimeout?: number; samplingInterval?: number },
   callback?: (error?: Error) => void,
 ) => FirmataIo;
-
-const { Firmata } = require('firmata-io') as { Firmata: FirmataConstructor };
 
 export interface IoOptions {
   /** Sampling interval for analog and I2C reports, ms (Firmata's default is 19). */
@@ -48,6 +46,8 @@ export async function createIo(link: Link, options: IoOptions = {}): Promise<Fir
   const timeoutMs = options.timeoutMs ?? 10_000;
   // The port is already open and the board already booted: ask for its version at once
   // instead of firmata-io's default 5 s wait for a reset-time announcement.
+  // firmata-io and johnny-five load here, not with the link: flashing and board info need neither.
+  const { Firmata } = require('firmata-io') as { Firmata: FirmataConstructor };
   const ready = new Promise<FirmataIo>((resolve, reject) => {
     const io: FirmataIo = new Firmata(
       link.port,
@@ -75,6 +75,7 @@ export async function createIo(link: Link, options: IoOptions = {}): Promise<Fir
 /** A ready johnny-five Board over the link's port; tinygate commands keep working beside it. */
 export async function createBoard(link: Link, options: IoOptions = {}): Promise<five.Board> {
   const io = await createIo(link, options);
+  const five = require('johnny-five') as typeof import('johnny-five');
   const board = new five.Board({ io, repl: false, sigint: false, debug: false } as five.BoardOption);
   if (!board.isReady) {
     await withTimeout(

@@ -80,8 +80,8 @@ export class Link extends EventEmitter<LinkEvents> {
     }
     if (e.data[0] === REPORT_FIRMWARE && e.data.length >= 3) {
       const chars: number[] = [];
-      for (let i = 3; i + 1 < e.data.length; i += 2) chars.push(e.data[i] | (e.data[i + 1] << 7));
-      this.firmware = { major: e.data[1], minor: e.data[2], name: Buffer.from(chars).toString('latin1') };
+      for (let i = 3; i + 1 < e.data.length; i += 2) chars.push(e.data[i]! | (e.data[i + 1]! << 7));
+      this.firmware = { major: e.data[1]!, minor: e.data[2]!, name: Buffer.from(chars).toString('latin1') };
       this.emit('firmware', this.firmware);
       return;
     }

@@ -167,7 +167,7 @@ export function decodeMessage(sysex: Uint8Array): { command: number; body: Uint8
   if (unpacked.length < 4) return null;
   const body = unpacked.subarray(0, unpacked.length - 4);
   const crc = new DataView(unpacked.buffer).getUint32(unpacked.length - 4, true);
-  return crc === messageCrc(sysex[1], body) ? { command: sysex[1], body } : null;
+  return crc === messageCrc(sysex[1]!, body) ? { command: sysex[1]!, body } : null;
 }
 
 /** Wire bytes of a message whose body is `bodyBytes` long (framing and CRC included). */

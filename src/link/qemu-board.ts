@@ -99,12 +99,26 @@ function qemuArgs(m: QemuMachine, o: QemuBoardOptions): string[] {
   return args;
 }
 
+/** util-linux's setpriv (every Linux has it): it can make QEMU get a signal when its parent dies. */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+
+/**
+ * QEMU does not stop when we die (an orphan keeps emulating): on Linux, setpriv --pdeathsig has the
+ * kernel send it SIGTERM the moment its parent goes, however the parent died. setpriv execs QEMU, so
+ * the process we hold is QEMU itself.
+ */
+function qemuCommand(args: string[]): [string, string[]] {
+  return SETPRIV
+    ? [SETPRIV, ['--pdeathsig', 'SIGTERM', '--', 'qemu-system-arm', ...args]]
+    : ['qemu-system-arm', args];
+}
+
 /** Start the emulated board; resolves once QEMU has opened the pty. */
 export async function startQemuBoard(options: QemuBoardOptions = {}): Promise<QemuBoard> {
   const m = QEMU_MACHINES[options.machine ?? 'mps2-an385'];
   await buildQemuFirmware(m.machine);
   // Its own process group: a terminal's Ctrl-C must reach us, not QEMU, so stop() can save the store first.
-  const child = spawn('qemu-system-arm', qemuArgs(m, options), {
+  const child = spawn(...qemuCommand(qemuArgs(m, options)), {
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   });
@@ -152,10 +166,15 @@ export async function startQemuBoard(options: QemuBoardOptions = {}): Promise<Qe
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
+      // Through setpriv, a missing QEMU is its exit code 127 ("failed to execute").
+      const missing = code === 127 && /failed to execute/.test(output);
       fail(
         new TinygateError(
           'BOARD_START_FAILED',
-          `QEMU stopped at start: ${output.trim() || `exit code ${code}`}`,
+          missing
+            ? '`qemu-system-arm` is not installed'
+            : `QEMU stopped at start: ${output.trim() || `exit code ${code}`}`,
+          missing ? { hint: 'Debian: apt-get install qemu-system-arm' } : {},
         ),
       );
     });

@@ -1,5 +1,4 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { Aedes } from 'aedes';
 import { TinygateError } from '../errors/index.js';
 import { type Logger, silentLogger } from './logger.js';
 
@@ -21,6 +20,8 @@ export async function startEmbeddedBroker(
 ): Promise<EmbeddedBroker> {
   const log = options.logger ?? silentLogger;
   const host = '127.0.0.1';
+  // aedes loads only when the embedded broker starts: a gateway with an external broker never needs it.
+  const { Aedes } = await import('aedes');
   const aedes = await Aedes.createBroker();
   aedes.on('clientError', (client, err) =>
     log.debug({ clientId: client?.id, err: err.message }, 'broker: client error'),

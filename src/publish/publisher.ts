@@ -294,7 +294,7 @@ export class Publisher extends EventEmitter {
 
   private pump(): void {
     while (this.conn.connected && this.inflight.size < this.window && this.head < this.pending.length) {
-      const { entry, replayed } = this.pending[this.head++];
+      const { entry, replayed } = this.pending[this.head++]!;
       this.queued.delete(entry.seq);
       if (entry.acked || this.inflight.has(entry.seq)) continue;
       this.send(entry, replayed);

@@ -97,7 +97,7 @@ export async function replayAlerts(o: ReplayOptions): Promise<ReplayResult> {
           return;
         }
         while (next < chosen.length && next - published < window) {
-          const { alert } = chosen[next++];
+          const { alert } = chosen[next++]!;
           conn
             .publish(topics.boardAlert(alert.board), alertPayload(gateway, alert), {
               qos: 1,

@@ -1,4 +1,5 @@
-import sparkplugPayload from 'sparkplug-payload';
+import { createRequire } from 'node:module';
+import type sparkplugPayload from 'sparkplug-payload';
 import type { TypeStr, UMetric, UPayload } from 'sparkplug-payload/lib/sparkplugbpayload.js';
 import type { Alert } from '../detect/alert.js';
 import type { BoardInfo, BoardState } from './types.js';
@@ -8,14 +9,19 @@ export const NAMESPACE = 'spBv1.0';
 export const REBIRTH_METRIC = 'Node Control/Rebirth';
 export const BDSEQ_METRIC = 'bdSeq';
 
-const codec = sparkplugPayload.get(NAMESPACE)!;
+// sparkplug-payload (protobufjs) loads on first use: only a gateway with Sparkplug enabled pays for it.
+let loaded: ReturnType<typeof sparkplugPayload.get> | undefined;
+function codec(): NonNullable<typeof loaded> {
+  loaded ??= (createRequire(import.meta.url)('sparkplug-payload') as typeof sparkplugPayload).get(NAMESPACE)!;
+  return loaded;
+}
 
 export function encodePayload(payload: UPayload): Buffer {
-  return Buffer.from(codec.encodePayload(payload));
+  return Buffer.from(codec().encodePayload(payload));
 }
 
 export function decodePayload(bytes: Uint8Array): UPayload {
-  return codec.decodePayload(bytes);
+  return codec().decodePayload(bytes);
 }
 
 export interface SparkplugTopics {

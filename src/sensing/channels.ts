@@ -106,7 +106,7 @@ export function channelsOf(spec: SensorSpec, adc: AdcSpec): ChannelInfo[] {
           name: `${spec.name}.${a}`,
           sensor: spec.name,
           unit: 'g',
-          source: spec.pins[i],
+          source: spec.pins[i]!,
           plausible: [lo, hi] as [number, number],
           resolution: vpc / vPerG,
           fromRaw: (c: number) => (Math.min(c, fullScale) * vpc - zeroV) / vPerG,

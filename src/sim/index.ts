@@ -1,6 +1,5 @@
 // Virtual boards and machine-signal scenarios for demos, tests and benchmarks.
-
-export { AvrBoard, type AvrBoardOptions, loadIntelHex } from './avr-board.js';
+// The AVR emulator (avr-board.ts) is not re-exported: avr8js is a devDependency, for tests and benches only.
 export {
   BEARING_6205,
   type BearingFrequencies,

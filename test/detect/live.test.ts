@@ -2,7 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Alert, FloatAutoencoderScorer, LiveDetection, trainModel } from '../../src/detect/index.js';
+import { FloatAutoencoderScorer } from '../../src/detect/float-scorer.js';
+import { type Alert, LiveDetection } from '../../src/detect/index.js';
+import { trainModel } from '../../src/detect/train.js';
 import { BoardSession, type SensorSpecInput, StreamWindower } from '../../src/sensing/index.js';
 import {
   parseScenario,

@@ -1,11 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  evaluate,
-  FloatAutoencoderScorer,
-  Int8AutoencoderScorer,
-  windowRecording,
-} from '../../src/detect/index.js';
+import { FloatAutoencoderScorer } from '../../src/detect/float-scorer.js';
+import { evaluate, Int8AutoencoderScorer, windowRecording } from '../../src/detect/index.js';
 import { parseScenario, scenarioRecording } from '../../src/sim/index.js';
 
 const dir = fileURLToPath(new URL('../../models/motor-vib', import.meta.url));

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const BIN = fileURLToPath(new URL('../../bin/tinygate.js', import.meta.url));
+/** The CLI from the TypeScript sources (bin/tinygate.js runs the built dist/, checked by .ci/pack-install). */
+export const BIN = fileURLToPath(new URL('./tinygate-src.js', import.meta.url));
 
 export interface CliResult {
   code: number | null;
@@ -10,7 +11,7 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run the CLI as a user would: a separate node process on bin/tinygate.js. */
+/** Run the CLI as a user would: a separate node process. */
 export function runCli(
   args: string[],
   options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},

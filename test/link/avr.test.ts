@@ -21,7 +21,7 @@ import {
   runOnBoard,
   runtimeStatus,
 } from '../../src/link/index.js';
-import { AvrBoard } from '../../src/sim/index.js';
+import { AvrBoard } from '../../src/sim/avr-board.js';
 import { readTflite } from '../../src/tflite/index.js';
 import { ROOT } from '../helpers/cli.js';
 import { Int8Graph } from '../helpers/int8-graph.js';

@@ -53,6 +53,8 @@ describe('tinygate sim board, board info, flash', () => {
     });
     expect(info.slotBytes).toBeGreaterThan(0);
     expect(info.slots).toHaveLength(2);
+    // The host build carries the runtime: board info asks it for its status.
+    expect(info.runtime).toMatchObject({ state: expect.stringMatching(/^(no-model|ready|error)$/) });
     for (const s of info.slots)
       expect(Object.keys(s).sort()).toEqual(['active', 'crc32', 'length', 'sequence', 'slot', 'state']);
   });
@@ -66,6 +68,9 @@ describe('tinygate sim board, board info, flash', () => {
     const info = JSON.parse((await runCli(['board', 'info', '--port', port, '--json'])).stdout);
     const active = info.slots.find((s: { active: boolean }) => s.active);
     expect(active).toMatchObject({ length: 53_936, crc32: done.crc32 });
+    // The runtime prepared it: its op count and a planned arena.
+    expect(info.runtime).toMatchObject({ state: 'ready', ops: 13, error: null });
+    expect(info.runtime.arenaBytes).toBeGreaterThan(0);
   });
 
   it('refuses a file that is not a model before touching the board', async () => {

@@ -97,7 +97,7 @@ describe('johnny-five over the host firmware', () => {
     await reading(accel, () => [accel.x, accel.y, accel.z]);
     // Each axis is its own analog report: let every pin have spoken at least once.
     await new Promise((r) => setTimeout(r, 300));
-    const [x, y, z] = [accel.x, accel.y, accel.z];
+    const [x, y, z] = [accel.x, accel.y, accel.z] as [number, number, number];
     expect(y).toBeCloseTo(x, 2);
     expect(z - x).toBeGreaterThan(0.9);
     expect(z - x).toBeLessThan(1.1);

@@ -79,14 +79,14 @@ describe('tinygate alerts list', () => {
       (await runCli(['alerts', 'list', '--journal', dir, '--unacked', '--board', 'pump-2', '--json'])).stdout,
     );
     expect(only.entries.map((e: { alert: { id: string } }) => e.alert.id)).toEqual([
-      alerts[2].id,
-      alerts[4].id,
+      alerts[2]!.id,
+      alerts[4]!.id,
     ]);
 
     const human = await runCli(['alerts', 'list', '--journal', dir, '--limit', '2']);
     expect(human.code).toBe(0);
-    expect(human.stdout).toContain(alerts[4].id);
-    expect(human.stdout).not.toContain(alerts[0].id);
+    expect(human.stdout).toContain(alerts[4]!.id);
+    expect(human.stdout).not.toContain(alerts[0]!.id);
     expect(human.stdout).toMatch(/5 alerts kept .*, 3 not yet acknowledged/);
   });
 
@@ -132,7 +132,7 @@ describe.skipIf(!haveMosquitto())('tinygate alerts replay', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ published: 2, skipped: 2, protocolVersion: 5 });
     await waitFor('2 replayed alerts', () => sub.messages.length === 2);
     expect(sub.messages.map((m) => JSON.parse(m.payload.toString()).id).sort()).toEqual(
-      [alerts[1].id, alerts[3].id].sort(),
+      [alerts[1]!.id, alerts[3]!.id].sort(),
     );
   });
 

@@ -17,7 +17,7 @@ export function ulid(time = Date.now()): string {
   }
   const r = randomBytes(16);
   let rand = '';
-  for (let i = 0; i < 16; i++) rand += CROCKFORD[r[i] % 32];
+  for (let i = 0; i < 16; i++) rand += CROCKFORD[r[i]! % 32];
   return t + rand;
 }
 

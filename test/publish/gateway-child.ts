@@ -3,7 +3,7 @@
 import { createPublisher } from '../../src/publish/index.js';
 import { makeAlert } from './fixtures.js';
 
-const config = JSON.parse(process.argv[2]);
+const config = JSON.parse(process.argv[2]!);
 const publisher = await createPublisher({ gatewayId: 'gw-kill', config });
 for (let i = 0; ; i++) {
   // Several alerts at once, so a kill can land in the middle of a group commit.

@@ -272,9 +272,9 @@ export function renderTemplate(template: string, payload: string): string {
   const path = `value_json((?:\\[${lit}\\])+)`;
   const cond = new RegExp(`^\\{\\{\\s*${lit}\\s+if\\s+${path}\\s+else\\s+${lit}\\s*\\}\\}$`).exec(template);
   if (cond)
-    return truthy(lookup(value, cond[2])) ? unescapeJinja(cond[1]) : unescapeJinja(cond[cond.length - 1]);
+    return truthy(lookup(value, cond[2]!)) ? unescapeJinja(cond[1]!) : unescapeJinja(cond[cond.length - 1]!);
   const plain = new RegExp(`^\\{\\{\\s*${path}\\s*\\}\\}$`).exec(template);
-  if (plain) return pyStr(lookup(value, plain[1]));
+  if (plain) return pyStr(lookup(value, plain[1]!));
   throw new Error(`template not understood by the test consumer: ${template}`);
 }
 
@@ -286,7 +286,7 @@ function lookup(value: unknown, subscripts: string): unknown {
   let v = value;
   for (const m of subscripts.matchAll(/\['((?:[^'\\]|\\.)*)'\]/g)) {
     if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string, unknown>)[unescapeJinja(m[1])];
+    v = (v as Record<string, unknown>)[unescapeJinja(m[1]!)];
   }
   return v;
 }

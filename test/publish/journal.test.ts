@@ -23,12 +23,12 @@ describe('alert journal', () => {
     const alerts = Array.from({ length: 5 }, (_, i) => makeAlert(i));
     const entries = await Promise.all(alerts.map((a) => j.append(a)));
     expect(entries.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
-    j.ack(entries[1].seq);
-    j.ack(entries[3].seq);
+    j.ack(entries[1]!.seq);
+    j.ack(entries[3]!.seq);
     await j.close();
 
     const again = await AlertJournal.open(dir, { maxBytes: MB });
-    expect(again.unacked().map((e) => e.alert.id)).toEqual([alerts[0].id, alerts[2].id, alerts[4].id]);
+    expect(again.unacked().map((e) => e.alert.id)).toEqual([alerts[0]!.id, alerts[2]!.id, alerts[4]!.id]);
     expect(again.entries()).toHaveLength(5);
     // New appends continue the sequence rather than reusing numbers.
     expect((await again.append(makeAlert(9))).seq).toBe(6);
@@ -86,12 +86,12 @@ describe('alert journal', () => {
     const file = join(dir, JOURNAL_FILE);
     const text = readFileSync(file, 'utf8');
     // Flip one character inside the second record's JSON: its CRC no longer matches.
-    const at = text.indexOf(alerts[1].id) + 3;
+    const at = text.indexOf(alerts[1]!.id) + 3;
     writeFileSync(file, text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1));
 
     const log = memoryLogger();
     const again = await AlertJournal.open(dir, { maxBytes: MB, logger: log });
-    expect(again.unacked().map((e) => e.alert.id)).toEqual([alerts[0].id, alerts[2].id]);
+    expect(again.unacked().map((e) => e.alert.id)).toEqual([alerts[0]!.id, alerts[2]!.id]);
     expect(again.stats().corruptRecords).toBe(1);
     expect(log.lines.some((l) => l.level === 'error' && /damaged/.test(l.msg ?? ''))).toBe(true);
     await again.close();
@@ -117,7 +117,7 @@ describe('alert journal', () => {
     expect(stats.droppedUnacked).toBe(0);
     // Every unacknowledged alert survived, the very first one included.
     expect(j.unacked()).toHaveLength(400 - acked.length);
-    expect(j.unacked()[0].seq).toBe(first.seq);
+    expect(j.unacked()[0]!.seq).toBe(first.seq);
     // What was dropped is the oldest history: the acked entries kept are the newest ones.
     const keptAcked = j.entries().filter((e) => e.acked);
     expect(keptAcked.map((e) => e.seq)).toEqual(acked.slice(acked.length - keptAcked.length));

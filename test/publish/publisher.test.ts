@@ -254,7 +254,7 @@ describe('embedded broker (aedes, MQTT 3.1.1 only)', () => {
     const alert = makeAlert(1);
     await p.publishAlert(alert);
     await waitFor('the alert', () => sub.messages.length === 1);
-    expect(JSON.parse(sub.messages[0].payload.toString()).id).toBe(alert.id);
+    expect(JSON.parse(sub.messages[0]!.payload.toString()).id).toBe(alert.id);
     expect(p.status()).toMatchObject({ connected: true, protocolVersion: 4, embedded: true });
   });
 

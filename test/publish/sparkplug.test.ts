@@ -58,7 +58,7 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
         .filter((m) => !/\/(NCMD|DCMD)\//.test(m.topic))
         .map((m) => {
           const [, , verb, , device] = m.topic.split('/');
-          return { verb, device, payload: codec.decodePayload(m.payload) };
+          return { verb: verb!, device, payload: codec.decodePayload(m.payload) };
         });
     return { sub, messages };
   }
@@ -101,7 +101,7 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
     p.boardOnline(board('pump-2'));
     await waitFor('NBIRTH and two DBIRTHs', () => messages().filter((m) => m.verb === 'DBIRTH').length === 2);
 
-    const [nbirth, ...rest] = messages();
+    const [nbirth, ...rest] = messages() as [SpMessage, ...SpMessage[]];
     expect(nbirth.verb).toBe('NBIRTH');
     expect(num(nbirth.payload.seq)).toBe(0);
     const nm = nbirth.payload.metrics!;
@@ -197,8 +197,8 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
         .some((m) => m.payload.metrics?.some((x) => x.value === late.id)),
     );
     const session2 = messages().slice(before);
-    expect(session2[0].verb).toBe('NBIRTH');
-    expect(num(session2[0].payload.metrics!.find((m) => m.name === 'bdSeq')!.value)).toBe(1);
+    expect(session2[0]!.verb).toBe('NBIRTH');
+    expect(num(session2[0]!.payload.metrics!.find((m) => m.name === 'bdSeq')!.value)).toBe(1);
     expect(session2.map((m) => num(m.payload.seq))).toEqual(session2.map((_, i) => i));
     const lateMsg = session2.find((m) => m.payload.metrics?.some((x) => x.value === late.id))!;
     expect(lateMsg.payload.metrics!.every((m) => m.isHistorical === true)).toBe(true);
@@ -229,9 +229,9 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
           .filter((m) => m.verb === 'DBIRTH').length === 2,
     );
     const session3 = messages().slice(before2);
-    expect(session3[0].verb).toBe('NBIRTH');
-    expect(num(session3[0].payload.seq)).toBe(0);
-    expect(num(session3[0].payload.metrics!.find((m) => m.name === 'bdSeq')!.value)).toBe(1);
+    expect(session3[0]!.verb).toBe('NBIRTH');
+    expect(num(session3[0]!.payload.seq)).toBe(0);
+    expect(num(session3[0]!.payload.metrics!.find((m) => m.name === 'bdSeq')!.value)).toBe(1);
     expect(session3.map((m) => num(m.payload.seq))).toEqual([0, 1, 2]);
 
     // A lost board: DDEATH with the next seq.
@@ -244,7 +244,7 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
     // A clean close sends NDEATH itself; the next start continues the persisted bdSeq.
     await p.close({ drainMs: 0 });
     await waitFor('NDEATH on close', () => messages().filter((m) => m.verb === 'NDEATH').length === 2);
-    expect(num(messages().filter((m) => m.verb === 'NDEATH')[1].payload.metrics![0].value)).toBe(1);
+    expect(num(messages().filter((m) => m.verb === 'NDEATH')[1]!.payload.metrics![0]!.value)).toBe(1);
     const before3 = messages().length;
     await edgeNode(proxy.url, dir, sp);
     await waitFor('NBIRTH after restart', () =>
@@ -295,8 +295,8 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
 
     await state(true, t0 + 1);
     await waitFor('births', () => messages().filter((m) => m.verb === 'DBIRTH').length === 1);
-    expect(messages()[0].verb).toBe('NBIRTH');
-    expect(num(messages()[0].payload.metrics!.find((m) => m.name === 'bdSeq')!.value)).toBe(0);
+    expect(messages()[0]!.verb).toBe('NBIRTH');
+    expect(num(messages()[0]!.payload.metrics!.find((m) => m.name === 'bdSeq')!.value)).toBe(0);
 
     // An older STATE delivered late is ignored; a newer offline one means NDEATH and a fresh session.
     await state(false, t0);

@@ -66,7 +66,7 @@ describe('stream windower', () => {
     }
     const windows = out.filter((x) => x !== null);
     // 'b' arrives after 'a' in each report, so the first window waits one report for it.
-    expect(windows.map((x) => x!.end)).toEqual([1008, 1012, 1016]);
+    expect(windows.map((x) => x.end)).toEqual([1008, 1012, 1016]);
     expect(Array.from(windows[0]!.channels[0]!)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(Array.from(windows[0]!.channels[1]!)).toEqual([100, 101, 102, 103, 104, 105, 106, 107]);
     expect(windows[0]!.start).toBe(1001);

@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -36,6 +39,7 @@ static struct {
   long store_bytes;
   long page_bytes;
   long arena_bytes;
+  int parent_fd; /* -1: none; else a pipe from the launcher that closes when it dies */
   double drop_rate, corrupt_rate;
   int fault_rx, fault_tx;
   long stall_ms, stall_every_ms;
@@ -49,6 +53,7 @@ static struct {
     .fault_rx = 1,
     .fault_tx = 1,
     .seed = 1,
+    .parent_fd = -1,
 };
 
 static void usage(FILE *to) {
@@ -63,7 +68,9 @@ static void usage(FILE *to) {
           "  --page-bytes N      store erase page (default 4096)\n"
           "  --arena-bytes N     tensor arena budget reported in board info (default 65536)\n"
           "  --board-id ID       board id reported in board info (default virtual-host)\n"
-          "  --link PATH         also make PATH a symlink to the pty\n");
+          "  --link PATH         also make PATH a symlink to the pty\n"
+          "  --parent-fd N       stop when this pipe from the launcher closes (it died); on Linux also\n"
+          "                      stop when the parent process dies (parent-death signal)\n");
 }
 
 static int parse_faults(const char *spec) {
@@ -135,6 +142,24 @@ static int apply_faults(uint8_t b, int enabled) {
 static int stalled(uint64_t t) {
   if (opt.stall_ms <= 0 || opt.stall_every_ms <= 0) return 0;
   return (t / 1000u) % (uint64_t)opt.stall_every_ms >= (uint64_t)(opt.stall_every_ms - opt.stall_ms);
+}
+
+/* ---------------- stopping ---------------- */
+
+static volatile sig_atomic_t stop_requested;
+static void on_signal(int sig) {
+  (void)sig;
+  stop_requested = 1;
+}
+
+/* The launcher's pipe reads end-of-file once the launcher is gone, however it died. */
+static int parent_gone(void) {
+  if (opt.parent_fd < 0) return 0;
+  struct pollfd p = {.fd = opt.parent_fd, .events = POLLIN};
+  if (poll(&p, 1, 0) <= 0) return 0;
+  char drain[64];
+  ssize_t n = read(opt.parent_fd, drain, sizeof drain);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
 }
 
 /* ---------------- UART over a pty ---------------- */
@@ -219,6 +244,11 @@ static int uart_service(void) {
 void hal_uart_write(const uint8_t *data, uint16_t len) {
   for (uint16_t i = 0; i < len; i++) {
     while (tx_count == TX_QUEUE) { /* like Serial.write: block until the wire frees room */
+      /* ...but nobody may ever read again: a stop request or a dead launcher must still end us. */
+      if (stop_requested || parent_gone()) {
+        stop_requested = 1;
+        return;
+      }
       if (!uart_service()) usleep(200);
     }
     int b = apply_faults(data[i], opt.fault_tx);
@@ -357,12 +387,6 @@ int hal_i2c_read(uint8_t address, uint8_t *data, uint8_t len) {
 
 /* ---------------- main ---------------- */
 
-static volatile sig_atomic_t stop_requested;
-static void on_signal(int sig) {
-  (void)sig;
-  stop_requested = 1;
-}
-
 static long parse_long(const char *name, const char *v, long min) {
   char *end;
   long n = strtol(v, &end, 10);
@@ -396,6 +420,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--store-bytes")) opt.store_bytes = parse_long(a, v, 8192);
     else if (!strcmp(a, "--page-bytes")) opt.page_bytes = parse_long(a, v, 64);
     else if (!strcmp(a, "--arena-bytes")) opt.arena_bytes = parse_long(a, v, 0);
+    else if (!strcmp(a, "--parent-fd")) opt.parent_fd = (int)parse_long(a, v, 0);
     else if (!strcmp(a, "--faults")) {
       if (parse_faults(v) != 0) {
         fprintf(stderr, "error: --faults \"%s\": expected drop=P,corrupt=P,stall=MS/EVERY_MS,dir=rx|tx|both,seed=N\n", v);
@@ -442,6 +467,11 @@ int main(int argc, char **argv) {
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   signal(SIGPIPE, SIG_IGN);
+#ifdef __linux__
+  /* SIGTERM the moment the parent dies, even mid-write; the pipe below is the portable twin. */
+  if (opt.parent_fd >= 0) prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
+  if (parent_gone()) return 0; /* it died before we could watch it */
 
   i2c_devices_init();
   bridge_init();
@@ -449,7 +479,12 @@ int main(int argc, char **argv) {
   printf("{\"port\":\"%s\",\"flash\":\"%s\",\"pid\":%ld,\"baud\":%ld}\n", port, flash_path, (long)getpid(), opt.baud);
   fflush(stdout);
 
+  uint64_t next_parent_check = 0;
   while (!stop_requested) {
+    if (now_us() >= next_parent_check) { /* ten times a second is prompt enough, and cheap */
+      if (parent_gone()) break;
+      next_parent_check = now_us() + 100000u;
+    }
     int busy = uart_service();
     if (!stalled(now_us())) {
       busy |= rx_count > 0;
