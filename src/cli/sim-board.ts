@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { TinygateError } from '../errors/index.js';
-import { startHostBoard, startQemuBoard } from '../link/index.js';
+import { QEMU_MACHINES, type QemuMachineName, startHostBoard, startQemuBoard } from '../link/index.js';
 import { hostScenarioFile } from '../link/scenario-file.js';
 import { action, type JsonFlag, report } from './output.js';
 import { parseDuration } from './parse.js';
@@ -16,7 +16,9 @@ interface SimBoardOptions extends JsonFlag {
   duration?: string;
 }
 
-const TARGETS = ['host', 'qemu-mps2-an385'];
+/** `host`, or `qemu-<machine>` for each emulated machine. */
+const QEMU_TARGETS = Object.keys(QEMU_MACHINES).map((m) => `qemu-${m}`);
+const TARGETS = ['host', ...QEMU_TARGETS];
 
 /** Waits for Ctrl-C, SIGTERM or the board's own exit, then stops it; a second signal does not cut the stop short. */
 async function runUntilStopped(child: NodeJS.EventEmitter, stop: () => Promise<void>): Promise<void> {
@@ -46,17 +48,19 @@ function parseIcount(value: string | undefined): number | false {
   return n;
 }
 
-/** The emulated Cortex-M3 board: firmware-bridge for mps2-an385 under qemu-system-arm. */
+/** An emulated board: the firmware-bridge for a QEMU machine under qemu-system-arm. */
 async function simQemuBoard(opts: SimBoardOptions): Promise<void> {
   for (const flag of ['scenario', 'baud', 'faults'] as const) {
     if (opts[flag] !== undefined) {
       throw new TinygateError('USAGE', `--${flag} applies to the host board only`, {
-        hint: 'The QEMU board has no emulated ADC (its analog pins read a test sine) and runs its UART unpaced.',
+        hint: 'QEMU boards read no scenario (their analog inputs are a test signal) and run their UART unpaced.',
       });
     }
   }
+  const machine = opts.target.slice('qemu-'.length) as QemuMachineName;
   const icountShift = parseIcount(opts.icount);
   const qb = await startQemuBoard({
+    machine,
     icountShift,
     ...(opts.flash ? { storeFile: opts.flash } : {}),
     ...(opts.link ? { linkPath: opts.link } : {}),
@@ -73,7 +77,7 @@ async function simQemuBoard(opts: SimBoardOptions): Promise<void> {
     },
     () =>
       [
-        `emulated mps2-an385 (Cortex-M3) on ${qb.path}${qb.path !== qb.pty ? ` (${qb.pty})` : ''}` +
+        `emulated ${QEMU_MACHINES[machine].description} on ${qb.path}${qb.path !== qb.pty ? ` (${qb.pty})` : ''}` +
           (icountShift === false
             ? ''
             : `, -icount shift=${icountShift}: board µs = ${1000 / 2 ** icountShift} instructions`),
@@ -105,7 +109,7 @@ export function registerSimBoard(sim: Command): void {
   sim
     .command('board')
     .description(
-      'start a virtual board on a pty and print its port: the firmware-bridge built for this machine, or for an emulated Cortex-M3',
+      'start a virtual board on a pty and print its port: the firmware-bridge built for this machine, or for a board emulated by QEMU',
     )
     .option('--target <target>', `${TARGETS.join(' | ')}`, 'host')
     .option(
@@ -130,7 +134,7 @@ export function registerSimBoard(sim: Command): void {
             hint: `Use one of: ${TARGETS.join(', ')}.`,
           });
         }
-        if (opts.target === 'qemu-mps2-an385') {
+        if (QEMU_TARGETS.includes(opts.target)) {
           await simQemuBoard(opts);
           return;
         }

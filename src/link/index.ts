@@ -33,8 +33,10 @@ export {
 export {
   buildQemuFirmware,
   QEMU_BOARD_ELF,
+  QEMU_MACHINES,
   type QemuBoard,
   type QemuBoardOptions,
+  type QemuMachineName,
   startQemuBoard,
 } from './qemu-board.js';
 export { type RuntimeStatus, runOnBoard, runtimeStatus } from './runtime.js';

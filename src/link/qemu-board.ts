@@ -1,6 +1,7 @@
 /**
- * The emulated Cortex-M3 board: firmware-bridge built for QEMU's mps2-an385 (hal/mps2), its UART0 on a pty.
- * Same Firmata + tinygate protocol as a real board, so flash, infer and johnny-five work unchanged.
+ * Emulated boards under qemu-system-arm, each on its own firmware-bridge build with its UART on a pty: the
+ * Cortex-M3 of mps2-an385 (hal/mps2) and the STM32F405 of netduinoplus2 (hal/stm32f4). Same Firmata +
+ * tinygate protocol as a real board, so flash, infer and johnny-five work unchanged.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, symlinkSync, unlinkSync } from 'node:fs';
@@ -8,12 +9,50 @@ import { resolve } from 'node:path';
 import { TinygateError } from '../errors/index.js';
 import { FIRMWARE_DIR, makeFirmware } from './host-board.js';
 
-export const QEMU_BOARD_ELF = resolve(FIRMWARE_DIR, 'build/qemu/mps2-an385.elf');
-/** Where hal/mps2's linker script puts the model store (the top MiB of ZBT SSRAM1). */
-const STORE_ADDRESS = 0x300000;
-const STORE_BYTES = 0x100000;
+/** What differs between the emulated machines: the build, where the UART and the model store are. */
+export interface QemuMachine {
+  /** `-M` of qemu-system-arm, also the board id the firmware reports (`qemu-<machine>`). */
+  machine: string;
+  description: string;
+  /** `make -C firmware-bridge <makeTarget>` builds `elf`. */
+  makeTarget: string;
+  elf: string;
+  /** Which `-serial` the link is: QEMU hands out serial ports in the SoC's UART order. */
+  serialArgs: string[];
+  /** The RAM model store (hal/common/ram_store.c), saved and reloaded through the monitor. */
+  storeAddress: number;
+  storeBytes: number;
+}
+
+export const QEMU_MACHINES = {
+  'mps2-an385': {
+    machine: 'mps2-an385',
+    description: 'mps2-an385 (Cortex-M3)',
+    makeTarget: 'qemu',
+    elf: resolve(FIRMWARE_DIR, 'build/qemu/mps2-an385.elf'),
+    serialArgs: ['-serial', 'pty'], // UART0
+    storeAddress: 0x300000, // the top MiB of ZBT SSRAM1 (hal/mps2/mps2-an385.ld)
+    storeBytes: 0x100000,
+  },
+  netduinoplus2: {
+    machine: 'netduinoplus2',
+    description: 'netduinoplus2 (STM32F405, Cortex-M4F)',
+    makeTarget: 'stm32f4',
+    elf: resolve(FIRMWARE_DIR, 'build/stm32f4/qemu-netduinoplus2.elf'),
+    serialArgs: ['-serial', 'null', '-serial', 'pty'], // USART1 unused, USART2 the link
+    storeAddress: 0x20010000, // the top 128 KiB of SRAM (hal/stm32f4/qemu-netduinoplus2.ld)
+    storeBytes: 0x20000,
+  },
+} as const satisfies Record<string, QemuMachine>;
+
+export type QemuMachineName = keyof typeof QEMU_MACHINES;
+
+/** The mps2-an385 image (kept for callers that predate the machine option). */
+export const QEMU_BOARD_ELF = QEMU_MACHINES['mps2-an385'].elf;
 
 export interface QemuBoardOptions {
+  /** The emulated machine (default mps2-an385). */
+  machine?: QemuMachineName;
   /**
    * `-icount shift=N`: each instruction advances the virtual clock by 2^N ns, so the board's microsecond
    * clock counts instructions and timings repeat exactly (default 0: 1 µs = 1000 instructions).
@@ -38,33 +77,24 @@ export interface QemuBoard {
   stop(): Promise<void>;
 }
 
-/** Build the mps2-an385 image when missing or older than its sources (make decides). */
-export async function buildQemuFirmware(): Promise<string> {
+/** Build a machine's image when missing or older than its sources (make decides). */
+export async function buildQemuFirmware(machine: QemuMachineName = 'mps2-an385'): Promise<string> {
+  const m = QEMU_MACHINES[machine];
   await makeFirmware(
-    'qemu',
-    'the mps2-an385 firmware',
+    m.makeTarget,
+    `the ${m.machine} firmware`,
     'It needs make and the Arm cross compiler (Debian: apt-get install make gcc-arm-none-eabi libnewlib-arm-none-eabi).',
     'user',
   );
-  return QEMU_BOARD_ELF;
+  return m.elf;
 }
 
-function qemuArgs(o: QemuBoardOptions): string[] {
-  const args = [
-    '-M',
-    'mps2-an385',
-    '-nographic',
-    '-monitor',
-    'stdio',
-    '-serial',
-    'pty',
-    '-kernel',
-    QEMU_BOARD_ELF,
-  ];
+function qemuArgs(m: QemuMachine, o: QemuBoardOptions): string[] {
+  const args = ['-M', m.machine, '-nographic', '-monitor', 'stdio', ...m.serialArgs, '-kernel', m.elf];
   const shift = o.icountShift ?? 0;
   if (shift !== false) args.push('-icount', `shift=${shift},align=off,sleep=on`);
   if (o.storeFile && existsSync(o.storeFile)) {
-    args.push('-device', `loader,file=${resolve(o.storeFile)},addr=0x${STORE_ADDRESS.toString(16)}`);
+    args.push('-device', `loader,file=${resolve(o.storeFile)},addr=0x${m.storeAddress.toString(16)}`);
   }
   return args;
 }
@@ -85,9 +115,10 @@ function qemuCommand(args: string[]): [string, string[]] {
 
 /** Start the emulated board; resolves once QEMU has opened the pty. */
 export async function startQemuBoard(options: QemuBoardOptions = {}): Promise<QemuBoard> {
-  await buildQemuFirmware();
+  const m = QEMU_MACHINES[options.machine ?? 'mps2-an385'];
+  await buildQemuFirmware(m.machine);
   // Its own process group: a terminal's Ctrl-C must reach us, not QEMU, so stop() can save the store first.
-  const child = spawn(...qemuCommand(qemuArgs(options)), {
+  const child = spawn(...qemuCommand(qemuArgs(m, options)), {
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   });
@@ -157,7 +188,7 @@ export async function startQemuBoard(options: QemuBoardOptions = {}): Promise<Qe
     // The monitor saves the store's RAM to the image, then quits; a kill follows if it hangs.
     if (options.storeFile) {
       child.stdin.write(
-        `pmemsave 0x${STORE_ADDRESS.toString(16)} ${STORE_BYTES} "${resolve(options.storeFile)}"\n`,
+        `pmemsave 0x${m.storeAddress.toString(16)} ${m.storeBytes} "${resolve(options.storeFile)}"\n`,
       );
     }
     child.stdin.write('quit\n');

@@ -20,6 +20,8 @@ const REQUIRED_IDS = [
   'seeed-xiao-nrf52840',
   'virtual-host',
   'qemu-mps2-an385',
+  'qemu-netduinoplus2',
+  'nucleo-f446re',
 ];
 
 function shipped(id: string) {

@@ -247,19 +247,26 @@ describe('gateway with inference on a host firmware board', () => {
     local.dispose();
   }, 60_000);
 
-  it.skipIf(!haveQemu)(
-    'runs on the emulated Cortex-M3 too: a serial board on QEMU’s pty, model deployed, windows scored there',
-    async () => {
+  it.skipIf(!haveQemu).each([
+    { machine: 'mps2-an385', profile: 'qemu-mps2-an385', what: 'the emulated Cortex-M3' },
+    {
+      machine: 'netduinoplus2',
+      profile: 'qemu-netduinoplus2',
+      what: 'the emulated STM32F405 (the Nucleo-F446RE’s HAL)',
+    },
+  ] as const)(
+    'runs on $what too: a serial board on QEMU’s pty, model deployed, windows scored there',
+    async ({ machine, profile }) => {
       // Without -icount QEMU's clock is real time, so Firmata's 1 kHz sampling is 1 kHz for the gateway too.
-      const qb = await startQemuBoard({ icountShift: false });
+      const qb = await startQemuBoard({ machine, icountShift: false });
       cleanups.push(() => qb.stop());
       const dataDir = mkdtempSync(join(tmpdir(), 'tg-gw-qemu-'));
       const cfg = GatewayConfig.parse({
         gateway: { id: 'plant', dataDir },
         boards: [
           {
-            id: 'm3',
-            profile: 'qemu-mps2-an385',
+            id: 'qemu',
+            profile,
             port: qb.path,
             samplingRateHz: 1000,
             adc: { vref: 3.3, bits: 12 }, // its analog pins read a 12-bit test sine around mid-scale

@@ -1,14 +1,17 @@
 /*
  * HAL for QEMU's mps2-an385 (Cortex-M3, 25 MHz): the CMSDK APB UART0 at 0x40004000 carries the link
  * (QEMU puts it on a pty), SysTick is the millisecond clock, the top MiB of ZBT SSRAM1 is the model
- * store with NOR-flash rules. No ADC is emulated: analog pins read a fixed test sine, a different
- * frequency per channel, so johnny-five and the demo see live values. No I2C devices are attached.
+ * store with NOR-flash rules (hal/common/ram_store.c). No ADC is emulated: analog pins read a fixed
+ * test sine, a different frequency per channel, so johnny-five and the demo see live values. No I2C
+ * devices are attached.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "bridge.h"
 #include "hal.h"
+#include "ram_store.h"
+#include "test_signal.h"
 #include "tg_config.h"
 
 #define REG(addr) (*(volatile uint32_t *)(addr))
@@ -35,9 +38,6 @@
 #define SYST_CVR REG(0xE000E018u)
 #define CPU_HZ 25000000u
 #define TICKS_PER_MS (CPU_HZ / 1000u)
-
-#define STORE_BYTES (1024u * 1024u)
-extern uint8_t __store_start[];
 
 /* ---------------- board ---------------- */
 
@@ -105,7 +105,7 @@ void hal_uart_write(const uint8_t *data, uint16_t len) {
   }
 }
 
-/* ---------------- pins: digital latches, a test sine on the analog channels ---------------- */
+/* ---------------- pins: digital latches, a test sine on the analog channels (test_signal.c) ---------------- */
 
 static uint8_t latch[PIN_COUNT];
 
@@ -118,57 +118,10 @@ void hal_digital_write(uint8_t pin, uint8_t value) {
 uint8_t hal_digital_read(uint8_t pin) { return pin < PIN_COUNT ? latch[pin] : 0; }
 void hal_pwm_write(uint8_t pin, uint16_t value) { hal_digital_write(pin, value != 0); }
 
-/* A quarter of a sine, 16 steps, amplitude 2047. */
-static const int16_t QUARTER_SINE[16] = {0,    201,  399,  594,  783,  965,  1137, 1299,
-                                         1447, 1582, 1702, 1805, 1891, 1959, 2008, 2037};
-
-static int32_t sine64(uint32_t phase) {
-  uint32_t q = (phase >> 4) & 3u, k = phase & 15u;
-  int32_t v = (q & 1u) ? (k ? QUARTER_SINE[16u - k] : 2047) : QUARTER_SINE[k];
-  return q >= 2u ? -v : v;
-}
-
-/* Channel c: a (c + 1) Hz sine around mid-scale, a quarter of full scale high. */
-uint16_t hal_analog_read(uint8_t channel) {
-  uint32_t phase = (hal_millis() * 64u * (channel + 1u) / 1000u) & 63u;
-  return (uint16_t)(2048 + sine64(phase) / 4);
-}
+uint16_t hal_analog_read(uint8_t channel) { return test_signal(channel, hal_millis()); }
 
 int hal_i2c_write(uint8_t address, const uint8_t *data, uint8_t len, uint8_t send_stop) { return -1; }
 int hal_i2c_read(uint8_t address, uint8_t *data, uint8_t len) { return -1; }
-
-/* ---------------- model store: SSRAM1's top MiB, NOR rules ---------------- */
-
-uint32_t hal_store_bytes(void) { return STORE_BYTES; }
-uint32_t hal_store_page_bytes(void) { return TG_STORE_PAGE_BYTES; }
-const uint8_t *hal_store_map(void) { return __store_start; }
-
-int hal_store_read(uint32_t address, void *data, uint32_t len) {
-  if (address > STORE_BYTES || len > STORE_BYTES - address) return -1;
-  memcpy(data, __store_start + address, len);
-  return 0;
-}
-
-int hal_store_program(uint32_t address, const void *data, uint32_t len) {
-  if (address > STORE_BYTES || len > STORE_BYTES - address) return -1;
-  const uint8_t *d = (const uint8_t *)data;
-  for (uint32_t i = 0; i < len; i++) __store_start[address + i] &= d[i]; /* programming only clears bits */
-  return 0;
-}
-
-int hal_store_erase(uint32_t address, uint32_t len) {
-  if (address % TG_STORE_PAGE_BYTES || len % TG_STORE_PAGE_BYTES) return -1;
-  if (address > STORE_BYTES || len > STORE_BYTES - address) return -1;
-  memset(__store_start + address, 0xFF, len);
-  return 0;
-}
-
-/* QEMU starts RAM zeroed; an image saved from a previous run (loaded with -device loader) is kept. */
-static void store_init(void) {
-  for (uint32_t i = 0; i < 64u; i++)
-    if (__store_start[i] != 0) return;
-  memset(__store_start, 0xFF, STORE_BYTES);
-}
 
 /* ---------------- start-up ---------------- */
 
@@ -179,7 +132,7 @@ int main(void) {
   SYST_RVR = TICKS_PER_MS - 1u;
   SYST_CVR = 0;
   SYST_CSR = 7u; /* processor clock, interrupt, enable */
-  store_init();
+  ram_store_init();
   bridge_init();
   for (;;) {
     bridge_poll();
