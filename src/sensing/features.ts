@@ -2,8 +2,22 @@ import FFT from 'fft.js';
 import { z } from 'zod';
 import { TinygateError } from '../errors/index.js';
 
-/** Per-channel features. The time-domain ones (all but `bands`) are what a board can compute too. */
-export const FEATURE_KINDS = ['mean', 'rms', 'peak', 'crest', 'kurtosis', 'bands', 'raw'] as const;
+/**
+ * Per-channel features. The time-domain ones (all but `bands`) are what a board can compute too; `last`, `slope`
+ * (per sample) and `logstd` describe slow signals (level, trend, variability) whose mean must not be removed.
+ */
+export const FEATURE_KINDS = [
+  'mean',
+  'rms',
+  'peak',
+  'crest',
+  'kurtosis',
+  'bands',
+  'raw',
+  'last',
+  'slope',
+  'logstd',
+] as const;
 export type FeatureKind = (typeof FEATURE_KINDS)[number];
 export const TIME_DOMAIN_FEATURES: readonly FeatureKind[] = [
   'mean',
@@ -12,6 +26,9 @@ export const TIME_DOMAIN_FEATURES: readonly FeatureKind[] = [
   'crest',
   'kurtosis',
   'raw',
+  'last',
+  'slope',
+  'logstd',
 ];
 
 /**
@@ -183,6 +200,15 @@ export class FeatureExtractor {
           case 'raw':
             for (let i = 0; i < n; i++) out[k++] = x[i]!;
             break;
+          case 'last':
+            out[k++] = src[offset + n - 1]!;
+            break;
+          case 'slope':
+            out[k++] = slopePerSample(x, n);
+            break;
+          case 'logstd':
+            out[k++] = Math.log10(rms + 1e-6 * (Math.abs(mean) + 1));
+            break;
           case 'bands':
             k = this.bands(x, out, k);
             break;
@@ -213,4 +239,16 @@ export class FeatureExtractor {
     }
     return k;
   }
+}
+
+// Least-squares slope of a mean-removed window, in units per sample (trend of a slow signal).
+function slopePerSample(x: Float64Array, n: number): number {
+  const mid = (n - 1) / 2;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (i - mid) * x[i]!;
+    den += (i - mid) * (i - mid);
+  }
+  return den > 0 ? num / den : 0;
 }

@@ -1,0 +1,5 @@
+export * from './alarm.js';
+export * from './context.js';
+export * from './detector.js';
+export * from './residual.js';
+export * from './tail.js';
