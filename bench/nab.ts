@@ -93,6 +93,22 @@ const perDay =
     ? null
     : evaluate('tinygate per-day threshold', tinygate(NAB_PER_DAY_CONFIG));
 
+// How much the score depends on the two settings chosen on these files: the neighbourhood of the configuration.
+const sensitivity = [0.004, 0.006, 0.01].flatMap((perWindow) =>
+  [2000, 3000, 4000].map((calibrationWindows) => {
+    const r = evaluate(
+      `perWindow ${perWindow}, calibrationWindows ${calibrationWindows}`,
+      tinygate({ ...NAB_CONFIG, threshold: { perWindow }, calibrationWindows }),
+    );
+    return {
+      perWindow,
+      calibrationWindows,
+      normalizedScore: r.normalizedScore,
+      byCategory: Object.fromEntries(Object.entries(r.byCategory).map(([k, v]) => [k, v.normalizedScore])),
+    };
+  }),
+);
+
 // Numenta HTM's raw anomaly scores, where the folder has them, at NAB's tuned threshold.
 const numentaPath = (f: NabFile) =>
   join(NAB_DIR, 'results/numenta', f.category, `numenta_${f.name.split('/')[1]}`);
@@ -142,6 +158,7 @@ process.stdout.write(
       config: NAB_CONFIG,
       tinygate: main,
       tinygatePerDay: perDay && { config: NAB_PER_DAY_CONFIG, ...perDay },
+      sensitivity,
       numenta: { threshold: thresholds.numenta!.standard.threshold, ...numenta },
       random: {
         seeds: SEEDS,

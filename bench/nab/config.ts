@@ -10,9 +10,12 @@ export const NAB_CONFIG: NabDetectorConfig = {
   seasonCandidatesS: [DAY, 7 * DAY],
   halfLifeS: 60 * DAY,
   calibrationS: 14 * DAY,
+  calibrationWindows: 3000,
   threshold: { perWindow: 0.006 },
   holdS: DAY,
+  clearS: 3600,
+  escalateDecades: 1,
 };
 
 /** The same detector with its threshold given as a false-alarm rate per day of normal data. */
-export const NAB_PER_DAY_CONFIG: NabDetectorConfig = { ...NAB_CONFIG, threshold: { perDay: 0.1 } };
+export const NAB_PER_DAY_CONFIG: NabDetectorConfig = { ...NAB_CONFIG, threshold: { perDay: 1 } };

@@ -15,8 +15,12 @@ export interface NabDetectorConfig {
   seasonCandidatesS: number[];
   halfLifeS: number;
   calibrationS: number;
+  calibrationWindows: number;
   threshold: OnlineDetectorOptions['threshold'];
   holdS: number;
+  /** Quiet time after which a raised alarm clears (a new one still waits for holdS). */
+  clearS: number;
+  escalateDecades: number;
 }
 
 export interface NabRun {
@@ -47,8 +51,15 @@ export function runOnFile(file: NabFile, config: NabDetectorConfig): NabRun {
     learning: { windows: Math.max(1, probation - config.window + 1) },
     halfLifeS: config.halfLifeS,
     calibrationS: config.calibrationS,
+    calibrationWindows: config.calibrationWindows,
     threshold: config.threshold,
-    alarm: { count: 1, withinS: 0, holdS: config.holdS, clearS: config.holdS },
+    alarm: {
+      count: 1,
+      withinS: 0,
+      holdS: config.holdS,
+      clearS: config.clearS,
+      escalateDecades: config.escalateDecades,
+    },
   });
   const alerts = new Float64Array(n);
   const surprise = new Float64Array(n);

@@ -19,8 +19,10 @@ export interface OnlineDetectorOptions {
   learning: { windows?: number; seconds?: number };
   /** Half-life of the rolling normal, in seconds. */
   halfLifeS: number;
-  /** How far back each residual's tail history reaches, in seconds. */
+  /** How far back each residual's tail history reaches, in seconds... */
   calibrationS: number;
+  /** ...and in windows at least. */
+  calibrationWindows?: number;
   threshold: RateThreshold;
   alarm?: Partial<AlarmOptions>;
   /** The model of normal; rolling z-scores when absent. */
@@ -72,7 +74,7 @@ export class OnlineDetector {
     const n = this.names.length;
     const learningWindows = options.learning.windows ?? 0;
     this.model = options.model ?? new EwmaResiduals(options.halfLifeS, Math.max(10, learningWindows));
-    this.tails = this.names.map(() => new TailEstimator({ spanS: options.calibrationS }));
+    this.tails = this.names.map(() => new TailEstimator({ spanS: options.calibrationS, minValues: options.calibrationWindows ?? 0 }));
     this.alarm = new TimeAlarm(options.alarm);
     this.buffers = p.channels.map(() => new Float64Array(p.window.size));
     this.features = new Float32Array(n);
@@ -141,7 +143,7 @@ export class OnlineDetector {
       p: pWindow,
       surprise: -Math.log10(pWindow),
       worst: this.names[worst]!,
-      alarm: this.alarm.update(tS, anomalous),
+      alarm: this.alarm.update(tS, anomalous, -Math.log10(pWindow)),
     };
   }
 }

@@ -7,11 +7,18 @@ export interface TailOptions {
   spanS: number;
   /** History kept at most, in values (bounds memory and time). */
   maxValues: number;
+  /** History kept at least, in values, however old (slow data needs more time for the same evidence). */
+  minValues: number;
   /** Fraction of the history above which the Pareto tail is fitted. */
   tailFraction: number;
 }
 
-export const DEFAULT_TAIL: TailOptions = { spanS: 14 * 86_400, maxValues: 20_000, tailFraction: 0.1 };
+export const DEFAULT_TAIL: TailOptions = {
+  spanS: 14 * 86_400,
+  maxValues: 20_000,
+  minValues: 0,
+  tailFraction: 0.1,
+};
 
 /** Bounded history of values with their times, kept sorted for tail queries. */
 export class TailEstimator {
@@ -36,7 +43,8 @@ export class TailEstimator {
     this.times.push(tS);
     while (
       this.order.length - this.head > this.options.maxValues ||
-      (this.order.length - this.head > 1 && tS - this.times[this.head]! > this.options.spanS)
+      (this.order.length - this.head > Math.max(1, this.options.minValues) &&
+        tS - this.times[this.head]! > this.options.spanS)
     ) {
       this.remove(this.order[this.head]!);
       this.head++;
