@@ -1,11 +1,12 @@
 // tinygate as a NAB detector: its online detector runs row by row over every file of the shared NAB subset (or
 // NAB_DIR), one configuration for all files, and is scored with NAB's standard profile beside Numenta HTM (its
 // published raw scores, rescored here: a check of the scorer) and a random detector. Prints one JSON document;
-// `normalizedScore` is tinygate's over every file. NAB_PER_DAY=0 skips the per-day threshold variant.
+// `normalizedScore` is tinygate's over every file. NAB_PER_DAY=0 skips the per-day threshold variant, NAB_AE=0
+// the autoencoder variants (float and int8, a few minutes).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../src/sim/rng.js';
-import { NAB_CONFIG, NAB_PER_DAY_CONFIG } from './nab/config.js';
+import { NAB_CONFIG, NAB_PER_DAY_CONFIG, withAutoencoder } from './nab/config.js';
 import { corpusAvailable, loadCorpus, NAB_DIR, type NabFile, readCsvColumn } from './nab/corpus.js';
 import { type NabDetectorConfig, runOnFile } from './nab/run-detector.js';
 import { normalizedScore, optimizeThreshold, scoreFile } from './nab/scorer.js';
@@ -26,13 +27,18 @@ const thresholds = JSON.parse(readFileSync(join(NAB_DIR, 'config/thresholds.json
   { standard: { threshold: number } }
 >;
 
-type Scores = (f: NabFile) => { scores: ArrayLike<number>; threshold: number } | null;
+type Scores = (
+  f: NabFile,
+) =>
+  | { scores: ArrayLike<number>; threshold: number }
+  | null
+  | Promise<{ scores: ArrayLike<number>; threshold: number } | null>;
 
-function evaluate(name: string, scoresOf: Scores) {
+async function evaluate(name: string, scoresOf: Scores) {
   const perFile = [];
   const t0 = performance.now();
   for (const f of files) {
-    const s = scoresOf(f);
+    const s = await scoresOf(f);
     if (!s) continue;
     const r = scoreFile(f, s.scores, s.threshold);
     perFile.push({
@@ -85,34 +91,44 @@ function evaluate(name: string, scoresOf: Scores) {
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const tinygate =
   (config: NabDetectorConfig): Scores =>
-  (f) => ({ scores: runOnFile(f, config).alerts, threshold: 0.5 });
+  async (f) => ({ scores: (await runOnFile(f, config)).alerts, threshold: 0.5 });
 
-const main = evaluate('tinygate', tinygate(NAB_CONFIG));
+const main = await evaluate('tinygate', tinygate(NAB_CONFIG));
 const perDay =
   process.env.NAB_PER_DAY === '0'
     ? null
-    : evaluate('tinygate per-day threshold', tinygate(NAB_PER_DAY_CONFIG));
+    : await evaluate('tinygate per-day threshold', tinygate(NAB_PER_DAY_CONFIG));
+
+// The autoencoder as the model of normal, float (tfjs) and int8 (converted, official TFLite interpreter).
+const skipAe = process.env.NAB_AE === '0';
+const aeFloat = skipAe
+  ? null
+  : await evaluate('tinygate + autoencoder, float', tinygate(withAutoencoder('float')));
+const aeInt8 = skipAe
+  ? null
+  : await evaluate('tinygate + autoencoder, int8', tinygate(withAutoencoder('int8')));
 
 // How much the score depends on the two settings chosen on these files: the neighbourhood of the configuration.
-const sensitivity = [0.004, 0.006, 0.01].flatMap((perWindow) =>
-  [2000, 3000, 4000].map((calibrationWindows) => {
-    const r = evaluate(
+const sensitivity: Array<Record<string, unknown>> = [];
+for (const perWindow of [0.004, 0.006, 0.01]) {
+  for (const calibrationWindows of [2000, 3000, 4000]) {
+    const r = await evaluate(
       `perWindow ${perWindow}, calibrationWindows ${calibrationWindows}`,
       tinygate({ ...NAB_CONFIG, threshold: { perWindow }, calibrationWindows }),
     );
-    return {
+    sensitivity.push({
       perWindow,
       calibrationWindows,
       normalizedScore: r.normalizedScore,
       byCategory: Object.fromEntries(Object.entries(r.byCategory).map(([k, v]) => [k, v.normalizedScore])),
-    };
-  }),
-);
+    });
+  }
+}
 
 // Numenta HTM's raw anomaly scores, where the folder has them, at NAB's tuned threshold.
 const numentaPath = (f: NabFile) =>
   join(NAB_DIR, 'results/numenta', f.category, `numenta_${f.name.split('/')[1]}`);
-const numenta = evaluate('numenta (rescored)', (f) =>
+const numenta = await evaluate('numenta (rescored)', (f) =>
   existsSync(numentaPath(f))
     ? {
         scores: readCsvColumn(numentaPath(f), 'anomaly_score'),
@@ -123,13 +139,16 @@ const numenta = evaluate('numenta (rescored)', (f) =>
 
 // NAB's random detector: uniform scores per row at NAB's tuned threshold, averaged over seeds.
 const SEEDS = 10;
-const randomRuns = Array.from({ length: SEEDS }, (_, seed) => {
+const randomRuns: Array<Awaited<ReturnType<typeof evaluate>>> = [];
+for (let seed = 0; seed < SEEDS; seed++) {
   const rng = new Rng(1000 + seed);
-  return evaluate(`random seed ${seed}`, (f) => ({
-    scores: Float64Array.from(f.values, () => rng.next()),
-    threshold: thresholds.random!.standard.threshold,
-  }));
-});
+  randomRuns.push(
+    await evaluate(`random seed ${seed}`, (f) => ({
+      scores: Float64Array.from(f.values, () => rng.next()),
+      threshold: thresholds.random!.standard.threshold,
+    })),
+  );
+}
 const meanOf = (get: (r: (typeof randomRuns)[number]) => number | undefined) =>
   round(randomRuns.reduce((s, r) => s + (get(r) ?? 0), 0) / SEEDS);
 
@@ -158,6 +177,17 @@ process.stdout.write(
       config: NAB_CONFIG,
       tinygate: main,
       tinygatePerDay: perDay && { config: NAB_PER_DAY_CONFIG, ...perDay },
+      autoencoder: aeFloat &&
+        aeInt8 && {
+          config: withAutoencoder('int8').autoencoder,
+          float: aeFloat,
+          int8: aeInt8,
+          int8MinusFloat: round(aeInt8.normalizedScore - aeFloat.normalizedScore),
+          int8MinusFloatRealKnownCause: round(
+            (aeInt8.byCategory.realKnownCause?.normalizedScore ?? 0) -
+              (aeFloat.byCategory.realKnownCause?.normalizedScore ?? 0),
+          ),
+        },
       sensitivity,
       numenta: { threshold: thresholds.numenta!.standard.threshold, ...numenta },
       random: {

@@ -19,3 +19,16 @@ export const NAB_CONFIG: NabDetectorConfig = {
 
 /** The same detector with its threshold given as a false-alarm rate per day of normal data. */
 export const NAB_PER_DAY_CONFIG: NabDetectorConfig = { ...NAB_CONFIG, threshold: { perDay: 1 } };
+
+/** The autoencoder beside the rolling z-scores, trained at the end of probation and every 30 days. */
+export const withAutoencoder = (arithmetic: 'float' | 'int8'): NabDetectorConfig => ({
+  ...NAB_CONFIG,
+  autoencoder: {
+    arithmetic,
+    hidden: [8, 3],
+    epochs: 40,
+    memoryWindows: 4000,
+    retrainEveryS: 30 * DAY,
+    seed: 1,
+  },
+});

@@ -1,7 +1,13 @@
 // Runs tinygate's online detector over one NAB file as NAB runs a detector: row by row, learning during the
 // probationary period, never looking ahead; the output is 1 at each row where an alarm was raised.
 
-import { detectSeasons, OnlineDetector, type OnlineDetectorOptions } from '../../src/detect/online/index.js';
+import {
+  type AutoencoderResidualOptions,
+  AutoencoderResiduals,
+  detectSeasons,
+  OnlineDetector,
+  type OnlineDetectorOptions,
+} from '../../src/detect/online/index.js';
 import { parsePipeline } from '../../src/sensing/features.js';
 import type { NabFile } from './corpus.js';
 import { probationRows } from './scorer.js';
@@ -21,6 +27,8 @@ export interface NabDetectorConfig {
   /** Quiet time after which a raised alarm clears (a new one still waits for holdS). */
   clearS: number;
   escalateDecades: number;
+  /** The autoencoder as the model of normal beside the rolling z-scores (absent: z-scores alone). */
+  autoencoder?: Partial<AutoencoderResidualOptions>;
 }
 
 export interface NabRun {
@@ -36,19 +44,26 @@ export function medianIntervalS(timestampsMs: ArrayLike<number>): number {
   return d[Math.floor(d.length / 2)] ?? 1;
 }
 
-export function runOnFile(file: NabFile, config: NabDetectorConfig): NabRun {
+export async function runOnFile(file: NabFile, config: NabDetectorConfig): Promise<NabRun> {
   const n = file.values.length;
   const intervalS = medianIntervalS(file.timestampsMs);
   const probation = probationRows(n);
   const seasonsS = detectSeasons(file.values.subarray(0, probation), intervalS, config.seasonCandidatesS);
+  const pipeline = parsePipeline({
+    sampleRateHz: 1 / intervalS,
+    window: { size: config.window, hop: 1 },
+    channels: [{ name: 'value', features: config.features }],
+  });
+  const learningWindows = Math.max(1, probation - config.window + 1);
+  const features = config.features.length + config.scales.length + seasonsS.length;
+  const model = config.autoencoder
+    ? new AutoencoderResiduals(features, config.halfLifeS, learningWindows, config.autoencoder)
+    : undefined;
   const detector = new OnlineDetector({
-    pipeline: parsePipeline({
-      sampleRateHz: 1 / intervalS,
-      window: { size: config.window, hop: 1 },
-      channels: [{ name: 'value', features: config.features }],
-    }),
+    pipeline,
     context: { scales: config.scales, seasonsS },
-    learning: { windows: Math.max(1, probation - config.window + 1) },
+    learning: { windows: learningWindows },
+    ...(model ? { model } : {}),
     halfLifeS: config.halfLifeS,
     calibrationS: config.calibrationS,
     calibrationWindows: config.calibrationWindows,
@@ -66,10 +81,12 @@ export function runOnFile(file: NabFile, config: NabDetectorConfig): NabRun {
   const v = [0];
   for (let i = 0; i < n; i++) {
     v[0] = file.values[i]!;
+    if (detector.maintenanceDue) await detector.maintain();
     const d = detector.push(file.timestampsMs[i]! / 1000, v);
     if (!d) continue;
     surprise[i] = d.surprise;
     if (d.alarm === 'raised') alerts[i] = 1;
   }
+  model?.dispose();
   return { alerts, surprise, seasonsS };
 }

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectSeasons } from '../../src/detect/online/context.js';
 import {
+  AutoencoderResiduals,
   OnlineDetector,
   type OnlineDetectorOptions,
   TailEstimator,
@@ -149,4 +150,68 @@ describe('OnlineDetector', () => {
     };
     expect(run(b)).toEqual(run(a));
   });
+});
+
+describe('OnlineDetector with the autoencoder as its model of normal', () => {
+  // Two correlated channels: the autoencoder learns their relation; a fault breaks it without moving either
+  // channel outside its own range, which per-feature z-scores alone barely see.
+  async function run(arithmetic: 'float' | 'int8') {
+    const rng = new Rng(21);
+    const days = 14;
+    const faultAt = 11 * 288;
+    const rows = Array.from({ length: days * 288 }, (_, i) => {
+      const load = Math.sin((2 * Math.PI * i) / 288) + 0.1 * rng.gaussian();
+      const temp = i >= faultAt ? -load : load;
+      return [load + 0.05 * rng.gaussian(), temp + 0.05 * rng.gaussian()];
+    });
+    const pipeline = parsePipeline({
+      sampleRateHz: 1 / 300,
+      window: { size: 8, hop: 1 },
+      channels: [
+        { name: 'load', features: ['mean'] },
+        { name: 'temp', features: ['mean'] },
+      ],
+    });
+    const learning = 5 * 288;
+    const model = new AutoencoderResiduals(2, 30 * 86_400, learning, {
+      arithmetic,
+      hidden: [4, 1],
+      epochs: 30,
+      retrainEveryS: 1e9,
+    });
+    const det = new OnlineDetector({
+      pipeline,
+      context: { scales: [] },
+      learning: { windows: learning },
+      halfLifeS: 30 * 86_400,
+      calibrationS: 30 * 86_400,
+      threshold: { perWindow: 0.001 },
+      alarm: { count: 3, withinS: 1800, holdS: 86_400, clearS: 3600 },
+      model,
+    });
+    const raised: number[] = [];
+    const worst: string[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      if (det.maintenanceDue) await det.maintain();
+      const d = det.push(i * 300, rows[i]!);
+      if (d?.alarm === 'raised') {
+        raised.push(i);
+        worst.push(d.worst);
+      }
+    }
+    model.dispose();
+    return { raised, worst, faultAt, names: det.names };
+  }
+
+  it('is trained at the end of learning, alarms on a broken relation, and int8 alarms as float does', async () => {
+    const float = await run('float');
+    expect(float.names).toEqual(['load:mean', 'temp:mean', 'autoencoder']);
+    expect(float.raised.filter((i) => i < float.faultAt)).toEqual([]);
+    expect(float.raised.length).toBeGreaterThan(0);
+    expect(float.worst[0]).toBe('autoencoder');
+    expect((float.raised[0]! - float.faultAt) * 300).toBeLessThanOrEqual(2 * 3600);
+    const int8 = await run('int8');
+    expect(int8.raised.filter((i) => i < int8.faultAt)).toEqual([]);
+    expect(Math.abs(int8.raised[0]! - float.raised[0]!) * 300).toBeLessThanOrEqual(1800);
+  }, 120_000);
 });

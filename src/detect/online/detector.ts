@@ -55,6 +55,8 @@ export class OnlineDetector {
   private readonly alarm: TimeAlarm;
   private readonly buffers: Float64Array[];
   private readonly features: Float32Array<ArrayBuffer>;
+  /** Features (window and context) before the model's extra residuals. */
+  readonly featureCount: number;
   private readonly residual: Float64Array;
   private samples = 0;
   private windows = 0;
@@ -67,17 +69,21 @@ export class OnlineDetector {
     const intervalS = 1 / p.sampleRateHz;
     this.extractor = new FeatureExtractor(p);
     this.contexts = p.channels.map(() => new ContextFeatures(p.window.size, intervalS, options.context));
+    const learningWindows = options.learning.windows ?? 0;
+    this.model = options.model ?? new EwmaResiduals(options.halfLifeS, Math.max(10, learningWindows));
     this.names = [
       ...featureNames(p),
       ...p.channels.flatMap((c, i) => contextFeatureNames(c.name, this.contexts[i]!.options)),
+      ...this.model.extraNames,
     ];
     const n = this.names.length;
-    const learningWindows = options.learning.windows ?? 0;
-    this.model = options.model ?? new EwmaResiduals(options.halfLifeS, Math.max(10, learningWindows));
-    this.tails = this.names.map(() => new TailEstimator({ spanS: options.calibrationS, minValues: options.calibrationWindows ?? 0 }));
+    this.featureCount = n - this.model.extraNames.length;
+    this.tails = this.names.map(
+      () => new TailEstimator({ spanS: options.calibrationS, minValues: options.calibrationWindows ?? 0 }),
+    );
     this.alarm = new TimeAlarm(options.alarm);
     this.buffers = p.channels.map(() => new Float64Array(p.window.size));
-    this.features = new Float32Array(n);
+    this.features = new Float32Array(this.featureCount);
     this.residual = new Float64Array(n);
     const t = options.threshold;
     this.pThreshold = 'perWindow' in t ? t.perWindow : (t.perDay * p.window.hop) / p.sampleRateHz / 86_400;
@@ -88,6 +94,34 @@ export class OnlineDetector {
     const l = this.options.learning;
     const spanS = this.lastWindowS - this.firstS;
     return this.windows < (l.windows ?? 0) || !(spanS >= (l.seconds ?? 0));
+  }
+
+  /**
+   * True when the model of normal wants (re)training before the next sample: at the end of learning and then
+   * as it asks. The caller awaits `maintain()` (training may take seconds; a gateway runs it off the hot path).
+   */
+  get maintenanceDue(): boolean {
+    return (
+      !!this.model.trainingDue && this.windows >= (this.options.learning.windows ?? 0) && !this.learningNext()
+    );
+  }
+
+  /** Trains the model of normal on what it has seen and restarts its extra residuals' tail histories. */
+  async maintain(): Promise<void> {
+    if (!this.model.train) return;
+    await this.model.train();
+    const fresh = this.model.recalibration ?? [];
+    for (let i = this.featureCount; i < this.names.length; i++) {
+      const tail = this.tails[i]!;
+      tail.clear();
+      for (const v of fresh) tail.add(v, this.lastWindowS);
+    }
+  }
+
+  // Whether the next window will still be a learning one (time-based learning may outlast the window count).
+  private learningNext(): boolean {
+    const l = this.options.learning;
+    return this.windows < (l.windows ?? 0) || !(this.lastWindowS - this.firstS >= (l.seconds ?? 0));
   }
 
   /** One sample per channel at time tS (seconds); a decision whenever a window completes. */

@@ -1,4 +1,5 @@
 export * from './alarm.js';
+export * from './autoencoder-residuals.js';
 export * from './context.js';
 export * from './detector.js';
 export * from './residual.js';

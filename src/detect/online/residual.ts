@@ -3,15 +3,23 @@
 
 export interface ResidualModel {
   readonly kind: string;
+  /** Names of residuals this model adds after the features' own (e.g. an autoencoder's error). */
+  readonly extraNames: string[];
   /** |z| of each feature against the model, written into out. */
   residuals(features: Float32Array, out: Float64Array): void;
   /** Learns from one window that arrived dtS seconds after the previous one. */
   learn(features: Float32Array, dtS: number): void;
+  /** Models trained in the background (an autoencoder) say when they want training... */
+  readonly trainingDue?: boolean;
+  train?(): Promise<void>;
+  /** ...and after it, the new history of their extra residuals (held-back windows' errors). */
+  recalibration?: number[] | null;
 }
 
 /** Rolling z-scores with a half-life in seconds (plain averages until `warmup` windows are learned). */
 export class EwmaResiduals implements ResidualModel {
   readonly kind = 'baseline';
+  readonly extraNames: string[] = [];
   private mean: Float64Array | null = null;
   private variance: Float64Array | null = null;
   private seen = 0;
@@ -20,6 +28,19 @@ export class EwmaResiduals implements ResidualModel {
     private readonly halfLifeS: number,
     private readonly warmup: number,
   ) {}
+
+  /**
+   * The features as signed z-scores, clipped to ±limit (0 before anything is learned): a model's input must
+   * not see the huge z of a feature that has not varied yet.
+   */
+  standardize(f: Float32Array, out: Float32Array, limit = 20): void {
+    const m = this.mean;
+    const v = this.variance;
+    for (let i = 0; i < f.length; i++) {
+      const z = m && v ? (f[i]! - m[i]!) / (Math.sqrt(v[i]!) + 1e-9 + 1e-6 * Math.abs(m[i]!)) : 0;
+      out[i] = Math.max(-limit, Math.min(limit, z));
+    }
+  }
 
   residuals(f: Float32Array, out: Float64Array): void {
     const m = this.mean;

@@ -37,6 +37,15 @@ export class TailEstimator {
     return this.sorted.length;
   }
 
+  /** Forgets everything (the residual it tracks changed meaning, e.g. a retrained model). */
+  clear(): void {
+    this.sorted.length = 0;
+    this.order.length = 0;
+    this.times.length = 0;
+    this.head = 0;
+    this.fit = null;
+  }
+
   add(value: number, tS: number): void {
     this.insert(value);
     this.order.push(value);
