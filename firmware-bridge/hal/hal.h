@@ -50,6 +50,9 @@ void hal_digital_write(uint8_t pin, uint8_t value);
 uint8_t hal_digital_read(uint8_t pin);
 void hal_pwm_write(uint8_t pin, uint16_t value);
 uint16_t hal_analog_read(uint8_t channel);
+/* The channel's value for the sample due at hal_millis() time `slot_ms`. A HAL whose ADC is paced by a
+   timer (or an emulated one) returns the value of that instant; one that can only convert now does. */
+uint16_t hal_analog_sample(uint8_t channel, uint32_t slot_ms);
 
 /* I2C master: 0 on success, negative when the device did not answer. */
 int hal_i2c_write(uint8_t address, const uint8_t *data, uint8_t len, uint8_t send_stop);

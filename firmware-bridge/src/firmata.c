@@ -54,6 +54,15 @@ static uint8_t port_report[PORTS];
 static uint8_t port_last[PORTS];
 static uint16_t sampling_interval = DEFAULT_SAMPLING_INTERVAL;
 static uint32_t last_sample;
+static uint32_t sample_slot; /* sample slots since start-up, skipped ones included */
+
+/* Board → gateway 0x54: `u32` slots skipped in this gap, `u32` the slot counter after it. */
+static void report_skipped(uint32_t skipped) {
+  uint8_t body[8];
+  tg_put32(body, skipped);
+  tg_put32(body + 4, sample_slot);
+  tinygate_reply(0x54, body, sizeof body);
+}
 
 /* Continuous I2C reads. */
 typedef struct {
@@ -524,14 +533,26 @@ void firmata_poll(void) {
     }
   }
   uint32_t now = hal_millis();
-  if ((uint32_t)(now - last_sample) < sampling_interval) return;
-  /* Keep the average rate exact: step by the interval, resynchronising only after a long stall. */
-  last_sample += sampling_interval;
-  if ((uint32_t)(now - last_sample) > 10u * sampling_interval) last_sample = now;
-  for (uint8_t channel = 0; channel < 16; channel++)
-    if (analog_report & (1u << channel)) send_analog(channel, hal_analog_read(channel));
-  for (uint8_t i = 0; i < i2c_query_count; i++)
-    i2c_read_and_report(i2c_queries[i].address, i2c_queries[i].reg, i2c_queries[i].bytes, i2c_queries[i].stop);
+  uint32_t due = (uint32_t)(now - last_sample) / sampling_interval;
+  if (due == 0) return;
+  /* Keep the average rate exact: send every slot that came due (each read at its own time where the HAL
+     can); after a stall longer than the backlog, skip the oldest slots and say how many, so the gateway
+     never takes the gap for the machine's signal. */
+  if (due > TG_SAMPLE_BACKLOG) {
+    uint32_t skipped = due - TG_SAMPLE_BACKLOG;
+    last_sample += skipped * sampling_interval;
+    sample_slot += skipped;
+    if (analog_report) report_skipped(skipped);
+    due = TG_SAMPLE_BACKLOG;
+  }
+  for (; due > 0; due--) {
+    last_sample += sampling_interval;
+    sample_slot++;
+    for (uint8_t channel = 0; channel < 16; channel++)
+      if (analog_report & (1u << channel)) send_analog(channel, hal_analog_sample(channel, last_sample));
+    for (uint8_t i = 0; i < i2c_query_count; i++)
+      i2c_read_and_report(i2c_queries[i].address, i2c_queries[i].reg, i2c_queries[i].bytes, i2c_queries[i].stop);
+  }
 }
 
 void firmata_init(void) {

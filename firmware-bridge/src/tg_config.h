@@ -13,6 +13,12 @@
 #define TG_SYSEX_BUFFER_BYTES 64
 #endif
 
+/* Sample slots a late loop may still send (each read at its own slot time where the HAL can, see
+   hal_analog_sample); a longer stall skips the slots beyond and reports them (docs/protocol.md, 0x54). */
+#ifndef TG_SAMPLE_BACKLOG
+#define TG_SAMPLE_BACKLOG 10
+#endif
+
 /* Most pins the Firmata layer tracks. */
 #ifndef TG_MAX_PINS
 #define TG_MAX_PINS 24

@@ -9,8 +9,11 @@ export interface Alert {
   board: string;
   /** Sensor (or channel group) the window came from. */
   sensor: string;
-  /** `machine`: the machine looks abnormal; `sensor`: the sensor itself misbehaves (dropout, stuck, spikes). */
-  kind: 'machine' | 'sensor';
+  /**
+   * `machine`: the machine looks abnormal; `sensor`: the sensor itself misbehaves (dropout, stuck, spikes);
+   * `data-quality`: samples were lost on the way (a stalled board or a busy gateway), windows not scored.
+   */
+  kind: 'machine' | 'sensor' | 'data-quality';
   /** Anomaly score of the window that tripped the detector, in the detector's own units. */
   score: number;
   threshold: number;

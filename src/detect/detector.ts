@@ -22,6 +22,8 @@ export interface DetectorOptions {
   hysteresis?: { clearRatio: number; clearWindows: number };
   /** Epoch ms clock for `Alert.ts`. */
   now?: () => number;
+  /** At most one data-quality alert per this many ms (they come in bursts while a gateway is busy). */
+  dataQualityEveryMs?: number;
 }
 
 export const DEFAULT_DEBOUNCE: DebounceOptions = { k: 3, n: 5 };
@@ -30,8 +32,11 @@ export const DEFAULT_HYSTERESIS = { clearRatio: 0.8, clearWindows: 5 };
 
 /** What the detector made of one window. */
 export interface Decision {
-  /** `sensor`: the window showed a sensor problem and was not scored; `machine`/`normal` by score. */
-  verdict: 'machine' | 'normal' | 'sensor';
+  /**
+   * `sensor`: the window showed a sensor problem and was not scored; `data-quality`: samples in it were lost
+   * on the way, so it was not scored either; `machine`/`normal` by score.
+   */
+  verdict: 'machine' | 'normal' | 'sensor' | 'data-quality';
   alert: Alert | null;
   /** True while a machine alarm is active (raised and not yet cleared). */
   machineAlarm: boolean;
@@ -51,6 +56,8 @@ export class StreamDetector {
   private sensorAlarm = false;
   private below = 0;
   private clean = 0;
+  private lostSamples = 0;
+  private lastDataQualityAlert = Number.NEGATIVE_INFINITY;
 
   constructor(options: DetectorOptions) {
     this.options = {
@@ -58,6 +65,7 @@ export class StreamDetector {
       sensorDebounce: DEFAULT_SENSOR_DEBOUNCE,
       hysteresis: DEFAULT_HYSTERESIS,
       now: Date.now,
+      dataQualityEveryMs: 60_000,
       ...options,
     };
   }
@@ -68,6 +76,30 @@ export class StreamDetector {
 
   get inSensorAlarm(): boolean {
     return this.sensorAlarm;
+  }
+
+  /**
+   * A window with samples lost on the way: never scored (a gap changes a window as a fault would), neither
+   * counting towards nor clearing a machine alarm; reported, at most once per `dataQualityEveryMs`.
+   */
+  dataQualityWindow(window: { start: number; end: number }, lostSamples: number): Decision {
+    this.lostSamples += lostSamples;
+    let alert: Alert | null = null;
+    const now = this.options.now();
+    if (now - this.lastDataQualityAlert >= this.options.dataQualityEveryMs) {
+      this.lastDataQualityAlert = now;
+      alert = this.alert(
+        'data-quality',
+        this.options.sensor,
+        this.lostSamples,
+        0,
+        window,
+        `${this.lostSamples} samples lost on the way from ${this.options.board} (a stalled board or a busy gateway): windows with gaps are not scored`,
+        false,
+      );
+      this.lostSamples = 0;
+    }
+    return { verdict: 'data-quality', alert, machineAlarm: this.machineAlarm, sensorAlarm: this.sensorAlarm };
   }
 
   /** A window whose sensor check failed. */

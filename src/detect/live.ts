@@ -9,7 +9,7 @@ import { checkWindow, type SensorVerdict } from './sensor-check.js';
 export interface LiveDecision extends Decision {
   board: string;
   window: SampleWindow;
-  /** null when the window failed the sensor check and was not scored. */
+  /** null when the window failed the sensor check or lost samples, and was not scored. */
   score: number | null;
   /** performance.now() when the decision was made (monotonic ms, for latency measurements). */
   decidedAt: number;
@@ -54,6 +54,8 @@ export class LiveDetection {
   /** Windows scored so far, windows that failed sensor checks, and where the time went (ms). */
   scored = 0;
   flagged = 0;
+  /** Windows not scored because samples were lost in them. */
+  gaps = 0;
   readonly timing = { checksAndFeaturesMs: 0, scoringMs: 0, batches: 0 };
 
   constructor(o: LiveDetectionOptions) {
@@ -81,8 +83,11 @@ export class LiveDetection {
     }
     const t0 = performance.now();
     const size = this.o.pipeline.window.size;
-    const verdict = checkWindow(window.channels, this.o.checks, 0, size, undefined, this.scratch);
-    const features = verdict ? null : this.extractor.extract(window.channels);
+    const gap = (window.lostSamples ?? 0) > 0;
+    const verdict = gap
+      ? null
+      : checkWindow(window.channels, this.o.checks, 0, size, undefined, this.scratch);
+    const features = verdict || gap ? null : this.extractor.extract(window.channels);
     this.timing.checksAndFeaturesMs += performance.now() - t0;
     this.queue.push({ stream, window, features, verdict });
     if (this.queue.length >= (this.o.maxBatch ?? 256)) this.flushSoon(true);
@@ -125,7 +130,10 @@ export class LiveDetection {
       const win = { start: p.window.start, end: p.window.end };
       let d: Decision;
       let score: number | null = null;
-      if (p.verdict) {
+      if ((p.window.lostSamples ?? 0) > 0) {
+        this.gaps++;
+        d = p.stream.detector.dataQualityWindow(win, p.window.lostSamples!);
+      } else if (p.verdict) {
         this.flagged++;
         d = p.stream.detector.sensorWindow(win, p.verdict);
       } else {

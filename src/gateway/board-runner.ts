@@ -5,6 +5,7 @@ import { type BoardInferenceStats, BoardScorer } from './board-scorer.js';
 import type { BoardConfig } from './config.js';
 import type { Deployment } from './deploy.js';
 import type { DetectionPlan } from './detection-plan.js';
+import { watchSkippedSamples } from './skipped-samples.js';
 import type { BoardTransport } from './transports.js';
 
 /** Points per second per channel sent to live views: enough for a chart, far below the sampling rate. */
@@ -26,6 +27,8 @@ export interface BoardStatus {
   model: { id: string; hash: string; kind: string } | null;
   samples: number;
   windows: number;
+  /** Samples the board reported lost (stalls longer than its backlog); their windows are not scored. */
+  lostSamples: number;
   reconnects: number;
   score: number | null;
   threshold: number;
@@ -61,6 +64,7 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
   /** Set by the gateway after flashing (or failing to). */
   deployment: Deployment | { error: string } | null = null;
   private windows = 0;
+  private lostSamples = 0;
   private lastSampleTs: number | null = null;
   private score: number | null = null;
   private anomaly = false;
@@ -86,7 +90,15 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
         sensors: config.sensors,
         ...(config.adc ? { adc: config.adc } : {}),
       },
-      openTransport: transport.open,
+      // The board reports sample slots it had to skip; windows holding such a gap are not scored.
+      openTransport: async () => {
+        const stream = await transport.open();
+        watchSkippedSamples(stream, (n) => {
+          this.lostSamples += n;
+          this.windower.markGap(n);
+        });
+        return stream;
+      },
       onSample: (ch, v, ts) => this.onSample(ch, v, ts),
     });
     this.latest = new Float64Array(this.session.channels.length).fill(Number.NaN);
@@ -146,6 +158,7 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
       model,
       samples: this.samples,
       windows: this.windows,
+      lostSamples: this.lostSamples,
       reconnects: this.session.reconnects,
       score: this.score,
       threshold: this.plan.scorer.threshold,

@@ -47,6 +47,8 @@ export const Reply = {
   inference: 0x50,
   score: 0x51,
   runtimeStatus: 0x53,
+  /** Unsolicited: the board skipped sample slots after a stall (`u32` skipped, `u32` slot counter). */
+  samplesSkipped: 0x54,
   error: 0x7f,
 } as const;
 

@@ -9,6 +9,8 @@ export interface SampleWindow {
   end: number;
   /** 0-based count of the first channel's last sample in this window (to match it to when it was taken). */
   lastSeq: number;
+  /** Samples the board reported skipped near this window (a gap in it): such a window is not scored. */
+  lostSamples?: number;
 }
 
 /**
@@ -24,6 +26,8 @@ export class StreamWindower {
   private sinceLast = 0;
   private readonly size: number;
   private readonly hop: number;
+  private lost = 0;
+  private lostWindows = 0;
 
   /** `sessionChannels`: the session's channel names, in its order (samples arrive by that index). */
   constructor(pipeline: FeaturePipeline, sessionChannels: string[]) {
@@ -49,6 +53,15 @@ export class StreamWindower {
     this.written = new Float64Array(pipeline.channels.length);
   }
 
+  /**
+   * The board skipped `count` samples just before the ones arriving next. The gap's exact place is not
+   * known to the sample (reports and samples are parsed apart), so every window that may hold it is marked.
+   */
+  markGap(count: number): void {
+    this.lost += count;
+    this.lostWindows = Math.ceil(this.size / this.hop) + 1;
+  }
+
   /** Add one sample; returns a window when the pacing channel completes one. */
   push(sessionChannel: number, value: number, ts: number): SampleWindow | null {
     const c = this.map[sessionChannel]!;
@@ -63,12 +76,17 @@ export class StreamWindower {
     // Other channels lag by at most one report; wait until each has a full window too.
     for (let i = 1; i < this.written.length; i++) if (this.written[i]! < this.size) return null;
     this.sinceLast = 0;
-    return {
+    const window: SampleWindow = {
       channels: this.rings.map((r, i) => linear(r, this.written[i]!, this.size)),
       start: this.times[(n + 1) % this.size]!,
       end: ts,
       lastSeq: n,
     };
+    if (this.lostWindows > 0) {
+      window.lostSamples = this.lost;
+      if (--this.lostWindows === 0) this.lost = 0;
+    }
+    return window;
   }
 }
 

@@ -190,6 +190,12 @@ void hal_pwm_write(uint8_t pin, uint16_t value) {
 #endif
 }
 
+/* Converts now: the main loop is the only clock; a late slot is read late (and skipped past the backlog). */
+uint16_t hal_analog_sample(uint8_t channel, uint32_t slot_ms) {
+  (void)slot_ms;
+  return hal_analog_read(channel);
+}
+
 uint16_t hal_analog_read(uint8_t channel) {
 #if defined(MUX5)
   if (channel > 15) return 0;

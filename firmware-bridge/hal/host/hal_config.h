@@ -4,5 +4,7 @@
 
 #define TG_SYSEX_BUFFER_BYTES 512
 #define TG_MAX_PINS 20
+/* The emulated ADC samples on time into a ring (hal_analog_sample): a stalled loop catches up on ¼ s. */
+#define TG_SAMPLE_BACKLOG 250
 
 #endif

@@ -367,14 +367,17 @@ void hal_pwm_write(uint8_t pin, uint16_t value) {
   if (pin < PINS) pin_level[pin] = value ? 1 : 0;
 }
 
-uint16_t hal_analog_read(uint8_t channel) {
+static uint16_t analog_at(uint8_t channel, double t) {
   if (channel > 5) return 0;
-  double volts = scenario_value(SIG_A0 + channel, scenario_time());
+  double volts = scenario_value(SIG_A0 + channel, t);
   double counts = round(volts / 5.0 * 1024.0); /* ATmega datasheet: ADC = Vin * 1024 / Vref, Vref 5 V */
   if (counts < 0) counts = 0;
   if (counts > 1023) counts = 1023;
   return (uint16_t)counts;
 }
+uint16_t hal_analog_read(uint8_t channel) { return analog_at(channel, scenario_time()); }
+/* The emulated ADC samples the scenario at the slot's own time, however late the loop reaches it. */
+uint16_t hal_analog_sample(uint8_t channel, uint32_t slot_ms) { return analog_at(channel, (double)slot_ms / 1e3); }
 
 int hal_i2c_write(uint8_t address, const uint8_t *data, uint8_t len, uint8_t send_stop) {
   (void)send_stop;

@@ -119,6 +119,8 @@ uint8_t hal_digital_read(uint8_t pin) { return pin < PIN_COUNT ? latch[pin] : 0;
 void hal_pwm_write(uint8_t pin, uint16_t value) { hal_digital_write(pin, value != 0); }
 
 uint16_t hal_analog_read(uint8_t channel) { return test_signal(channel, hal_millis()); }
+/* The test signal is a function of time: read it at the slot, as a timer-triggered ADC would. */
+uint16_t hal_analog_sample(uint8_t channel, uint32_t slot_ms) { return test_signal(channel, slot_ms); }
 
 int hal_i2c_write(uint8_t address, const uint8_t *data, uint8_t len, uint8_t send_stop) { return -1; }
 int hal_i2c_read(uint8_t address, uint8_t *data, uint8_t len) { return -1; }

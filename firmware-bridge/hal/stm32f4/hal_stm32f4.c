@@ -167,6 +167,11 @@ static void sample_inputs(void) {
 #endif
 
 uint16_t hal_analog_read(uint8_t channel) { return channel < ANALOG_COUNT ? latest[channel] : 0; }
+/* SysTick paces the conversions; the latest one is the slot's (a late loop reads a later one). */
+uint16_t hal_analog_sample(uint8_t channel, uint32_t slot_ms) {
+  (void)slot_ms;
+  return hal_analog_read(channel);
+}
 
 static void adc_init(void) {
   RCC_APB2ENR |= RCC_APB2ENR_ADC1EN;
