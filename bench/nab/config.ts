@@ -1,21 +1,10 @@
-// The one configuration the NAB bench runs on every file (no per-file tuning).
+// The one configuration the NAB bench runs on every file (no per-file tuning): the product's defaults.
+import { SLOW_SIGNAL_DEFAULTS } from '../../src/detect/online/index.js';
 import type { NabDetectorConfig } from './run-detector.js';
 
 const DAY = 86_400;
 
-export const NAB_CONFIG: NabDetectorConfig = {
-  window: 16,
-  features: ['last', 'mean', 'logstd', 'slope'],
-  scales: [4, 16],
-  seasonCandidatesS: [DAY, 7 * DAY],
-  halfLifeS: 60 * DAY,
-  calibrationS: 14 * DAY,
-  calibrationWindows: 3000,
-  threshold: { perWindow: 0.006 },
-  holdS: DAY,
-  clearS: 3600,
-  escalateDecades: 1,
-};
+export const NAB_CONFIG: NabDetectorConfig = SLOW_SIGNAL_DEFAULTS;
 
 /** The same detector with its threshold given as a false-alarm rate per day of normal data. */
 export const NAB_PER_DAY_CONFIG: NabDetectorConfig = { ...NAB_CONFIG, threshold: { perDay: 1 } };

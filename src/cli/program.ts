@@ -31,6 +31,7 @@ export const COMMANDS: Record<string, () => Promise<(program: Command) => void>>
   infer: async () => (await import('./infer.js')).registerInfer,
   train: async () => (await import('./train.js')).registerTrain,
   eval: async () => (await import('./eval.js')).registerEval,
+  detect: async () => (await import('./detect.js')).registerDetect,
   record: async () => (await import('./record.js')).registerRecord,
   run: async () => (await import('./run.js')).registerRun,
   sim: async () => (await import('./sim.js')).registerSim,

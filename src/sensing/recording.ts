@@ -16,6 +16,28 @@ export interface Recording {
   labels: Map<string, string[]>;
   /** Samples per second, from the median step of `t`. */
   rateHz: number;
+  /** Epoch ms of the first row when the file has real timestamps (then `t` counts seconds from it). */
+  startEpochMs?: number;
+  /** Rows whose time does not come after the previous row's (kept in file order), and the first of them. */
+  timeSteppedBack?: { rows: number; first: string };
+}
+
+/** Column names taken as the time of each row, besides `t` (seconds): ISO-8601 text or epoch s/ms. */
+export const TIMESTAMP_COLUMNS = ['timestamp', 'time', 'datetime', 'date'];
+
+/**
+ * One timestamp cell → epoch ms: ISO-8601 ("2014-02-19T10:50:00Z", or NAB's "2014-02-19 10:50:00", read as
+ * UTC when it names no zone), or a number of epoch seconds (ms when above 1e11).
+ */
+export function parseTimestamp(cell: string): number {
+  const text = cell.trim();
+  if (/^-?\d+(\.\d+)?$/.test(text)) {
+    const v = Number(text);
+    return Math.abs(v) > 1e11 ? v : v * 1000;
+  }
+  const iso = text.replace(' ', 'T');
+  const zoned = /(Z|[+-]\d\d:?\d\d)$/i.test(iso);
+  return Date.parse(zoned || !iso.includes('T') ? iso : `${iso}Z`);
 }
 
 /** Read a CSV recording; errors name the line and column. */
@@ -37,11 +59,15 @@ export function readRecording(file: string): Recording {
     });
   }
   const header = lines[0]!.split(',').map((h) => h.trim());
-  const tIndex = header.indexOf('t');
+  let tIndex = header.indexOf('t');
+  const stampIndex = tIndex >= 0 ? -1 : header.findIndex((h) => TIMESTAMP_COLUMNS.includes(h.toLowerCase()));
+  if (tIndex < 0) tIndex = stampIndex;
   if (tIndex < 0) {
-    throw new TinygateError('DATA_INVALID', `${file}: line 1: no column named t (seconds)`, {
-      hint: 'The first row names the columns; one must be t.',
-    });
+    throw new TinygateError(
+      'DATA_INVALID',
+      `${file}: line 1: no time column (t in seconds, or ${TIMESTAMP_COLUMNS.join(' / ')} with ISO-8601 or epoch times)`,
+      { hint: `The first row names the columns; it has: ${header.join(', ')}.` },
+    );
   }
   const n = lines.length - 1;
   const numeric = header.map(() => new Float64Array(n));
@@ -61,6 +87,20 @@ export function readRecording(file: string): Recording {
     }
     for (let c = 0; c < header.length; c++) {
       const cell = cells[c]!;
+      if (c === stampIndex) {
+        const ms = parseTimestamp(cell);
+        if (Number.isNaN(ms)) {
+          throw new TinygateError(
+            'DATA_INVALID',
+            `${file}: line ${r + 2}, column ${header[c]}: "${cell}" is not a time`,
+            {
+              hint: 'Use ISO-8601 (2024-05-01T12:00:00Z, or "2024-05-01 12:00:00" read as UTC) or epoch seconds/ms.',
+            },
+          );
+        }
+        numeric[c]![r] = ms;
+        continue;
+      }
       if (isText[c]) {
         text2[c]!.push(cell);
         continue;
@@ -78,7 +118,22 @@ export function readRecording(file: string): Recording {
       numeric[c]![r] = v;
     }
   }
-  const t = numeric[tIndex]!;
+  let t = numeric[tIndex]!;
+  let startEpochMs: number | undefined;
+  if (stampIndex >= 0) {
+    startEpochMs = t[0]!;
+    const ms = t;
+    t = Float64Array.from(ms, (v) => (v - ms[0]!) / 1000);
+  }
+  // Real logs step back now and then (a clock set back an hour): rows stay in file order, and we say where.
+  let backward = 0;
+  let firstBackward: string | undefined;
+  for (let r = 1; r < n; r++) {
+    if (!(t[r]! > t[r - 1]!)) {
+      backward++;
+      firstBackward ??= `line ${r + 2}: ${cells(lines, r + 1, tIndex)} after ${cells(lines, r, tIndex)}`;
+    }
+  }
   const columns = new Map<string, Float64Array>();
   const labels = new Map<string, string[]>();
   header.forEach((h, c) => {
@@ -86,12 +141,24 @@ export function readRecording(file: string): Recording {
     if (isText[c]) labels.set(h, text2[c]!);
     else columns.set(h, numeric[c]!);
   });
-  return { file, t, columns, labels, rateHz: estimateRate(t, file) };
+  return {
+    file,
+    t,
+    columns,
+    labels,
+    rateHz: estimateRate(t, file),
+    ...(startEpochMs !== undefined ? { startEpochMs } : {}),
+    ...(backward ? { timeSteppedBack: { rows: backward, first: firstBackward! } } : {}),
+  };
+}
+
+function cells(lines: string[], line: number, column: number): string {
+  return lines[line]!.split(',')[column] ?? '?';
 }
 
 function estimateRate(t: Float64Array, file: string): number {
   const steps: number[] = [];
-  for (let i = 1; i < Math.min(t.length, 2001); i++) steps.push(t[i]! - t[i - 1]!);
+  for (let i = 1; i < Math.min(t.length, 2001); i++) if (t[i]! > t[i - 1]!) steps.push(t[i]! - t[i - 1]!);
   steps.sort((a, b) => a - b);
   const median = steps[steps.length >> 1] ?? 0;
   if (!(median > 0)) {

@@ -96,13 +96,15 @@ export class ContextFeatures {
 
 /**
  * Seasonal periods worth modelling in a learning sample: those the data covers at least twice whose
- * autocorrelation at that lag is above `minCorrelation`.
+ * autocorrelation at that lag is above `minCorrelation`. A period that is a multiple of a shorter one kept
+ * (a week over a day) must correlate better than it by `margin`, or it adds nothing.
  */
 export function detectSeasons(
   values: ArrayLike<number>,
   sampleIntervalS: number,
   candidatesS: number[] = [86_400, 604_800],
   minCorrelation = 0.3,
+  margin = 0.05,
 ): number[] {
   const n = values.length;
   let mean = 0;
@@ -110,11 +112,19 @@ export function detectSeasons(
   mean /= n;
   let v = 0;
   for (let i = 0; i < n; i++) v += (values[i]! - mean) ** 2;
-  return candidatesS.filter((p) => {
+  const acf = (p: number) => {
     const lag = Math.round(p / sampleIntervalS);
-    if (lag < 2 || n < 2 * lag || v === 0) return false;
+    if (lag < 2 || n < 2 * lag || v === 0) return Number.NEGATIVE_INFINITY;
     let c = 0;
     for (let i = lag; i < n; i++) c += (values[i]! - mean) * (values[i - lag]! - mean);
-    return c / v > minCorrelation;
-  });
+    return c / v;
+  };
+  const kept: Array<{ p: number; r: number }> = [];
+  for (const p of [...candidatesS].sort((a, b) => a - b)) {
+    const r = acf(p);
+    if (!(r > minCorrelation)) continue;
+    if (kept.some((k) => p % k.p === 0 && r <= k.r + margin)) continue;
+    kept.push({ p, r });
+  }
+  return kept.map((k) => k.p);
 }
