@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { TinygateError } from '../errors/index.js';
@@ -77,7 +77,7 @@ export function registerDetect(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(
       action(async (csv: string, opts: DetectOptions) => {
-        const { readRecording, parseTimestamp } = await import('../sensing/recording.js');
+        const { readRecording } = await import('../sensing/recording.js');
         const { runOverSeries, SLOW_SIGNAL_DEFAULTS, formatPeriod } = await import(
           '../detect/online/index.js'
         );
@@ -129,7 +129,7 @@ export function registerDetect(program: Command): void {
         const spanS = rec.t[n - 1]! - rec.t[0]!;
         const watchedS = rec.t[n - 1]! - rec.t[learningRows]!;
         const labelled = opts.labels
-          ? labelWindows(opts.labels, csv, rec.startEpochMs, parseTimestamp)
+          ? (await import('../sensing/labels.js')).readLabelledWindows(opts.labels, rec)
           : null;
         const found = labelled?.map(([a, b]) => alerts.some((x) => rec.t[x.row]! >= a && rec.t[x.row]! <= b));
         if (opts.scores) writeFileSync(opts.scores, scoresCsv(rec.t, channels, run, toTime));
@@ -219,35 +219,6 @@ function learnRows(spec: string, t: Float64Array): number {
   let i = 0;
   while (i < t.length && t[i]! - t[0]! < s) i++;
   return i;
-}
-
-// NAB's combined_windows.json entry for this file (keys are "<category>/<file>.csv").
-function labelWindows(
-  path: string,
-  csv: string,
-  startEpochMs: number | undefined,
-  parseTimestamp: (text: string) => number,
-): Array<[number, number]> {
-  const doc = JSON.parse(readFileSync(path, 'utf8')) as Record<string, Array<[string, string]>>;
-  const key = Object.keys(doc).find((k) => basename(k) === basename(csv));
-  if (!key) {
-    throw new TinygateError('LABELS_NO_ENTRY', `${path}: no entry for ${basename(csv)}`, {
-      hint: `Its entries: ${Object.keys(doc).slice(0, 5).join(', ')}${Object.keys(doc).length > 5 ? ', …' : ''}.`,
-    });
-  }
-  if (startEpochMs === undefined) {
-    throw new TinygateError(
-      'LABELS_NEED_TIMESTAMPS',
-      `${csv}: labelled windows are times; the file has no timestamps`,
-      {
-        hint: 'Give a file with a timestamp column.',
-      },
-    );
-  }
-  return doc[key]!.map(([a, b]) => [
-    (parseTimestamp(a) - startEpochMs) / 1000,
-    (parseTimestamp(b) - startEpochMs) / 1000,
-  ]);
 }
 
 function scoresCsv(

@@ -13,6 +13,8 @@ interface EvalCliOptions extends JsonFlag {
   scorers: string;
   positiveFrom: string;
   debounce: string;
+  labels?: string;
+  checks: string;
 }
 
 export function registerEval(program: Command): void {
@@ -37,6 +39,15 @@ export function registerEval(program: Command): void {
       '0.5',
     )
     .option('--debounce <k/n>', 'alert when k of the last n windows are above the threshold', '3/5')
+    .option(
+      '--labels <windows.json>',
+      "labelled anomaly windows kept beside the data (NAB's combined_windows.json), the file's entry found by its name",
+    )
+    .option(
+      '--checks <on|off>',
+      "sensor checks before scoring (off: score every window; for data the checks' accelerometer rules do not fit)",
+      'on',
+    )
     .option('--json', 'print one JSON document')
     .action(
       action(async (opts: EvalCliOptions) => {
@@ -66,12 +77,23 @@ export function registerEval(program: Command): void {
         for (const k of kinds)
           scorers.push(k === 'baseline' ? new BaselineScorer() : await openScorer(k, opts.model));
         const rec = readRecording(opts.data);
+        if (opts.labels) {
+          const { labelRecording, readLabelledWindows } = await import('../sensing/labels.js');
+          labelRecording(rec, readLabelledWindows(opts.labels, rec));
+        }
+        if (opts.checks !== 'on' && opts.checks !== 'off') {
+          throw new TinygateError('USAGE', `--checks "${opts.checks}" is not on or off`, {
+            hint: 'e.g. --checks off',
+          });
+        }
         const sc = loaded.sidecar;
         const bar = progressBar(
           'windows',
           Math.max(0, Math.floor((rec.t.length - sc.features.window.size) / sc.features.window.hop) + 1),
         );
-        const set = windowRecording(rec, sc.features, sc.checks, (d) => bar.update(d));
+        const set = windowRecording(rec, sc.features, opts.checks === 'off' ? [] : sc.checks, (d) =>
+          bar.update(d),
+        );
         bar.stop();
         const result = await evaluate(set, scorers, {
           positiveFrom,

@@ -37,10 +37,12 @@ export function registerTrain(program: Command): void {
     .option('--channels <a,b,…>', 'channels to learn from (default: all in the data’s .channels.json)')
     .option(
       '--features <list>',
-      `features of moving channels (${FEATURE_KINDS.join(',')})`,
-      TRAIN_DEFAULTS.features.join(','),
+      `features of moving channels (${FEATURE_KINDS.join(',')}) (default: ${TRAIN_DEFAULTS.features.join(',')}; for data slower than 1 Hz ${TRAIN_DEFAULTS.slowFeatures.join(',')})`,
     )
-    .option('--window <n>', 'samples per window', String(TRAIN_DEFAULTS.window))
+    .option(
+      '--window <n>',
+      `samples per window (default: ${TRAIN_DEFAULTS.window}, halved down to 256 until the data gives 200 windows; ${TRAIN_DEFAULTS.slowWindow} for data slower than 1 Hz)`,
+    )
     .option('--hop <n>', 'samples between windows (default: half the window)')
     .option('--bands <n>', 'spectral bands', String(TRAIN_DEFAULTS.bands))
     .option('--hidden <widths>', 'encoder widths down to the bottleneck', TRAIN_DEFAULTS.hidden.join(','))
@@ -62,7 +64,7 @@ export function registerTrain(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(
       action(async (opts: TrainCliOptions) => {
-        const features = list(opts.features!).map((f) => {
+        const features = (opts.features ? list(opts.features) : undefined)?.map((f) => {
           if (!(FEATURE_KINDS as readonly string[]).includes(f)) {
             throw new TinygateError('USAGE', `--features: "${f}" is not a feature`, {
               hint: `Choose from ${FEATURE_KINDS.join(', ')}.`,
@@ -79,7 +81,7 @@ export function registerTrain(program: Command): void {
           id: opts.id,
           channels: opts.channels ? list(opts.channels) : undefined,
           features,
-          window: int(opts.window!, '--window'),
+          window: opts.window ? int(opts.window, '--window') : undefined,
           hop: opts.hop ? int(opts.hop, '--hop') : undefined,
           bands: int(opts.bands!, '--bands'),
           hidden: list(opts.hidden!).map((h) => int(h, '--hidden')),
@@ -108,6 +110,7 @@ export function registerTrain(program: Command): void {
         (bar as ReturnType<typeof progressBar> | null)?.stop();
         report(opts, result, () =>
           [
+            ...result.picked.map((p) => `picked ${p}`),
             `model ${result.id} (hash ${result.hash}) written to ${result.dir}`,
             `  ${result.features.length} features, ${result.windows.train} training + ${result.windows.validation} validation windows (${result.windows.dropped} dropped)`,
             `  ${result.epochs} epochs (best ${result.bestEpoch}), validation loss ${result.valLoss.toPrecision(4)}, threshold ${result.threshold.toPrecision(4)}`,

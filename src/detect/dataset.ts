@@ -35,7 +35,7 @@ export function windowRecording(
   if (rel > 0.02) {
     throw new TinygateError(
       'DATA_RATE_MISMATCH',
-      `${rec.file}: samples come at ${rec.rateHz.toFixed(1)} Hz, the feature pipeline expects ${pipeline.sampleRateHz} Hz`,
+      `${rec.file}: samples come at ${formatRate(rec.rateHz)}, the feature pipeline expects ${formatRate(pipeline.sampleRateHz)}`,
       { hint: 'Record or simulate at the rate the model was trained on.' },
     );
   }
@@ -150,4 +150,17 @@ export function inferChecks(rec: Recording, names: string[], windowSize: number)
       dynamic: spread > 8 * resolution,
     };
   });
+}
+
+/** A rate a person reads: "1000 Hz", or "one sample every 5 min (0.00333 Hz)" for slow data. */
+export function formatRate(hz: number): string {
+  if (hz >= 1) return `${Number(hz.toPrecision(6))} Hz`;
+  const s = 1 / hz;
+  const every =
+    s >= 3600
+      ? `${Number((s / 3600).toPrecision(4))} h`
+      : s >= 60
+        ? `${Number((s / 60).toPrecision(4))} min`
+        : `${Number(s.toPrecision(4))} s`;
+  return `one sample every ${every} (${Number(hz.toPrecision(3))} Hz)`;
 }

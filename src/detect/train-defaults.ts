@@ -5,6 +5,10 @@ import type { ThresholdRule } from './threshold.js';
 export const TRAIN_DEFAULTS = {
   features: ['rms', 'peak', 'crest', 'kurtosis', 'bands'] as FeatureKind[],
   window: 1024,
+  /** For data slower than 1 Hz (temperatures, loads, counts): level, trend and spread over 16 rows. */
+  slowWindow: 16,
+  slowHop: 4,
+  slowFeatures: ['last', 'mean', 'logstd', 'slope'] as FeatureKind[],
   bands: 8,
   hidden: [16, 6],
   epochs: 200,

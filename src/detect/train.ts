@@ -10,7 +10,7 @@ import {
   readRecordingMeta,
 } from '../sensing/recording.js';
 import { buildAutoencoder, fitAutoencoder, reconstructionErrors } from './autoencoder.js';
-import { inferChecks, type WindowSet, windowRecording } from './dataset.js';
+import { formatRate, inferChecks, type WindowSet, windowRecording } from './dataset.js';
 import { renderModelCard } from './model-card.js';
 import { defaultModelId, type ModelSidecar, modelHash, saveLayersModel, writeSidecar } from './model-dir.js';
 import { type tfl, tfReady } from './tf.js';
@@ -59,6 +59,8 @@ export interface TrainReport {
   valLoss: number;
   threshold: number;
   backend: string;
+  /** Settings training picked from the data because none were given, in words. */
+  picked: string[];
 }
 
 /** Train a dense autoencoder on normal data and write a model folder (tfjs Layers + pipeline.json + card). */
@@ -67,8 +69,9 @@ export async function trainModel(o: TrainOptions): Promise<TrainReport> {
   const rec = typeof o.data === 'string' ? readRecording(o.data) : o.data.recording;
   const meta = typeof o.data === 'string' ? readRecordingMeta(o.data) : o.data.meta;
   const dataName = typeof o.data === 'string' ? o.data : rec.file;
-  const window = o.window ?? TRAIN_DEFAULTS.window;
-  const hop = o.hop ?? Math.max(1, window >> 1);
+  const picked = pickWindow(rec, o);
+  const window = o.window ?? picked.window;
+  const hop = o.hop ?? picked.hop ?? Math.max(1, window >> 1);
   const channelNames = o.channels ?? meta?.channels.map((c) => c.name) ?? [];
   if (channelNames.length === 0) {
     throw new TinygateError(
@@ -86,10 +89,11 @@ export async function trainModel(o: TrainOptions): Promise<TrainReport> {
     window,
   );
   const checks: ChannelMeta[] = channelNames.map((n) => known.get(n) ?? inferred.find((c) => c.name === n)!);
-  const dynamicFeatures = o.features ?? TRAIN_DEFAULTS.features;
+  const dynamicFeatures = o.features ?? picked.features ?? TRAIN_DEFAULTS.features;
   const pipeline: FeaturePipeline = parsePipeline(
     {
-      sampleRateHz: Math.round(rec.rateHz * 1000) / 1000,
+      // Six significant digits: exact for 1 kHz and for one sample an hour alike (rounding to 0.001 Hz was not).
+      sampleRateHz: Number(rec.rateHz.toPrecision(6)),
       window: { size: window, hop },
       channels: checks.map((c) => ({ name: c.name, features: c.dynamic ? dynamicFeatures : ['mean'] })),
       bands: { count: o.bands ?? TRAIN_DEFAULTS.bands, fromHz: 0 },
@@ -105,10 +109,13 @@ export async function trainModel(o: TrainOptions): Promise<TrainReport> {
   const nTrain = split.train.length;
   const usable = nTrain + nVal;
   if (nTrain < 32 || nVal < 16) {
+    const spanS = rec.t[rec.t.length - 1]! - rec.t[0]!;
     throw new TinygateError(
       'TRAIN_TOO_LITTLE_DATA',
-      `${dataName}: ${usable} usable normal windows (need at least 48 with the ${valFraction} validation split)`,
-      { hint: 'Record longer, or use a smaller --window / --hop.' },
+      `${dataName}: ${usable} usable normal windows from ${formatSpan(spanS)} of data (${set.features.length} windows of ${window} samples every ${hop}, ${set.features.length - usable} set aside by sensor checks or labels): ${nTrain} to train (need 32) and ${nVal} to validate (need 16, the latest ${valFraction} of them)`,
+      {
+        hint: `Give more normal data, or a smaller --window / --hop (at ${window}/${hop} this needs at least ${Math.ceil(48 / (1 - Math.min(valFraction, 0.5)) + 1)} windows, about ${formatSpan(((Math.ceil(48 / (1 - Math.min(valFraction, 0.5))) + 1) * hop + window) / rec.rateHz)} of data).`,
+      },
     );
   }
   // Validation is the latest stretch in time: overlapping windows would leak across a random split.
@@ -198,6 +205,7 @@ export async function trainModel(o: TrainOptions): Promise<TrainReport> {
     valLoss: fit.valLoss,
     threshold: threshold.value,
     backend,
+    picked: picked.said,
   };
 }
 
@@ -224,6 +232,17 @@ export async function validationThreshold(
   rule: ThresholdRule,
 ): Promise<{ threshold: Threshold; scores: Float32Array }> {
   const scores = await reconstructionErrors(model, validation);
+  const bad = scores.findIndex((s) => !Number.isFinite(s));
+  if (bad >= 0) {
+    throw new TinygateError(
+      'TRAIN_NONFINITE_SCORE',
+      `validation window ${bad} scores ${scores[bad]}: the model or its features give no finite number, so no threshold can be set`,
+      {
+        kind: 'internal',
+        hint: 'Check the data for gaps (empty cells) and the features for the window size; please report it with the data.',
+      },
+    );
+  }
   return { threshold: computeThreshold(scores, rule), scores };
 }
 
@@ -268,3 +287,40 @@ function scenarioSummary(s: unknown): unknown {
 }
 
 export type { Recording, WindowSet };
+
+function formatSpan(s: number): string {
+  if (s >= 2 * 86_400) return `${(s / 86_400).toFixed(1)} days`;
+  if (s >= 2 * 3600) return `${(s / 3600).toFixed(1)} h`;
+  if (s >= 120) return `${(s / 60).toFixed(1)} min`;
+  return `${Number(s.toPrecision(3))} s`;
+}
+
+// Window, hop and features from the data's rate and length when the caller gave none, and why.
+function pickWindow(
+  rec: Recording,
+  o: Pick<TrainOptions, 'window' | 'hop' | 'features'>,
+): { window: number; hop?: number; features?: FeatureKind[]; said: string[] } {
+  if (o.window !== undefined) return { window: o.window, said: [] };
+  const rows = rec.t.length;
+  if (rec.rateHz < 1) {
+    const { slowWindow: window, slowHop: hop, slowFeatures } = TRAIN_DEFAULTS;
+    const features = o.features ?? slowFeatures;
+    return {
+      window,
+      hop: o.hop ?? hop,
+      features,
+      said: [
+        `window ${window} rows every ${o.hop ?? hop}${o.features ? '' : ` and slow-signal features ${features.join(',')}`}: the data has ${formatRate(rec.rateHz)}`,
+      ],
+    };
+  }
+  let window = TRAIN_DEFAULTS.window;
+  while (window > 256 && (rows - window) / (window >> 1) + 1 < 200) window >>= 1;
+  return {
+    window,
+    said:
+      window === TRAIN_DEFAULTS.window
+        ? []
+        : [`window ${window} samples: ${rows} rows give too few windows of ${TRAIN_DEFAULTS.window}`],
+  };
+}

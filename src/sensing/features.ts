@@ -65,6 +65,12 @@ export const FeaturePipeline = z
         message: 'hop larger than size skips samples',
       });
     const usesBands = p.channels.some((c) => c.features.includes('bands'));
+    if (usesBands && p.bands.count > p.window.size / 2)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['bands', 'count'],
+        message: `${p.bands.count} bands need a window of at least ${2 * p.bands.count} samples (a window of ${p.window.size} has ${p.window.size / 2} frequency bins); use fewer bands or a longer window`,
+      });
     if (usesBands && (p.window.size & (p.window.size - 1)) !== 0)
       ctx.addIssue({
         code: 'custom',
