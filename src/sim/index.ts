@@ -9,6 +9,7 @@ export {
 export { defaultClock, SimClock, type Ticking } from './clock.js';
 export { LABEL_COLUMNS, type WriteScenarioResult, writeScenarioCsv } from './csv.js';
 export { MachineModel, type MachineSample } from './machine.js';
+export { type FamilyMember, machineFamily } from './machine-family.js';
 export { Mpu6050Registers } from './mpu6050.js';
 export { scenarioChunks, scenarioRecording } from './recording.js';
 export { Rng } from './rng.js';
