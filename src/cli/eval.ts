@@ -14,6 +14,8 @@ interface EvalCliOptions extends JsonFlag {
   positiveFrom: string;
   debounce: string;
   labels?: string;
+  scores?: string;
+  plot?: string;
   checks: string;
 }
 
@@ -42,6 +44,14 @@ export function registerEval(program: Command): void {
     .option(
       '--labels <windows.json>',
       "labelled anomaly windows kept beside the data (NAB's combined_windows.json), the file's entry found by its name",
+    )
+    .option(
+      '--scores <out.csv>',
+      "write every window: end time, label, each scorer's score, threshold, verdict",
+    )
+    .option(
+      '--plot <out.svg>',
+      "draw the run: the first channel, the first scorer's score and threshold, labelled faults, alerts",
     )
     .option(
       '--checks <on|off>',
@@ -99,6 +109,13 @@ export function registerEval(program: Command): void {
           positiveFrom,
           debounce: { k: Number(m[1]), n: Number(m[2]) },
         });
+        if (opts.scores || opts.plot) {
+          const { writeEvalScores, writeEvalPlot } = await import('./eval-outputs.js');
+          const perScorer: Float32Array[] = [];
+          for (const s of scorers) perScorer.push(await s.scoreBatch(set.features));
+          if (opts.scores) writeEvalScores(opts.scores, rec, set, scorers, perScorer);
+          if (opts.plot) writeEvalPlot(opts.plot, opts.data, rec, set, result, perScorer[0]!);
+        }
         for (const s of scorers) s.dispose?.();
         loaded.model.dispose();
         const doc = {

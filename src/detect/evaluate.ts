@@ -55,7 +55,8 @@ export interface ScorerReport {
     episodesWithSensorAlert: number;
     episodesWithMachineAlert: number;
   };
-  alerts: { machine: number; sensor: number; first: Alert[] };
+  /** Every alert raised, in order (`first` kept for readers of earlier reports: the same list). */
+  alerts: { machine: number; sensor: number; all: Alert[]; first: Alert[] };
   scoring: { windows: number; ms: number; usPerWindow: number };
 }
 
@@ -257,6 +258,7 @@ export class Evaluator {
       alerts: {
         machine: st.alerts.filter((a) => a.alert.kind === 'machine').length,
         sensor: st.alerts.filter((a) => a.alert.kind === 'sensor').length,
+        all: st.alerts.map((a) => a.alert),
         first: st.alerts.slice(0, 20).map((a) => a.alert),
       },
       scoring: {

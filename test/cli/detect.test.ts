@@ -103,3 +103,59 @@ describe('tinygate detect', () => {
     expect(JSON.parse(c.stdout).error.message).toMatch(/--threshold 2\/window: not a false-alarm rate/);
   }, 60_000);
 });
+
+describe('tinygate eval --scores --plot', () => {
+  it.skipIf(!haveNab)(
+    'writes every window of a trained model on NAB data, with labels, as CSV and SVG',
+    async () => {
+      const slice = join(dir, 'machine-start.csv');
+      const csv = join(NAB, 'data', 'realKnownCause', 'machine_temperature_system_failure.csv');
+      writeFileSync(slice, `${readFileSync(csv, 'utf8').split('\n').slice(0, 3001).join('\n')}\n`);
+      const model = join(dir, 'model');
+      const t = await runCli(
+        ['train', '--data', slice, '--channels', 'value', '-o', model, '--epochs', '10', '--json'],
+        {
+          timeoutMs: 120_000,
+        },
+      );
+      expect(t.code, t.stderr).toBe(0);
+      const scores = join(dir, 'eval-scores.csv');
+      const plot = join(dir, 'eval.svg');
+      const e = await runCli(
+        [
+          'eval',
+          '--model',
+          model,
+          '--data',
+          csv,
+          '--labels',
+          join(NAB, 'labels', 'combined_windows.json'),
+          '--checks',
+          'off',
+          '--scores',
+          scores,
+          '--plot',
+          plot,
+          '--json',
+        ],
+        { timeoutMs: 120_000 },
+      );
+      expect(e.code, e.stderr).toBe(0);
+      const report = JSON.parse(e.stdout);
+      const lines = readFileSync(scores, 'utf8').trim().split('\n');
+      expect(lines[0]).toBe(
+        'end,fault,severity,sensor_check,float_score,float_threshold,float_verdict,baseline_score,baseline_threshold,baseline_verdict',
+      );
+      expect(lines).toHaveLength(report.windows.total + 1);
+      expect(lines.filter((l) => l.includes(',labelled,1,')).length).toBeGreaterThan(400);
+      expect(lines[1]!.startsWith('2013-12-0')).toBe(true);
+      expect(report.scorers[0].alerts.all).toHaveLength(
+        report.scorers[0].alerts.machine + report.scorers[0].alerts.sensor,
+      );
+      const svg = readFileSync(plot, 'utf8');
+      expect(svg.startsWith('<svg')).toBe(true);
+      expect(svg).toContain('fill="#f6c343"');
+    },
+    240_000,
+  );
+});

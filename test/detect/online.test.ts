@@ -8,6 +8,7 @@ import {
   type OnlineDetectorOptions,
   TailEstimator,
   TimeAlarm,
+  tailQuantile,
 } from '../../src/detect/online/index.js';
 import { FeatureExtractor, parsePipeline } from '../../src/sensing/features.js';
 import { Rng } from '../../src/sim/rng.js';
@@ -34,6 +35,20 @@ describe('TailEstimator', () => {
     for (let t = 200; t < 260; t++) tail.add(1, t);
     expect(tail.size).toBe(60);
     expect(tail.pValue(50)).toBeLessThan(1 / 50);
+  });
+});
+
+describe('tailQuantile', () => {
+  it('sets a threshold from a false-alarm rate: inside the data empirically, past it by the fitted tail', () => {
+    const rng = new Rng(9);
+    const scores = Array.from({ length: 4000 }, () => -Math.log(1 - rng.next()));
+    // Exponential scores: P(X > x) = e^-x, so the 1e-2 point is ln 100 = 4.6 and the 1e-6 point ln 1e6 = 13.8.
+    expect(tailQuantile(scores, 1e-2)).toBeGreaterThan(4.2);
+    expect(tailQuantile(scores, 1e-2)).toBeLessThan(5.0);
+    const far = tailQuantile(scores, 1e-6);
+    expect(far).toBeGreaterThan(Math.max(...scores));
+    expect(far).toBeGreaterThan(10);
+    expect(far).toBeLessThan(20);
   });
 });
 

@@ -129,3 +129,30 @@ function lowerBound(a: number[], v: number): number {
   }
   return lo;
 }
+
+/**
+ * The score a window exceeds with probability `p` under these (normal) scores: the empirical quantile inside
+ * the data, the fitted Pareto tail beyond it. Sets a threshold from a false-alarm rate, not from the maximum
+ * of a few windows.
+ */
+export function tailQuantile(scores: ArrayLike<number>, p: number): number {
+  const tail = new TailEstimator({ spanS: Number.POSITIVE_INFINITY, maxValues: Math.max(1, scores.length) });
+  let hi = Number.NEGATIVE_INFINITY;
+  let lo = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < scores.length; i++) {
+    tail.add(scores[i]!, 0);
+    hi = Math.max(hi, scores[i]!);
+    lo = Math.min(lo, scores[i]!);
+  }
+  if (!Number.isFinite(hi)) return Number.NaN;
+  // Grow the bracket until its top is rarer than p, then bisect (p-values fall as scores rise).
+  let top = hi + (hi - lo || 1);
+  for (let k = 0; k < 60 && tail.pValue(top) > p; k++) top += top - lo;
+  let bottom = lo;
+  for (let k = 0; k < 80; k++) {
+    const mid = (bottom + top) / 2;
+    if (tail.pValue(mid) > p) bottom = mid;
+    else top = mid;
+  }
+  return top;
+}
