@@ -1,5 +1,6 @@
 import { ulid } from 'ulid';
 import type { Alert } from './alert.js';
+import { tailQuantile } from './online/tail.js';
 import type { SensorVerdict } from './sensor-check.js';
 
 export interface DebounceOptions {
@@ -24,6 +25,20 @@ export interface DetectorOptions {
   now?: () => number;
   /** At most one data-quality alert per this many ms (they come in bursts while a gateway is busy). */
   dataQualityEveryMs?: number;
+  /**
+   * Learn this machine's threshold on site: score its first `seconds` of windows (at least `minWindows`)
+   * without alarms, then set the threshold where a window exceeds it `falseAlarmsPerDay` times a day.
+   */
+  learning?: { seconds: number; falseAlarmsPerDay: number; minWindows: number } | null;
+}
+
+/** Where a stream's threshold learning stands. */
+export interface LearningState {
+  done: boolean;
+  windows: number;
+  seconds: number;
+  /** The learned threshold once done; the model's own until then. */
+  threshold: number;
 }
 
 export const DEFAULT_DEBOUNCE: DebounceOptions = { k: 3, n: 5 };
@@ -34,9 +49,10 @@ export const DEFAULT_HYSTERESIS = { clearRatio: 0.8, clearWindows: 5 };
 export interface Decision {
   /**
    * `sensor`: the window showed a sensor problem and was not scored; `data-quality`: samples in it were lost
-   * on the way, so it was not scored either; `machine`/`normal` by score.
+   * on the way, so it was not scored either; `machine`/`normal` by score; `learning`: scored while the
+   * stream learns its threshold, never alarming.
    */
-  verdict: 'machine' | 'normal' | 'sensor' | 'data-quality';
+  verdict: 'machine' | 'normal' | 'sensor' | 'data-quality' | 'learning';
   alert: Alert | null;
   /** True while a machine alarm is active (raised and not yet cleared). */
   machineAlarm: boolean;
@@ -57,6 +73,10 @@ export class StreamDetector {
   private below = 0;
   private clean = 0;
   private lostSamples = 0;
+  private threshold: number;
+  private readonly learned: number[] = [];
+  private readonly learnedEnds: number[] = [];
+  private learningDone: boolean;
   private lastDataQualityAlert = Number.NEGATIVE_INFINITY;
 
   constructor(options: DetectorOptions) {
@@ -66,7 +86,21 @@ export class StreamDetector {
       hysteresis: DEFAULT_HYSTERESIS,
       now: Date.now,
       dataQualityEveryMs: 60_000,
+      learning: null,
       ...options,
+    };
+    this.threshold = this.options.scorer.threshold;
+    this.learningDone = !this.options.learning;
+  }
+
+  /** Threshold learning: windows and seconds so far, and the threshold in force. */
+  get learningState(): LearningState {
+    const n = this.learnedEnds.length;
+    return {
+      done: this.learningDone,
+      windows: n,
+      seconds: n > 1 ? (this.learnedEnds[n - 1]! - this.learnedEnds[0]!) / 1000 : 0,
+      threshold: this.threshold,
     };
   }
 
@@ -127,7 +161,8 @@ export class StreamDetector {
     const o = this.options;
     push(this.sensorHistory, false, o.sensorDebounce.n);
     if (this.sensorAlarm && ++this.clean >= o.hysteresis.clearWindows) this.sensorAlarm = false;
-    const threshold = o.scorer.threshold;
+    if (!this.learningDone) return this.learnWindow(window, score);
+    const threshold = this.threshold;
     const above = score > threshold;
     push(this.machineHistory, above, o.debounce.n);
     let alert: Alert | null = null;
@@ -157,6 +192,23 @@ export class StreamDetector {
       machineAlarm: this.machineAlarm,
       sensorAlarm: this.sensorAlarm,
     };
+  }
+
+  // While learning: keep the score; once enough time and windows are seen, set the threshold from them.
+  private learnWindow(window: { start: number; end: number }, score: number): Decision {
+    const l = this.options.learning!;
+    this.learned.push(score);
+    this.learnedEnds.push(window.end);
+    const n = this.learned.length;
+    const spanS = (window.end - this.learnedEnds[0]!) / 1000;
+    if (spanS >= l.seconds && n >= l.minWindows) {
+      // Windows a day from their own spacing, so the rate means the same at any hop.
+      const perWindowS = spanS / (n - 1);
+      const p = Math.min(0.5, (l.falseAlarmsPerDay * perWindowS) / 86_400);
+      this.threshold = tailQuantile(this.learned, p);
+      this.learningDone = true;
+    }
+    return { verdict: 'learning', alert: null, machineAlarm: false, sensorAlarm: this.sensorAlarm };
   }
 
   private alert(

@@ -2,7 +2,7 @@ import type { ChannelMeta } from '../sensing/channels.js';
 import { FeatureExtractor, type FeaturePipeline } from '../sensing/features.js';
 import type { SampleWindow } from '../sensing/windower.js';
 import type { Alert } from './alert.js';
-import { type Decision, type DetectorOptions, StreamDetector } from './detector.js';
+import { type Decision, type DetectorOptions, type LearningState, StreamDetector } from './detector.js';
 import type { WindowScorer } from './scorer.js';
 import { checkWindow, type SensorVerdict } from './sensor-check.js';
 
@@ -24,7 +24,7 @@ export interface LiveDetectionOptions {
   /** Most windows scored in one call (default 256). */
   maxBatch?: number;
   now?: () => number;
-  detector?: Pick<DetectorOptions, 'debounce' | 'sensorDebounce' | 'hysteresis'>;
+  detector?: Pick<DetectorOptions, 'debounce' | 'sensorDebounce' | 'hysteresis' | 'learning'>;
 }
 
 interface Pending {
@@ -62,6 +62,15 @@ export class LiveDetection {
     this.o = o;
     this.extractor = new FeatureExtractor(o.pipeline);
     this.scratch = new Float64Array(o.pipeline.window.size);
+  }
+
+  /** Threshold learning of each stream that has one (board and sensor), as its detector reports it. */
+  learning(): Array<{ board: string; sensor: string } & LearningState> {
+    return [...this.streams.entries()].flatMap(([key, s]) => {
+      if (!this.o.detector?.learning) return [];
+      const [board, sensor] = key.split('\u0000') as [string, string];
+      return [{ board, sensor, ...s.detector.learningState }];
+    });
   }
 
   /** Hand over a window from a board's windower. */

@@ -29,6 +29,8 @@ export interface BoardStatus {
   windows: number;
   /** Samples the board reported lost (stalls longer than its backlog); their windows are not scored. */
   lostSamples: number;
+  /** With `learn:`, the on-site threshold learning: windows and seconds learned, done, threshold in force. */
+  learning: { done: boolean; windows: number; seconds: number; threshold: number } | null;
   reconnects: number;
   score: number | null;
   threshold: number;
@@ -159,15 +161,24 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
       samples: this.samples,
       windows: this.windows,
       lostSamples: this.lostSamples,
+      learning: this.learningStatus(),
       reconnects: this.session.reconnects,
       score: this.score,
-      threshold: this.plan.scorer.threshold,
+      threshold: this.learningStatus()?.threshold ?? this.plan.scorer.threshold,
       anomaly: this.anomaly,
       latest,
       lastSampleTs: this.lastSampleTs,
       boardInference: this.plan.scorer instanceof BoardScorer ? { ...this.plan.scorer.stats } : null,
       deployment: this.deployment,
     };
+  }
+
+  private learningStatus(): BoardStatus['learning'] {
+    if (!this.config.learn) return null;
+    const s = this.live.learning()[0];
+    return s
+      ? { done: s.done, windows: s.windows, seconds: s.seconds, threshold: s.threshold }
+      : { done: false, windows: 0, seconds: 0, threshold: this.plan.scorer.threshold };
   }
 
   private onSample(ch: number, value: number, ts: number): void {

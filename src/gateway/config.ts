@@ -40,6 +40,19 @@ export const BoardConfig = z
       .describe(
         'where the model runs: the gateway (TFLite interpreter) or the board (firmware-bridge int8 runtime; the gateway scores a window the board fails)',
       ),
+    learn: z
+      .object({
+        seconds: z
+          .number()
+          .positive()
+          .describe('stream time to learn over (at least 100 windows are learned too)'),
+        falseAlarmsPerDay: z.number().positive().default(1),
+      })
+      .strict()
+      .optional()
+      .describe(
+        "learn this machine's threshold on site: its first windows are scored without alarms, then the threshold is set at the false-alarm rate",
+      ),
     scorer: z
       .enum(['auto', 'float', 'int8'])
       .default('auto')

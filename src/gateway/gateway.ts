@@ -109,7 +109,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
             log,
           );
         }
-        runner = new BoardRunner(board, transport, plan, detectorOptions(config));
+        runner = new BoardRunner(board, transport, plan, detectorOptions(config, board));
         if (board.model && isSerial(transport))
           runner.deployment = await deploy(board, transport, resolveFrom(o.baseDir, board.model), log);
         runners.push(runner);
@@ -232,9 +232,10 @@ function deviceClassOf(unit: string): { deviceClass?: string } {
   return {};
 }
 
-function detectorOptions(config: GatewayConfig) {
+function detectorOptions(config: GatewayConfig, board: BoardConfig) {
   const d = config.detector;
   const out: Record<string, unknown> = {};
+  if (board.learn) out.learning = { ...board.learn, minWindows: 100 };
   if (d.debounce) out.debounce = d.debounce;
   if (d.sensorDebounce) out.sensorDebounce = d.sensorDebounce;
   if (d.hysteresis) out.hysteresis = d.hysteresis;
