@@ -61,6 +61,7 @@ function checkChannel(
   o: SensorCheckOptions,
   scratch: Float64Array,
 ): SensorVerdict | null {
+  if (ch.checked === false) return null;
   const lo = ch.plausible[0] ?? -Infinity;
   const hi = ch.plausible[1] ?? Infinity;
   let bad = 0;

@@ -40,6 +40,12 @@ export const BoardConfig = z
       .describe(
         'where the model runs: the gateway (TFLite interpreter) or the board (firmware-bridge int8 runtime; the gateway scores a window the board fails)',
       ),
+    sensorChecks: z
+      .record(z.string(), z.enum(['on', 'off']))
+      .optional()
+      .describe(
+        'per sensor name, on (default) or off: off scores every window of that sensor without the sensor checks',
+      ),
     learn: z
       .object({
         seconds: z
@@ -62,6 +68,15 @@ export const BoardConfig = z
   })
   .strict()
   .superRefine((b, ctx) => {
+    for (const name of Object.keys(b.sensorChecks ?? {})) {
+      if (!b.sensors.some((s) => s.name === name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sensorChecks', name],
+          message: `no sensor named ${name} on this board (its sensors: ${b.sensors.map((s) => s.name).join(', ')})`,
+        });
+      }
+    }
     if ((b.port === undefined) === (b.virtual === undefined)) {
       ctx.addIssue({
         code: 'custom',

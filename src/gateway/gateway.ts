@@ -99,6 +99,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           board.model ? resolveFrom(o.baseDir, board.model) : undefined,
           board.scorer,
         );
+        // Sensors whose checks the config switches off: their windows are always scored.
+        plan.checks = plan.checks.map((c) =>
+          board.sensorChecks?.[c.sensor] === 'off' ? { ...c, checked: false } : c,
+        );
         let runner: BoardRunner | null = null;
         if (board.inference === 'board') {
           plan.scorer = onBoardScorer(

@@ -152,6 +152,8 @@ export const ChannelMeta = z.object({
   resolution: z.number().positive(),
   /** A channel that moves within a window (vibration): a long flat run means it is stuck. */
   dynamic: z.boolean(),
+  /** False: no sensor checks on this channel (its windows are always scored); absent: checked. */
+  checked: z.boolean().optional(),
 });
 export type ChannelMeta = z.infer<typeof ChannelMeta>;
 

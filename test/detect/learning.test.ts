@@ -67,3 +67,25 @@ describe('threshold learned on site', () => {
     ).toThrow();
   });
 });
+
+describe('sensor checks per sensor', () => {
+  it('a board may switch one sensor’s checks off by name; an unknown name is refused, naming the sensors', () => {
+    const board = {
+      id: 'pump',
+      profile: 'virtual-host',
+      virtual: { scenario: 'healthy' },
+      sensors: [
+        { type: 'accelerometer', controller: 'ADXL335', name: 'vib', pins: ['A0', 'A1', 'A2'] },
+        { type: 'thermometer', controller: 'LM35', name: 'temp', pin: 'A3' },
+      ],
+    };
+    const c = GatewayConfig.parse({
+      gateway: { id: 'g' },
+      boards: [{ ...board, sensorChecks: { temp: 'off' } }],
+    });
+    expect(c.boards[0]!.sensorChecks).toEqual({ temp: 'off' });
+    expect(() =>
+      GatewayConfig.parse({ gateway: { id: 'g' }, boards: [{ ...board, sensorChecks: { tmp: 'off' } }] }),
+    ).toThrow(/no sensor named tmp on this board \(its sensors: vib, temp\)/);
+  });
+});

@@ -136,6 +136,8 @@ describe('sensor checks', () => {
     expect(checkWindow([stuck], [vib])?.fault).toBe('stuck');
     expect(checkWindow([new Float64Array(512).fill(-5)], [vib])?.fault).toBe('dropout');
     expect(checkWindow([new Float64Array(512).fill(0)], [temp])?.fault).toBe('dropout');
+    // Checks switched off for a channel: the same window is scored as it is.
+    expect(checkWindow([stuck], [{ ...vib, checked: false }])).toBeNull();
   });
 
   it('find isolated spikes but not a ringing impact', () => {
