@@ -205,8 +205,12 @@ export class StreamDetector {
       // Windows a day from their own spacing, so the rate means the same at any hop.
       const perWindowS = spanS / (n - 1);
       const p = Math.min(0.5, (l.falseAlarmsPerDay * perWindowS) / 86_400);
-      this.threshold = tailQuantile(this.learned, p);
-      this.learningDone = true;
+      const t = tailQuantile(this.learned, p);
+      // Too few scores to tell so rare a rate: keep learning.
+      if (Number.isFinite(t)) {
+        this.threshold = t;
+        this.learningDone = true;
+      }
     }
     return { verdict: 'learning', alert: null, machineAlarm: false, sensorAlarm: this.sensorAlarm };
   }

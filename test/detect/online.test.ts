@@ -49,6 +49,8 @@ describe('tailQuantile', () => {
     expect(far).toBeGreaterThan(Math.max(...scores));
     expect(far).toBeGreaterThan(10);
     expect(far).toBeLessThan(20);
+    // Thirty scores cannot tell a one-in-a-million window.
+    expect(tailQuantile(scores.slice(0, 30), 1e-6)).toBeNaN();
   });
 });
 

@@ -133,7 +133,8 @@ function lowerBound(a: number[], v: number): number {
 /**
  * The score a window exceeds with probability `p` under these (normal) scores: the empirical quantile inside
  * the data, the fitted Pareto tail beyond it. Sets a threshold from a false-alarm rate, not from the maximum
- * of a few windows.
+ * of a few windows. NaN when `p` is rarer than the scores can tell: below 1/(n+1) with too few scores for a
+ * tail (fewer than 100).
  */
 export function tailQuantile(scores: ArrayLike<number>, p: number): number {
   const tail = new TailEstimator({ spanS: Number.POSITIVE_INFINITY, maxValues: Math.max(1, scores.length) });
@@ -145,6 +146,7 @@ export function tailQuantile(scores: ArrayLike<number>, p: number): number {
     lo = Math.min(lo, scores[i]!);
   }
   if (!Number.isFinite(hi)) return Number.NaN;
+  if (scores.length < 100 && p < 1 / (scores.length + 1)) return Number.NaN;
   // Grow the bracket until its top is rarer than p, then bisect (p-values fall as scores rise).
   let top = hi + (hi - lo || 1);
   for (let k = 0; k < 60 && tail.pValue(top) > p; k++) top += top - lo;
