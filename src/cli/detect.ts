@@ -81,6 +81,7 @@ export function registerDetect(program: Command): void {
         const { runOverSeries, SLOW_SIGNAL_DEFAULTS, formatPeriod } = await import(
           '../detect/online/index.js'
         );
+        const { formatSpan: human } = await import('../detect/dataset.js');
         const rec = readRecording(csv);
         const names = opts.columns ?? [...rec.columns.keys()];
         const channels = names.map((name) => {
@@ -246,11 +247,4 @@ function scoresCsv(
     );
   }
   return `${rows.join('\n')}\n`;
-}
-
-function human(s: number): string {
-  if (s >= 2 * 86_400) return `${(s / 86_400).toFixed(1)} days`;
-  if (s >= 2 * 3600) return `${(s / 3600).toFixed(1)} h`;
-  if (s >= 120) return `${(s / 60).toFixed(1)} min`;
-  return `${Number(s.toPrecision(3))} s`;
 }

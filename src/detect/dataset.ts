@@ -164,3 +164,11 @@ export function formatRate(hz: number): string {
         : `${Number(s.toPrecision(4))} s`;
   return `one sample every ${every} (${Number(hz.toPrecision(3))} Hz)`;
 }
+
+/** A span of time a person reads: "45 s", "12.0 min", "3.5 h", "78.8 days". */
+export function formatSpan(s: number): string {
+  if (s >= 2 * 86_400) return `${(s / 86_400).toFixed(1)} days`;
+  if (s >= 2 * 3600) return `${(s / 3600).toFixed(1)} h`;
+  if (s >= 120) return `${(s / 60).toFixed(1)} min`;
+  return `${Number(s.toPrecision(3))} s`;
+}

@@ -10,7 +10,7 @@ import {
   readRecordingMeta,
 } from '../sensing/recording.js';
 import { buildAutoencoder, fitAutoencoder, reconstructionErrors } from './autoencoder.js';
-import { formatRate, inferChecks, type WindowSet, windowRecording } from './dataset.js';
+import { formatRate, formatSpan, inferChecks, type WindowSet, windowRecording } from './dataset.js';
 import { renderModelCard } from './model-card.js';
 import { defaultModelId, type ModelSidecar, modelHash, saveLayersModel, writeSidecar } from './model-dir.js';
 import { type tfl, tfReady } from './tf.js';
@@ -287,13 +287,6 @@ function scenarioSummary(s: unknown): unknown {
 }
 
 export type { Recording, WindowSet };
-
-function formatSpan(s: number): string {
-  if (s >= 2 * 86_400) return `${(s / 86_400).toFixed(1)} days`;
-  if (s >= 2 * 3600) return `${(s / 3600).toFixed(1)} h`;
-  if (s >= 120) return `${(s / 60).toFixed(1)} min`;
-  return `${Number(s.toPrecision(3))} s`;
-}
 
 // Window, hop and features from the data's rate and length when the caller gave none, and why.
 function pickWindow(
