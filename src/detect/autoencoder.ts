@@ -52,7 +52,7 @@ export interface FitResult {
 
 /** Train to reconstruct the inputs; shuffles with a seeded order each epoch so runs repeat. */
 export async function fitAutoencoder(
-  model: tfl.Sequential,
+  model: tfl.LayersModel,
   train: Float32Array[],
   validation: Float32Array[],
   o: FitOptions,

@@ -34,6 +34,7 @@ export const ModelSidecar = z.object({
     rule: z.union([
       z.object({ method: z.literal('percentile'), p: z.number() }),
       z.object({ method: z.literal('mean-k-sigma'), k: z.number() }),
+      z.object({ method: z.literal('false-alarm-rate'), perDay: z.number(), perWindow: z.number() }),
     ]),
     n: z.number().int(),
   }),

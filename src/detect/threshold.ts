@@ -1,7 +1,11 @@
 import { TinygateError } from '../errors/index.js';
 
 /** How the alarm threshold is set from the validation-normal scores. */
-export type ThresholdRule = { method: 'percentile'; p: number } | { method: 'mean-k-sigma'; k: number };
+export type ThresholdRule =
+  | { method: 'percentile'; p: number }
+  | { method: 'mean-k-sigma'; k: number }
+  /** Learned on site: the score a normal window exceeds `perWindow` of the time (from `perDay` false alarms). */
+  | { method: 'false-alarm-rate'; perDay: number; perWindow: number };
 
 export interface Threshold {
   value: number;
@@ -25,7 +29,9 @@ export function parseThresholdRule(text: string): ThresholdRule {
 }
 
 export function formatThresholdRule(r: ThresholdRule): string {
-  return r.method === 'percentile' ? `p${r.p}` : `mean+${r.k}sd`;
+  if (r.method === 'percentile') return `p${r.p}`;
+  if (r.method === 'mean-k-sigma') return `mean+${r.k}sd`;
+  return `${r.perDay} false alarm(s) a day (${r.perWindow.toPrecision(2)} per window, Pareto tail)`;
 }
 
 export function computeThreshold(scores: ArrayLike<number>, rule: ThresholdRule): Threshold {
@@ -36,6 +42,16 @@ export function computeThreshold(scores: ArrayLike<number>, rule: ThresholdRule)
     });
   }
   if (rule.method === 'percentile') return { value: percentile(scores, rule.p), rule, n };
+  if (rule.method === 'false-alarm-rate') {
+    throw new TinygateError(
+      'THRESHOLD_INVALID',
+      'a false-alarm-rate threshold is learned on site, not computed here',
+      {
+        kind: 'internal',
+        hint: 'Use a percentile or mean+k·sd rule for offline training.',
+      },
+    );
+  }
   let mean = 0;
   for (let i = 0; i < n; i++) mean += scores[i]!;
   mean /= n;
