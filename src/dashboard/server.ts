@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { isTinygateError } from '../errors/index.js';
 import type { BoardStatus } from '../gateway/board-runner.js';
 import type { Gateway } from '../gateway/gateway.js';
 
@@ -30,6 +31,30 @@ function inferenceHealth(b: BoardStatus) {
     fellBack: on.fellBack,
     ...(on.lastError ? { lastError: on.lastError } : {}),
   };
+}
+
+function learningHealth(b: BoardStatus) {
+  const l = b.learning;
+  if (!l) return null;
+  return {
+    state: l.state,
+    progress: Math.round(l.progress * 100) / 100,
+    windows: l.windows,
+    needWindows: l.needWindows,
+    version: l.version,
+    ...(l.last ? { last: l.last } : {}),
+  };
+}
+
+/** A command's result as JSON: 200 with the result, or the TinygateError with a status that says whose fault. */
+async function answer(reply: FastifyReply, run: () => unknown): Promise<void> {
+  try {
+    reply.send({ ok: true, result: await run() });
+  } catch (err) {
+    if (!isTinygateError(err)) throw err;
+    const status = err.code === 'BOARD_UNKNOWN' || err.code === 'MODEL_VERSION_UNKNOWN' ? 404 : 409;
+    reply.code(err.kind === 'internal' ? 500 : status).send({ ok: false, error: err.toJSON() });
+  }
 }
 
 export interface DashboardOptions {
@@ -62,8 +87,21 @@ export async function startDashboard(gateway: Gateway, o: DashboardOptions): Pro
       boards: Object.fromEntries(s.boards.map((b) => [b.id, b.state])),
       inference: Object.fromEntries(s.boards.map((b) => [b.id, inferenceHealth(b)])),
       mqtt: { connected: s.mqtt.connected, broker: s.mqtt.broker, unacked: s.mqtt.journal.unacked },
+      learning: Object.fromEntries(s.boards.map((b) => [b.id, learningHealth(b)])),
     });
   });
+  // Commands a running gateway takes (`tinygate learn`, `tinygate models`); the same go over MQTT.
+  app.post<{ Params: { id: string }; Body: { force?: boolean } | null }>(
+    '/api/boards/:id/learn',
+    (req, reply) => answer(reply, () => gateway.learn(req.params.id, { force: req.body?.force === true })),
+  );
+  app.get<{ Params: { id: string } }>('/api/boards/:id/models', (req, reply) =>
+    answer(reply, () => gateway.models(req.params.id)),
+  );
+  app.post<{ Params: { id: string }; Body: { version?: number } | null }>(
+    '/api/boards/:id/rollback',
+    (req, reply) => answer(reply, () => gateway.rollback(req.params.id, req.body?.version)),
+  );
   app.get('/api/status', (_req, reply) => reply.send(gateway.status()));
   app.get('/events', (req, reply) => {
     reply.hijack();

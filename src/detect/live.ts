@@ -11,6 +11,8 @@ export interface LiveDecision extends Decision {
   window: SampleWindow;
   /** null when the window failed the sensor check or lost samples, and was not scored. */
   score: number | null;
+  /** The window's features when it was scored (what on-site learning keeps). */
+  features: Float32Array | null;
   /** performance.now() when the decision was made (monotonic ms, for latency measurements). */
   decidedAt: number;
 }
@@ -44,7 +46,7 @@ interface Stream {
  * scored together in one batch per turn of the event loop (so 32 boards cost one model call, not 32).
  */
 export class LiveDetection {
-  private readonly o: LiveDetectionOptions;
+  private o: LiveDetectionOptions;
   private readonly extractor: FeatureExtractor;
   private readonly streams = new Map<string, Stream>();
   private queue: Pending[] = [];
@@ -71,6 +73,26 @@ export class LiveDetection {
       const [board, sensor] = key.split('\u0000') as [string, string];
       return [{ board, sensor, ...s.detector.learningState }];
     });
+  }
+
+  /**
+   * From the next window on: another scorer and/or learning on or off. Every stream starts afresh (its
+   * alarms and debounce history belonged to the model it had); windows already queued finish as they were.
+   */
+  restart(change: { scorer?: WindowScorer; learning?: DetectorOptions['learning'] }): void {
+    this.o = {
+      ...this.o,
+      ...(change.scorer ? { scorer: change.scorer } : {}),
+      ...(change.learning !== undefined
+        ? { detector: { ...this.o.detector, learning: change.learning } }
+        : {}),
+    };
+    this.streams.clear();
+  }
+
+  /** Whether any stream of this detection is in a machine alarm now. */
+  get inMachineAlarm(): boolean {
+    return [...this.streams.values()].some((s) => s.detector.inMachineAlarm);
   }
 
   /** Hand over a window from a board's windower. */
@@ -129,8 +151,9 @@ export class LiveDetection {
     if (batch.length === 0) return;
     const toScore = batch.filter((p) => p.features);
     const t0 = performance.now();
+    const scorer = this.o.scorer;
     const scores = toScore.length
-      ? await this.o.scorer.scoreBatch(toScore.map((p) => p.features!))
+      ? await scorer.scoreBatch(toScore.map((p) => p.features!))
       : new Float32Array(0);
     this.timing.scoringMs += performance.now() - t0;
     this.timing.batches++;
@@ -156,6 +179,7 @@ export class LiveDetection {
         board: p.stream.board,
         window: p.window,
         score,
+        features: score === null ? null : p.features,
         decidedAt: performance.now(),
       });
     }

@@ -1,5 +1,13 @@
 import { EventEmitter } from 'node:events';
-import { type Alert, type LiveDecision, LiveDetection } from '../detect/index.js';
+import {
+  type Alert,
+  type LiveDecision,
+  LiveDetection,
+  loadSidecar,
+  type WindowScorer,
+} from '../detect/index.js';
+import { TinygateError } from '../errors/index.js';
+import type { BoardLearner, LearnStatus } from '../learn/board-learner.js';
 import { BoardSession, type BoardState, type StateChange, StreamWindower } from '../sensing/index.js';
 import { type BoardInferenceStats, BoardScorer } from './board-scorer.js';
 import type { BoardConfig } from './config.js';
@@ -29,8 +37,8 @@ export interface BoardStatus {
   windows: number;
   /** Samples the board reported lost (stalls longer than its backlog); their windows are not scored. */
   lostSamples: number;
-  /** With `learn:`, the on-site threshold learning: windows and seconds learned, done, threshold in force. */
-  learning: { done: boolean; windows: number; seconds: number; threshold: number } | null;
+  /** On-site learning: collecting, training or watching, its progress, and the learned version in force. */
+  learning: LearnStatus | null;
   reconnects: number;
   score: number | null;
   threshold: number;
@@ -58,6 +66,12 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
   readonly config: BoardConfig;
   readonly session: BoardSession;
   private readonly plan: DetectionPlan;
+  /** On-site learning of this machine's model (every board can be told to re-learn). */
+  learner: BoardLearner | null = null;
+  /** Puts a learned model in force: loads it and, with inference: board, flashes it (set by the gateway). */
+  modelSwitcher: ((dir: string) => Promise<WindowScorer>) | null = null;
+  /** A scorer this runner loaded for a learned model, freed when replaced. */
+  private ownScorer: WindowScorer | null = null;
   readonly transport: BoardTransport;
   private readonly live: LiveDetection;
   private readonly windower: StreamWindower;
@@ -117,6 +131,8 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
       onAlert: (a) => this.emit('alert', a),
       onDecision: (d) => {
         if (d.score !== null) this.score = d.score;
+        if (d.verdict === 'learning' && d.features) this.learner?.collect(d.features, d.window.end);
+        if (this.learner?.state === 'learning' && this.live.learning()[0]?.done) void this.learner.train();
         this.anomaly = d.verdict === 'machine' || d.alert?.kind === 'machine';
         this.emit('decision', d);
       },
@@ -134,6 +150,8 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
     this.traceTimer = null;
     await this.session.stop();
     await this.live.drain();
+    await this.learner?.stop();
+    this.ownScorer?.dispose?.();
     await this.transport.close();
   }
 
@@ -164,7 +182,7 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
       learning: this.learningStatus(),
       reconnects: this.session.reconnects,
       score: this.score,
-      threshold: this.learningStatus()?.threshold ?? this.plan.scorer.threshold,
+      threshold: this.thresholdInForce(),
       anomaly: this.anomaly,
       latest,
       lastSampleTs: this.lastSampleTs,
@@ -174,11 +192,69 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
   }
 
   private learningStatus(): BoardStatus['learning'] {
-    if (!this.config.learn) return null;
+    return this.learner?.status() ?? null;
+  }
+
+  /** The threshold in force: while learning, the model's own; once learned, the stream's. */
+  private thresholdInForce(): number {
     const s = this.live.learning()[0];
-    return s
-      ? { done: s.done, windows: s.windows, seconds: s.seconds, threshold: s.threshold }
-      : { done: false, windows: 0, seconds: 0, threshold: this.plan.scorer.threshold };
+    return s?.done ? s.threshold : this.plan.scorer.threshold;
+  }
+
+  /**
+   * Learn this machine's normal afresh (after maintenance, a process change). Refused while the machine is
+   * in alarm unless forced: learning through a developing fault would teach the fault as normal.
+   */
+  relearn(o: { force?: boolean } = {}): LearnStatus {
+    const id = this.config.id;
+    if (!this.learner) {
+      throw new TinygateError(
+        'LEARN_UNAVAILABLE',
+        `board ${id} cannot learn: it has no detection to learn for`,
+        {
+          hint: 'Check the board config.',
+        },
+      );
+    }
+    if (this.learner.state === 'training') {
+      throw new TinygateError('LEARN_BUSY', `board ${id} is already training its model`, {
+        hint: 'Wait for it to finish (see /health or the learning state on MQTT), then ask again.',
+      });
+    }
+    if (this.live.inMachineAlarm && !o.force) {
+      throw new TinygateError(
+        'LEARN_IN_ALARM',
+        `board ${id} is in a machine alarm: re-learning now would teach the developing fault as its normal`,
+        { hint: 'Fix or clear the alarm first; if the alarm is known to be false, ask again with force.' },
+      );
+    }
+    this.live.restart({ learning: this.learningOptions() });
+    this.learner.restart();
+    return this.learner.status();
+  }
+
+  /** Put a model folder in force for this board's next windows (a learned version, or a rollback). */
+  async useModel(dir: string): Promise<void> {
+    if (!this.modelSwitcher) throw new Error(`board ${this.config.id}: no model switcher`);
+    // The board is busy taking its new model: its windows are scored on the gateway meanwhile.
+    if (this.plan.scorer instanceof BoardScorer)
+      this.live.restart({ scorer: this.plan.scorer.gatewayScorer });
+    const scorer = await this.modelSwitcher(dir);
+    const previous = this.ownScorer;
+    this.ownScorer = scorer;
+    this.plan.scorer = scorer;
+    this.plan.model = { sidecar: loadSidecar(dir).sidecar };
+    this.live.restart({ scorer, learning: null });
+    previous?.dispose?.();
+  }
+
+  private learningOptions() {
+    const l = this.learner!.o;
+    return {
+      seconds: l.seconds,
+      falseAlarmsPerDay: l.falseAlarmsPerDay,
+      minWindows: this.learner!.needWindows,
+    };
   }
 
   private onSample(ch: number, value: number, ts: number): void {

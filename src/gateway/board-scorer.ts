@@ -80,6 +80,11 @@ export class BoardScorer implements WindowScorer {
     this.backoff = this.o.backoffMs.initial;
   }
 
+  /** The same model run on the gateway (what a window the board cannot score falls back to). */
+  get gatewayScorer(): Int8AutoencoderScorer {
+    return this.local;
+  }
+
   async scoreBatch(features: Float32Array[]): Promise<Float32Array> {
     const out = new Float32Array(features.length);
     // One window at a time: the board runs one inference at a time.

@@ -51,13 +51,21 @@ export const BoardConfig = z
         seconds: z
           .number()
           .positive()
-          .describe('stream time to learn over (at least 100 windows are learned too)'),
+          .describe(
+            'stream time to learn over (at least 251 windows are learned too: 151 to fit, 100 held back for the gate)',
+          ),
         falseAlarmsPerDay: z.number().positive().default(1),
+        keepVersions: z
+          .number()
+          .int()
+          .min(2)
+          .default(5)
+          .describe('learned model versions kept for rollback (the one in force is always kept)'),
       })
       .strict()
       .optional()
       .describe(
-        "learn this machine's threshold on site: its first windows are scored without alarms, then the threshold is set at the false-alarm rate",
+        "learn this machine's own model on site: its first windows are scored without machine alarms, then its threshold is set at the false-alarm rate and a worker thread learns its model (a new version, live once it passes the gate)",
       ),
     scorer: z
       .enum(['auto', 'float', 'int8'])

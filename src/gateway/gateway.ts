@@ -1,11 +1,23 @@
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { findBoard } from '../boards/index.js';
-import { type Alert, Int8AutoencoderScorer, type LiveDecision } from '../detect/index.js';
-import { TinygateError } from '../errors/index.js';
 import {
+  type Alert,
+  DEFAULT_DEBOUNCE,
+  Int8AutoencoderScorer,
+  type LiveDecision,
+  MODEL_FILES,
+  type WindowScorer,
+} from '../detect/index.js';
+import { TinygateError } from '../errors/index.js';
+import { BoardLearner, type LearnOutcome, type LearnStatus } from '../learn/board-learner.js';
+import { minLearnWindows } from '../learn/learn-sizes.js';
+import { type ModelVersion, ModelVersions } from '../learn/model-versions.js';
+import { crc32, flashModel, openLink } from '../link/index.js';
+import {
+  type BoardCommand,
   createPublisher,
   type Logger,
   type Publisher,
@@ -13,6 +25,7 @@ import {
   silentLogger,
 } from '../publish/index.js';
 import { AdcSpec, channelsOfAll, type StateChange } from '../sensing/index.js';
+import { inspectModel, readTflite } from '../tflite/index.js';
 import { BoardRunner, type BoardStatus, type TracePoint } from './board-runner.js';
 import { BoardScorer } from './board-scorer.js';
 import { type BoardConfig, type GatewayConfig, resolveFrom } from './config.js';
@@ -49,6 +62,8 @@ export interface GatewayStatus {
 
 export interface GatewayEvents {
   state: [StateChange];
+  /** A board's learning ended (a new version in force, or why not). */
+  learned: [{ board: string } & LearnOutcome];
   decision: [LiveDecision];
   alert: [Alert];
   trace: [{ board: string; points: TracePoint[] }];
@@ -92,13 +107,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         const transport = await transportFor(board, o.baseDir);
         transports.push(transport);
         const channels = channelsOfAll(board.sensors, board.adc ?? AdcSpec.parse({}));
-        const plan = await planDetection(
-          board.id,
-          channels,
-          board.samplingRateHz,
-          board.model ? resolveFrom(o.baseDir, board.model) : undefined,
-          board.scorer,
-        );
+        // A model this board learned on site, when one is in force, wins over the configured one.
+        const versions = new ModelVersions(join(dataDir, 'models', board.id), board.learn?.keepVersions);
+        const learned = versions.active();
+        const configured = board.model ? resolveFrom(o.baseDir, board.model) : undefined;
+        const modelDir = learned?.dir ?? configured;
+        const plan = await planDetection(board.id, channels, board.samplingRateHz, modelDir, board.scorer);
+        const learning = board.learn !== undefined && learned === null;
         // Sensors whose checks the config switches off: their windows are always scored.
         plan.checks = plan.checks.map((c) =>
           board.sensorChecks?.[c.sensor] === 'off' ? { ...c, checked: false } : c,
@@ -113,9 +128,22 @@ export class Gateway extends EventEmitter<GatewayEvents> {
             log,
           );
         }
-        runner = new BoardRunner(board, transport, plan, detectorOptions(config, board));
-        if (board.model && isSerial(transport))
-          runner.deployment = await deploy(board, transport, resolveFrom(o.baseDir, board.model), log);
+        runner = new BoardRunner(board, transport, plan, detectorOptions(config, board, learning));
+        runner.learner = new BoardLearner({
+          board: board.id,
+          versions,
+          pipeline: plan.pipeline,
+          checks: plan.checks,
+          warmStart: configured ?? null,
+          seconds: board.learn?.seconds ?? 0,
+          falseAlarmsPerDay: board.learn?.falseAlarmsPerDay ?? 1,
+          debounce: config.detector.debounce ?? DEFAULT_DEBOUNCE,
+          profile: board.inference === 'board' ? findBoard(board.profile) : null,
+          learning,
+        });
+        runner.modelSwitcher = modelSwitcher(board, runner, log);
+        if (modelDir && isSerial(transport))
+          runner.deployment = await deploy(board, transport, modelDir, log);
         runners.push(runner);
       }
     } catch (err) {
@@ -160,9 +188,85 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return this.stopping;
   }
 
+  /** Learn a board's normal afresh; refused while it is in alarm unless forced (see BoardRunner.relearn). */
+  learn(boardId: string, o: { force?: boolean } = {}): LearnStatus {
+    const status = this.runner(boardId).relearn(o);
+    this.log.info(
+      { board: boardId, force: o.force ?? false },
+      `board ${boardId}: learning its normal afresh`,
+    );
+    return status;
+  }
+
+  /** A board's learned model versions, oldest first. */
+  models(boardId: string): ModelVersion[] {
+    return this.runner(boardId).learner!.o.versions.list();
+  }
+
+  /**
+   * Put an earlier model back in force: a learned version, or (version 0, or no earlier version) the
+   * configured model. Default: the one before the version in force.
+   */
+  async rollback(boardId: string, version?: number): Promise<{ version: number; dir: string }> {
+    const runner = this.runner(boardId);
+    const learner = runner.learner!;
+    const versions = learner.o.versions;
+    if (learner.state === 'training') {
+      throw new TinygateError('LEARN_BUSY', `board ${boardId} is training its model: roll back when it is done`, {
+        hint: 'Wait for training to finish (see /health), then ask again.',
+      });
+    }
+    const target = version ?? versions.previous()?.version ?? 0;
+    let dir: string;
+    if (target === 0) {
+      if (!learner.o.warmStart) {
+        throw new TinygateError('MODEL_VERSION_UNKNOWN', `board ${boardId} has no configured model to go back to`, {
+          hint: `Its learned versions: ${versions.list().map((v) => v.version).join(', ') || 'none'}.`,
+        });
+      }
+      dir = learner.o.warmStart;
+      versions.deactivate();
+    } else {
+      dir = versions.activate(target).dir;
+    }
+    learner.stopLearning();
+    await runner.useModel(dir);
+    this.log.info({ board: boardId, version: target }, `board ${boardId}: ${target === 0 ? 'its configured model' : `model version ${target}`} in force (rollback)`);
+    return { version: target, dir };
+  }
+
+  private runner(boardId: string): BoardRunner {
+    const r = this.runners.find((x) => x.config.id === boardId);
+    if (!r) {
+      throw new TinygateError('BOARD_UNKNOWN', `no board "${boardId}" on gateway ${this.config.gateway.id}`, {
+        hint: `Its boards: ${this.runners.map((x) => x.config.id).join(', ')}.`,
+      });
+    }
+    return r;
+  }
+
   private wire(): void {
     for (const runner of this.runners) {
       const id = runner.config.id;
+      runner.learner?.on('learned', ({ version, model }) => {
+        runner
+          .useModel(model.dir)
+          .then(() => {
+            runner.learner!.o.versions.activate(version);
+            this.log.info({ board: id, version }, `board ${id}: learned model version ${version} in force`);
+          })
+          .catch((err: unknown) =>
+            this.log.error(
+              { board: id, err: (err as Error).message },
+              `board ${id}: learned model not put in force: ${(err as Error).message}`,
+            ),
+          );
+      });
+      runner.learner?.on('outcome', (outcome) => {
+        if (outcome.ok) this.log.info({ board: id, outcome }, `board ${id}: ${outcome.message}`);
+        else this.log.warn({ board: id, outcome }, `board ${id}: ${outcome.message}`);
+        this.emit('learned', { board: id, ...outcome });
+      });
       runner.on('state', (change) => {
         this.log.info(
           { board: id, state: change.state, reason: change.reason },
@@ -190,7 +294,37 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       });
       runner.start();
     }
+    this.publisher.on('command', (c: BoardCommand) => void this.onCommand(c));
     this.stateTimer = setInterval(() => this.publishStates(), STATE_EVERY_MS);
+  }
+
+  // tinygate/<gateway>/<board>/cmd/<learn|rollback|models>; the answer goes to …/cmd/result, echoing `id`.
+  private async onCommand(c: BoardCommand): Promise<void> {
+    const echo =
+      typeof c.payload.id === 'string' || typeof c.payload.id === 'number' ? { id: c.payload.id } : {};
+    try {
+      let result: unknown;
+      if (c.command === 'learn') result = this.learn(c.board, { force: c.payload.force === true });
+      else if (c.command === 'rollback')
+        result = await this.rollback(
+          c.board,
+          typeof c.payload.version === 'number' ? c.payload.version : undefined,
+        );
+      else if (c.command === 'models') result = this.models(c.board);
+      else
+        throw new TinygateError('COMMAND_UNKNOWN', `no command "${c.command}" for board ${c.board}`, {
+          hint: 'Board commands: learn ({"force": true|false}), rollback ({"version": n}), models.',
+        });
+      this.publisher.publishCommandResult(c.board, { command: c.command, ...echo, ok: true, result });
+    } catch (err) {
+      const error =
+        err instanceof TinygateError ? err.toJSON() : { code: 'COMMAND_FAILED', message: String(err) };
+      this.log.warn(
+        { board: c.board, command: c.command, error },
+        `command ${c.command} for ${c.board} refused: ${error.message}`,
+      );
+      this.publisher.publishCommandResult(c.board, { command: c.command, ...echo, ok: false, error });
+    }
   }
 
   private publishStates(): void {
@@ -203,6 +337,15 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         threshold: s.threshold,
         sensors: s.latest,
         ts: Math.round(s.lastSampleTs),
+        ...(s.learning
+          ? {
+              learning: {
+                state: s.learning.state,
+                progress: Math.round(s.learning.progress * 100) / 100,
+                version: s.learning.version,
+              },
+            }
+          : {}),
       });
     }
   }
@@ -236,10 +379,13 @@ function deviceClassOf(unit: string): { deviceClass?: string } {
   return {};
 }
 
-function detectorOptions(config: GatewayConfig, board: BoardConfig) {
+function detectorOptions(config: GatewayConfig, board: BoardConfig, learning: boolean) {
   const d = config.detector;
   const out: Record<string, unknown> = {};
-  if (board.learn) out.learning = { ...board.learn, minWindows: 100 };
+  if (learning && board.learn) {
+    const { seconds, falseAlarmsPerDay } = board.learn;
+    out.learning = { seconds, falseAlarmsPerDay, minWindows: minLearnWindows() };
+  }
   if (d.debounce) out.debounce = d.debounce;
   if (d.sensorDebounce) out.sensorDebounce = d.sensorDebounce;
   if (d.hysteresis) out.hysteresis = d.hysteresis;
@@ -250,6 +396,53 @@ function defaultTransport(board: BoardConfig, baseDir: string, dataDir: string):
   if (board.port) return serialTransport(board, board.baud ?? findBoard(board.profile).uart.defaultBaud);
   if (board.virtual?.firmware === 'js') return jsVirtualTransport(board, baseDir);
   return hostTransport(board, baseDir, dataDir);
+}
+
+/**
+ * How a board takes a learned model: the gateway loads its int8 conversion; with inference: board, the model
+ * is first flashed over the board's open link (A/B slots: the old one runs until the new one is committed).
+ */
+function modelSwitcher(board: BoardConfig, runner: BoardRunner, log: Logger) {
+  return async (dir: string): Promise<WindowScorer> => {
+    const local = await Int8AutoencoderScorer.open(dir);
+    if (board.inference !== 'board') return local;
+    const stream = runner.session.openTransport;
+    if (!stream) {
+      local.dispose();
+      throw new TinygateError(
+        'BOARD_NOT_CONNECTED',
+        `board ${board.id} is not connected, so its new model cannot be flashed`,
+        {
+          hint: 'Reconnect the board; the model in force stays until then.',
+        },
+      );
+    }
+    const bytes = new Uint8Array(readFileSync(join(dir, MODEL_FILES.int8)));
+    const started = performance.now();
+    const link = await openLink({ stream, name: board.id });
+    try {
+      const r = await flashModel(link, bytes);
+      runner.deployment = {
+        model: join(dir, MODEL_FILES.int8),
+        bytes: bytes.length,
+        crc32: crc32(bytes),
+        arenaBytes: inspectModel(readTflite(bytes), bytes.length).tflm.totalBytes,
+        slot: r.slot,
+        flashed: true,
+        seconds: (performance.now() - started) / 1000,
+      };
+    } finally {
+      link.detach();
+    }
+    log.info({ board: board.id, model: dir }, `board ${board.id}: flashed ${bytes.length} B learned model`);
+    return new BoardScorer(local, () => runner.session.openTransport ?? null, {
+      onFallback: (why) =>
+        log.warn(
+          { board: board.id, why },
+          `board ${board.id}: inference on the board failed (${why}); scoring on the gateway`,
+        ),
+    });
+  };
 }
 
 function isSerial(t: BoardTransport): t is SerialBoardTransport {

@@ -25,13 +25,7 @@ import { TinygateError } from '../errors/index.js';
 import type { ChannelMeta } from '../sensing/channels.js';
 import { type FeaturePipeline, featureNames } from '../sensing/features.js';
 import { alarmsPerDay } from './gate.js';
-
-/** Fewest windows held back for the gate: below ~100 scores no tail can say "once a day". */
-export const MIN_HELD_BACK = 100;
-/** Fewest windows to fit on (the autoencoder's own early stopping takes a sixth of them). */
-export const MIN_FIT = 120;
-/** Share of the learned windows (the latest in time) held back for the gate. */
-export const HELD_BACK = 0.4;
+import { HELD_BACK, MIN_FIT, MIN_HELD_BACK, minLearnWindows } from './learn-sizes.js';
 
 export interface LearnModelInput {
   board: string;
@@ -229,11 +223,6 @@ export async function learnModel(
     },
     gate,
   };
-}
-
-/** Fewest windows a model can be learned from. */
-export function minLearnWindows(): number {
-  return Math.max(Math.ceil(MIN_HELD_BACK / HELD_BACK), Math.ceil(MIN_FIT / (1 - HELD_BACK))) + 1;
 }
 
 /** The gate: the held-back windows' tail says how often the threshold is crossed, the debounce how often that alarms. */

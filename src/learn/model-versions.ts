@@ -81,6 +81,11 @@ export class ModelVersions {
     return v;
   }
 
+  /** No learned version in force: the board goes back to its configured model. */
+  deactivate(): void {
+    rmSync(join(this.root, ACTIVE), { force: true });
+  }
+
   /** The version before the active one that passed its gate: what a rollback goes back to. */
   previous(): ModelVersion | null {
     const active = this.activeVersion();

@@ -20,4 +20,4 @@ export {
   NAMESPACE as SPARKPLUG_NAMESPACE,
 } from './sparkplug-payloads.js';
 export { type Topics, topicsFor } from './topics.js';
-export type { BoardInfo, BoardState, SensorInfo } from './types.js';
+export type { BoardCommand, BoardInfo, BoardState, LearningState, SensorInfo } from './types.js';

@@ -34,6 +34,7 @@ export function statePayload(gateway: string, board: string, state: BoardState):
     threshold: state.threshold,
     sensors: state.sensors,
     ts: state.ts,
+    ...(state.learning ? { learning: state.learning } : {}),
   };
   return JSON.stringify(payload);
 }

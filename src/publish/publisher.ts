@@ -13,7 +13,7 @@ import { type Logger, silentLogger } from './logger.js';
 import { alertPayload, OFFLINE, ONLINE, statePayload } from './payloads.js';
 import { SparkplugNode } from './sparkplug-node.js';
 import { checkTopicId, type Topics, topicsFor } from './topics.js';
-import type { BoardInfo, BoardState } from './types.js';
+import type { BoardCommand, BoardInfo, BoardState } from './types.js';
 
 export interface PublisherOptions {
   /** This gateway's id: the second level of every tinygate topic. */
@@ -219,6 +219,11 @@ export class Publisher extends EventEmitter {
       this.emit('disconnected', err);
     });
     this.conn.on('message', (topic: string, payload: Buffer) => {
+      const command = this.commandOf(topic, payload);
+      if (command) {
+        this.emit('command', command);
+        return;
+      }
       if (this.ha && topic === this.ha.statusTopic && payload.toString() === ONLINE) {
         this.log.info({}, 'Home Assistant is online: announcing devices again');
         this.announce();
@@ -244,6 +249,7 @@ export class Publisher extends EventEmitter {
     void this.conn.publish(this.topics.gatewayStatus, ONLINE, { qos: 1, retain: true }).catch(() => {});
     this.pump();
     if (this.ha) void this.conn.subscribe({ [this.ha.statusTopic]: { qos: 1 } }).catch(() => {});
+    void this.conn.subscribe({ [this.topics.allCommands]: { qos: 1 } }).catch(() => {});
     this.announce();
   }
 
@@ -335,6 +341,41 @@ export class Publisher extends EventEmitter {
   }
 
   /** Retained latest-wins state of a board (not journaled: the next state supersedes it). */
+  /** The answer to a board command, on tinygate/<gateway>/<board>/cmd/result (not retained). */
+  publishCommandResult(board: string, result: Record<string, unknown>): void {
+    if (!this.conn.connected) return;
+    void this.conn
+      .publish(this.topics.commandResult(board), JSON.stringify(result), { qos: 1, retain: false })
+      .catch(() => {});
+  }
+
+  // tinygate/<gateway>/<board>/cmd/<command> with a JSON object (or nothing); anything else is not a command.
+  private commandOf(topic: string, payload: Buffer): BoardCommand | null {
+    const prefix = this.topics.allCommands.split('+')[0]!;
+    if (!topic.startsWith(prefix)) return null;
+    const [board, cmd, command] = topic.slice(prefix.length).split('/');
+    if (!board || cmd !== 'cmd' || !command || command === 'result') return null;
+    let body: unknown = {};
+    const text = payload.toString('utf8').trim();
+    try {
+      if (text) body = JSON.parse(text);
+    } catch {
+      body = null;
+    }
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      this.publishCommandResult(board, {
+        command,
+        ok: false,
+        error: {
+          code: 'COMMAND_INVALID',
+          message: `the ${command} command's payload is not a JSON object: ${text.slice(0, 80)}`,
+        },
+      });
+      return null;
+    }
+    return { board, command, payload: body as Record<string, unknown> };
+  }
+
   publishState(board: string, state: BoardState): void {
     checkTopicId('board', board);
     this.states.set(board, state);

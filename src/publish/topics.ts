@@ -20,6 +20,12 @@ export interface Topics {
   boardAlert(board: string): string;
   /** Subscription filter matching every board's alert topic of this gateway. */
   allAlerts: string;
+  /** Commands to a board (`learn`, `rollback`): tinygate/<gateway>/<board>/cmd/<command>. */
+  boardCommand(board: string, command: string): string;
+  /** Subscription filter for every board's commands. */
+  allCommands: string;
+  /** Where the answer to each command goes. */
+  commandResult(board: string): string;
 }
 
 export function topicsFor(gateway: string): Topics {
@@ -30,6 +36,9 @@ export function topicsFor(gateway: string): Topics {
     boardState: (board) => `${base}/${checkTopicId('board', board)}/state`,
     boardAlert: (board) => `${base}/${checkTopicId('board', board)}/alert`,
     allAlerts: `${base}/+/alert`,
+    boardCommand: (board, command) => `${base}/${checkTopicId('board', board)}/cmd/${command}`,
+    allCommands: `${base}/+/cmd/+`,
+    commandResult: (board) => `${base}/${checkTopicId('board', board)}/cmd/result`,
   };
 }
 

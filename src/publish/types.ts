@@ -21,6 +21,22 @@ export interface BoardInfo {
   sensors: SensorInfo[];
 }
 
+/** A command that came in over MQTT for a board (its payload is JSON, `{}` when empty). */
+export interface BoardCommand {
+  board: string;
+  command: string;
+  payload: Record<string, unknown>;
+}
+
+/** Where a board's on-site learning stands, as its state carries it. */
+export interface LearningState {
+  state: 'learning' | 'training' | 'watching';
+  /** 0–1 over learning and training. */
+  progress: number;
+  /** The learned model version in force (null: the configured model). */
+  version: number | null;
+}
+
 /** The retained, latest-wins state of one board. */
 export interface BoardState {
   anomaly: boolean;
@@ -30,4 +46,5 @@ export interface BoardState {
   sensors: Record<string, number>;
   /** Epoch ms of the newest sample the state reflects. */
   ts: number;
+  learning?: LearningState;
 }
