@@ -58,7 +58,7 @@ describe('threshold learned on site', () => {
         },
       ],
     });
-    expect(c.boards[0]!.learn).toEqual({ seconds: 600, falseAlarmsPerDay: 1 });
+    expect(c.boards[0]!.learn).toEqual({ seconds: 600, falseAlarmsPerDay: 1, keepVersions: 5 });
     expect(() =>
       GatewayConfig.parse({
         gateway: { id: 'g' },
