@@ -33,6 +33,8 @@ export const COMMANDS: Record<string, () => Promise<(program: Command) => void>>
   eval: async () => (await import('./eval.js')).registerEval,
   detect: async () => (await import('./detect.js')).registerDetect,
   record: async () => (await import('./record.js')).registerRecord,
+  learn: async () => (await import('./learn.js')).registerLearn,
+  models: async () => (await import('./learn.js')).registerModels,
   run: async () => (await import('./run.js')).registerRun,
   sim: async () => (await import('./sim.js')).registerSim,
   board: async () => {

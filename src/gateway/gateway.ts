@@ -212,17 +212,30 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const learner = runner.learner!;
     const versions = learner.o.versions;
     if (learner.state === 'training') {
-      throw new TinygateError('LEARN_BUSY', `board ${boardId} is training its model: roll back when it is done`, {
-        hint: 'Wait for training to finish (see /health), then ask again.',
-      });
+      throw new TinygateError(
+        'LEARN_BUSY',
+        `board ${boardId} is training its model: roll back when it is done`,
+        {
+          hint: 'Wait for training to finish (see /health), then ask again.',
+        },
+      );
     }
     const target = version ?? versions.previous()?.version ?? 0;
     let dir: string;
     if (target === 0) {
       if (!learner.o.warmStart) {
-        throw new TinygateError('MODEL_VERSION_UNKNOWN', `board ${boardId} has no configured model to go back to`, {
-          hint: `Its learned versions: ${versions.list().map((v) => v.version).join(', ') || 'none'}.`,
-        });
+        throw new TinygateError(
+          'MODEL_VERSION_UNKNOWN',
+          `board ${boardId} has no configured model to go back to`,
+          {
+            hint: `Its learned versions: ${
+              versions
+                .list()
+                .map((v) => v.version)
+                .join(', ') || 'none'
+            }.`,
+          },
+        );
       }
       dir = learner.o.warmStart;
       versions.deactivate();
@@ -231,7 +244,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     }
     learner.stopLearning();
     await runner.useModel(dir);
-    this.log.info({ board: boardId, version: target }, `board ${boardId}: ${target === 0 ? 'its configured model' : `model version ${target}`} in force (rollback)`);
+    this.log.info(
+      { board: boardId, version: target },
+      `board ${boardId}: ${target === 0 ? 'its configured model' : `model version ${target}`} in force (rollback)`,
+    );
     return { version: target, dir };
   }
 
