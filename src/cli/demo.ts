@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { DEMO_BOARDS, demoConfig } from '../demo/index.js';
+import { DEMO_BOARDS, DEMO_LEARN_S, demoConfig } from '../demo/index.js';
 import type { Gateway } from '../gateway/index.js';
 import { buildHostFirmware } from '../link/index.js';
 import { runGatewaySession } from './gateway-session.js';
@@ -86,7 +86,10 @@ export function registerDemo(program: Command): void {
                 );
             }
             say(
-              `  machines   ${DEMO_BOARDS.map((b) => `${b.id}${b.faulty ? ' (bearing fault from ~20 s)' : ''}`).join(', ')}`,
+              `  machines   ${DEMO_BOARDS.map((b) => `${b.id}${b.faulty ? ' (bearing fault from 75 s)' : ''}`).join(', ')}`,
+            );
+            say(
+              `  learning   each machine learns its normal for its first ${DEMO_LEARN_S} s and 100 windows (~50 s; no machine alarms meanwhile), then is watched; at ~2 min it learns its own model`,
             );
             if (dashboard) say(`  dashboard  ${dashboard.url}`);
             say(
@@ -113,6 +116,7 @@ function wireTerminal(gateway: Gateway, say: (line: string) => void, at: () => s
     if (s.state === 'streaming' || s.state === 'lost' || s.state === 'stale')
       say(`${at()} ${s.board} ${s.state}${s.reason ? ` (${s.reason})` : ''}`);
   });
+  gateway.on('learned', (l) => say(`${at()} ${l.board}: ${l.message}`));
   gateway.on('alert', (a) =>
     say(
       `${at()} ALERT ${a.kind} anomaly on ${a.board}/${a.sensor}: score ${a.score.toFixed(2)} > ${a.threshold.toFixed(2)}${a.message ? ` — ${a.message}` : ''}`,
@@ -123,9 +127,13 @@ function wireTerminal(gateway: Gateway, say: (line: string) => void, at: () => s
 function scoreLine(gateway: Gateway): string {
   return gateway
     .status()
-    .boards.map((b) => `${b.id} ${b.score === null ? '–' : b.score.toFixed(2)}${b.anomaly ? ' ANOMALY' : ''}`)
-    .join(' · ')
-    .concat(` (threshold ${gateway.status().boards[0]?.threshold.toFixed(2) ?? '?'})`);
+    .boards.map((b) => {
+      const score = b.score === null ? '–' : b.score.toFixed(2);
+      const learning = b.learning?.state === 'learning' && b.learning.windows < 100;
+      if (learning) return `${b.id} ${score} learning (${b.learning!.windows}/100 windows)`;
+      return `${b.id} ${score}/${b.threshold.toFixed(2)}${b.anomaly ? ' ANOMALY' : ''}${b.learning?.state === 'training' ? ' (learning its model)' : ''}`;
+    })
+    .join(' · ');
 }
 
 function portOf(url: string): string {

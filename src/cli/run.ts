@@ -69,6 +69,10 @@ export function summary(r: SessionResult) {
       state: b.state,
       windows: b.windows,
       inference: b.inference,
+      model: b.model,
+      ...(b.learning
+        ? { learning: { state: b.learning.state, version: b.learning.version, last: b.learning.last } }
+        : {}),
       ...(b.boardInference
         ? {
             onBoard: {

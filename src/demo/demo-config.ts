@@ -9,7 +9,10 @@ const root = join(here, '..', '..');
 export const DEMO_SCENARIO_DIR = join(here, 'scenarios');
 export const DEMO_MODEL_DIR = join(root, 'models', 'motor-vib');
 
-/** The three demo boards: two healthy machines and one whose bearing starts failing after ~20 s. */
+/** Each demo machine learns its normal this long (and over at least 100 windows, ~50 s) before it is watched. */
+export const DEMO_LEARN_S = 30;
+
+/** The three demo boards: two healthy machines and one whose bearing starts failing at 75 s, after learning. */
 export const DEMO_BOARDS = [
   { id: 'line-1', name: 'Conveyor motor (line 1)', scenario: 'line-1-healthy.yaml', faulty: false },
   { id: 'pump-2', name: 'Pump motor (station 2)', scenario: 'pump-2-healthy.yaml', faulty: false },
@@ -40,6 +43,8 @@ export function demoConfig(o: DemoOptions): GatewayConfig {
       sensors: [{ type: 'accelerometer', controller: 'ADXL335', name: 'vib', pins: ['A0', 'A1', 'A2'] }],
       model: DEMO_MODEL_DIR,
       inference: 'gateway',
+      // Each machine learns its own normal, starting from the shipped model (which was trained on another motor).
+      learn: { seconds: DEMO_LEARN_S },
     })),
     mqtt: { embedded: { port: o.mqttPort }, journal: { path: join(o.dataDir, 'journal') } },
     dashboard:

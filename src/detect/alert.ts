@@ -11,9 +11,10 @@ export interface Alert {
   sensor: string;
   /**
    * `machine`: the machine looks abnormal; `sensor`: the sensor itself misbehaves (dropout, stuck, spikes);
-   * `data-quality`: samples were lost on the way (a stalled board or a busy gateway), windows not scored.
+   * `data-quality`: samples were lost on the way (a stalled board or a busy gateway), windows not scored;
+   * `drift`: the board's normal score level moved for hours without a machine alarm (re-learn?).
    */
-  kind: 'machine' | 'sensor' | 'data-quality';
+  kind: 'machine' | 'sensor' | 'data-quality' | 'drift';
   /** Anomaly score of the window that tripped the detector, in the detector's own units. */
   score: number;
   threshold: number;

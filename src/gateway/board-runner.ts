@@ -1,4 +1,6 @@
 import { EventEmitter } from 'node:events';
+import { ulid } from 'ulid';
+import { DriftWatch } from '../detect/drift.js';
 import {
   type Alert,
   type LiveDecision,
@@ -15,6 +17,9 @@ import type { Deployment } from './deploy.js';
 import type { DetectionPlan } from './detection-plan.js';
 import { watchSkippedSamples } from './skipped-samples.js';
 import type { BoardTransport } from './transports.js';
+
+/** Scores the threshold is learned from at least (a rarer rate than 1 in 100 needs a tail fit). */
+export const THRESHOLD_MIN_WINDOWS = 100;
 
 /** Points per second per channel sent to live views: enough for a chart, far below the sampling rate. */
 const TRACE_HZ = 50;
@@ -70,6 +75,7 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
   learner: BoardLearner | null = null;
   /** Puts a learned model in force: loads it and, with inference: board, flashes it (set by the gateway). */
   modelSwitcher: ((dir: string) => Promise<WindowScorer>) | null = null;
+  private readonly drift: DriftWatch;
   /** A scorer this runner loaded for a learned model, freed when replaced. */
   private ownScorer: WindowScorer | null = null;
   readonly transport: BoardTransport;
@@ -123,6 +129,7 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
       this.session.channels.map((c) => c.name),
     );
     this.decimate = Math.max(1, Math.round(config.samplingRateHz / TRACE_HZ));
+    this.drift = new DriftWatch({ lastingS: config.drift.hours * 3600, ratio: config.drift.ratio });
     this.live = new LiveDetection({
       scorer: plan.scorer,
       pipeline: plan.pipeline,
@@ -131,8 +138,8 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
       onAlert: (a) => this.emit('alert', a),
       onDecision: (d) => {
         if (d.score !== null) this.score = d.score;
-        if (d.verdict === 'learning' && d.features) this.learner?.collect(d.features, d.window.end);
-        if (this.learner?.state === 'learning' && this.live.learning()[0]?.done) void this.learner.train();
+        if (this.learner?.state === 'learning') this.learnFrom(d);
+        else if (d.score !== null) this.watchDrift(d);
         this.anomaly = d.verdict === 'machine' || d.alert?.kind === 'machine';
         this.emit('decision', d);
       },
@@ -230,6 +237,7 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
     }
     this.live.restart({ learning: this.learningOptions() });
     this.learner.restart();
+    this.drift.reset();
     return this.learner.status();
   }
 
@@ -245,7 +253,47 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
     this.plan.scorer = scorer;
     this.plan.model = { sidecar: loadSidecar(dir).sidecar };
     this.live.restart({ scorer, learning: null });
+    this.drift.reset();
     previous?.dispose?.();
+  }
+
+  // While learning: every scored window is kept; a machine alarm (after the threshold is set) ends it, since
+  // the machine is no longer known to be normal; enough windows and seconds start the model's training.
+  private learnFrom(d: LiveDecision): void {
+    const learner = this.learner!;
+    if (d.machineAlarm) {
+      learner.abort(
+        `a machine alarm after ${learner.status().windows} windows: the machine is not known to be normal, so no model was learned (re-learn once it is)`,
+      );
+      return;
+    }
+    if (d.features) learner.collect(d.features, d.window.end);
+    if (this.live.learning()[0]?.done && learner.ready()) void learner.train();
+  }
+
+  // A lasting move of the score level with no alarm is reported once; re-learnt only when the config says so.
+  private watchDrift(d: LiveDecision): void {
+    const drift = this.drift.add(d.score!, d.window.end, d.machineAlarm);
+    if (!drift) return;
+    const { ratio, relearn, hours } = this.config.drift;
+    const times = drift.level / drift.reference;
+    const message = `the normal score level of ${this.config.id} has been ${times >= 1 ? `${times.toFixed(1)}×` : `1/${(1 / times).toFixed(1)} of`} what it was when its model went live for ${hours} h with no machine alarm: normal may have changed (maintenance, a process change). ${relearn ? 'Re-learning now (drift.relearn: true).' : `Re-learn? tinygate learn ${this.config.id}`}`;
+    const now = Date.now();
+    this.emit('alert', {
+      id: ulid(now),
+      board: this.config.id,
+      sensor: this.plan.sensor,
+      kind: 'drift',
+      score: drift.level,
+      threshold: drift.reference * (times >= 1 ? ratio : 1 / ratio),
+      window: { start: drift.since, end: d.window.end },
+      model: this.plan.model
+        ? { id: this.plan.model.sidecar.model.id, hash: this.plan.model.sidecar.model.hash }
+        : null,
+      ts: now,
+      message,
+    });
+    if (relearn && this.learner?.state === 'watching') this.relearn();
   }
 
   private learningOptions() {

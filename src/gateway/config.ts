@@ -67,6 +67,17 @@ export const BoardConfig = z
       .describe(
         "learn this machine's own model on site: its first windows are scored without machine alarms, then its threshold is set at the false-alarm rate and a worker thread learns its model (a new version, live once it passes the gate)",
       ),
+    drift: z
+      .object({
+        hours: z.number().positive().default(6),
+        ratio: z.number().gt(1).default(2),
+        relearn: z.boolean().default(false),
+      })
+      .strict()
+      .default({ hours: 6, ratio: 2, relearn: false })
+      .describe(
+        'report a lasting move of the normal score level (ratio× off for hours, no machine alarm) as "normal may have changed: re-learn?"; relearn: true re-learns by itself',
+      ),
     scorer: z
       .enum(['auto', 'float', 'int8'])
       .default('auto')

@@ -13,7 +13,6 @@ import {
 } from '../detect/index.js';
 import { TinygateError } from '../errors/index.js';
 import { BoardLearner, type LearnOutcome, type LearnStatus } from '../learn/board-learner.js';
-import { minLearnWindows } from '../learn/learn-sizes.js';
 import { type ModelVersion, ModelVersions } from '../learn/model-versions.js';
 import { crc32, flashModel, openLink } from '../link/index.js';
 import {
@@ -26,7 +25,7 @@ import {
 } from '../publish/index.js';
 import { AdcSpec, channelsOfAll, type StateChange } from '../sensing/index.js';
 import { inspectModel, readTflite } from '../tflite/index.js';
-import { BoardRunner, type BoardStatus, type TracePoint } from './board-runner.js';
+import { BoardRunner, type BoardStatus, THRESHOLD_MIN_WINDOWS, type TracePoint } from './board-runner.js';
 import { BoardScorer } from './board-scorer.js';
 import { type BoardConfig, type GatewayConfig, resolveFrom } from './config.js';
 import { type Deployment, deployModel } from './deploy.js';
@@ -400,7 +399,7 @@ function detectorOptions(config: GatewayConfig, board: BoardConfig, learning: bo
   const out: Record<string, unknown> = {};
   if (learning && board.learn) {
     const { seconds, falseAlarmsPerDay } = board.learn;
-    out.learning = { seconds, falseAlarmsPerDay, minWindows: minLearnWindows() };
+    out.learning = { seconds, falseAlarmsPerDay, minWindows: THRESHOLD_MIN_WINDOWS };
   }
   if (d.debounce) out.debounce = d.debounce;
   if (d.sensorDebounce) out.sensorDebounce = d.sensorDebounce;

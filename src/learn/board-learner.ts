@@ -9,7 +9,10 @@ import type { ModelVersions } from './model-versions.js';
 
 /** Where a board's learning stands, for /health, MQTT state, the dashboard and Home Assistant. */
 export interface LearnStatus {
-  /** `learning`: collecting normal windows (no machine alarms); `training`: its model is being made; `watching`. */
+  /**
+   * `learning`: keeping normal windows (no machine alarms until the threshold is set from the first of
+   * them); `training`: its model is being made; `watching`.
+   */
   state: 'learning' | 'training' | 'watching';
   windows: number;
   /** Windows and stream seconds learning needs before it trains. */
@@ -108,6 +111,20 @@ export class BoardLearner extends EventEmitter<BoardLearnerEvents> {
     this.features = [];
     this.ends = [];
     this.stage = 'learning';
+  }
+
+  /** Enough windows and stream time kept to learn a model from. */
+  ready(): boolean {
+    const s = this.status();
+    return this.stage === 'learning' && s.windows >= this.needWindows && s.seconds >= this.o.seconds;
+  }
+
+  /** Learning ends without a model (the machine alarmed while it learned); says why. */
+  abort(why: string): void {
+    if (this.stage !== 'learning') return;
+    this.stopLearning();
+    this.last = this.outcome(false, null, why);
+    this.emit('outcome', this.last);
   }
 
   /** Stop collecting (another model was put in force): the board goes on watching. */
