@@ -36,7 +36,9 @@ import {
 import { Rng } from '../src/sim/rng.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const log = (s: string) => process.stderr.write(`field: ${s}\n`);
+const started = performance.now();
+const log = (s: string) =>
+  process.stderr.write(`field [${((performance.now() - started) / 1000).toFixed(0)} s]: ${s}\n`);
 const SHIPPED = fileURLToPath(new URL('../models/motor-vib', import.meta.url));
 const CHANNELS = ['vib.x', 'vib.y', 'vib.z'];
 const SENSORS: SensorSpecInput[] = [
@@ -330,7 +332,7 @@ async function timingFaults(s: Scenario, scorer: WindowScorer, deliveries: Deliv
       scorer,
       pipeline,
       checks,
-      now: () => now,
+      now: () => Math.round(now),
       detector: { debounce: DEBOUNCE },
       onAlert: (a) => {
         if (a.kind === 'machine') alerts.machine++;
