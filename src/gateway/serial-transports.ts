@@ -7,8 +7,9 @@ import type { BoardConfig } from './config.js';
 import type { BoardTransport } from './transports.js';
 import { scenarioPath } from './transports.js';
 
-/** Seconds of a named scenario the host board gets; it loops them (1 kHz CSV stays a few MB a minute). */
-const HOST_SCENARIO_SECONDS = 120;
+/** Seconds of a scenario the host board gets; it loops them. Longer than the demo takes to learn (~2 min) and
+ * show its fault, so a fault does not vanish at the loop; 1 kHz CSV is a few MB a minute. */
+const HOST_SCENARIO_SECONDS = 300;
 
 export interface SerialBoardTransport extends BoardTransport {
   /** The port johnny-five and the model link open; for a host board, after making sure it runs. */
