@@ -356,7 +356,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           ? {
               learning: {
                 state: s.learning.state,
-                progress: Math.round(s.learning.progress * 100) / 100,
+                progressPct: Math.round(s.learning.progress * 100),
                 version: s.learning.version,
               },
             }
@@ -383,6 +383,7 @@ function boardInfo(runner: BoardRunner) {
     id: s.id,
     name: s.name,
     model: s.profile,
+    learns: s.learning !== null,
     sensors: s.channels.map((c) => ({ name: c.name, unit: c.unit, ...deviceClassOf(c.unit) })),
   };
 }

@@ -88,6 +88,32 @@ export function boardDiscovery(ctx: HaContext, board: BoardInfo): Discovery {
       val_tpl: "{{ value_json['threshold'] }}",
     },
   };
+  if (board.learns) {
+    cmps.learning = {
+      p: 'sensor',
+      name: 'Learning',
+      uniq_id: `${id}_learning`,
+      ent_cat: 'diagnostic',
+      val_tpl: "{{ value_json['learning']['state'] }}",
+    };
+    cmps.learning_progress = {
+      p: 'sensor',
+      name: 'Learning progress',
+      uniq_id: `${id}_learning_progress`,
+      ent_cat: 'diagnostic',
+      unit_of_meas: '%',
+      val_tpl: "{{ value_json['learning']['progressPct'] }}",
+    };
+    // Pressing it is `tinygate learn <board>`: refused (answer on cmd/result) while the board is in alarm.
+    cmps.relearn = {
+      p: 'button',
+      name: 'Re-learn normal',
+      uniq_id: `${id}_relearn`,
+      ent_cat: 'config',
+      cmd_t: ctx.topics.boardCommand(board.id, 'learn'),
+      pl_prs: JSON.stringify({ force: false, id: 'home-assistant' }),
+    };
+  }
   for (const s of board.sensors) {
     const key = `sensor_${haSafeId(s.name)}`;
     cmps[key] = {

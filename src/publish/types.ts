@@ -19,6 +19,8 @@ export interface BoardInfo {
   /** Board profile id, e.g. "arduino-nano-33-ble". */
   model?: string;
   sensors: SensorInfo[];
+  /** The board learns its normal on site: announce its learning state and a re-learn button. */
+  learns?: boolean;
 }
 
 /** A command that came in over MQTT for a board (its payload is JSON, `{}` when empty). */
@@ -31,8 +33,8 @@ export interface BoardCommand {
 /** Where a board's on-site learning stands, as its state carries it. */
 export interface LearningState {
   state: 'learning' | 'training' | 'watching';
-  /** 0–1 over learning and training. */
-  progress: number;
+  /** Percent over learning and training. */
+  progressPct: number;
   /** The learned model version in force (null: the configured model). */
   version: number | null;
 }

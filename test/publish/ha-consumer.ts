@@ -9,6 +9,7 @@ const ABBREVIATIONS: Record<string, string> = {
   avty_mode: 'availability_mode',
   avty_t: 'availability_topic',
   avty_tpl: 'availability_template',
+  cmd_t: 'command_topic',
   cmps: 'components',
   dev: 'device',
   dev_cla: 'device_class',
@@ -28,6 +29,7 @@ const ABBREVIATIONS: Record<string, string> = {
   pl_not_avail: 'payload_not_available',
   pl_off: 'payload_off',
   pl_on: 'payload_on',
+  pl_prs: 'payload_press',
   stat_cla: 'state_class',
   stat_t: 'state_topic',
   sug_dsp_prc: 'suggested_display_precision',
@@ -104,6 +106,7 @@ const ENTITY_KEYS = new Set([
 const PLATFORM_KEYS: Record<string, Set<string>> = {
   binary_sensor: new Set([...ENTITY_KEYS, 'payload_on', 'payload_off', 'off_delay']),
   sensor: new Set([...ENTITY_KEYS, 'unit_of_measurement', 'state_class', 'suggested_display_precision']),
+  button: new Set([...ENTITY_KEYS, 'command_topic', 'payload_press', 'retain']),
 };
 const BINARY_SENSOR_CLASSES = new Set([
   'battery',
@@ -143,7 +146,10 @@ export interface HaDevice {
 }
 
 export interface HaEntity {
-  platform: 'binary_sensor' | 'sensor';
+  platform: 'binary_sensor' | 'sensor' | 'button';
+  /** A button's: what HA publishes where when it is pressed (default payload PRESS). */
+  commandTopic?: string;
+  payloadPress?: string;
   uniqueId: string;
   name: string;
   deviceClass?: string;
@@ -210,6 +216,8 @@ export function parseDeviceDiscovery(topic: string, json: string, prefix = 'home
     if (typeof c.unique_id !== 'string' || !c.unique_id) throw new Error(`${where}: unique_id required`);
     // Shared options apply unless the component overrides them.
     const stateTopic = (c.state_topic ?? root.state_topic) as string | undefined;
+    if (platform === 'button' && typeof c.command_topic !== 'string')
+      throw new Error(`${where}: command_topic required`);
     if (!stateTopic) throw new Error(`${where}: state_topic required`);
     const dc = c.device_class as string | undefined;
     if (dc && !(platform === 'binary_sensor' ? BINARY_SENSOR_CLASSES : SENSOR_CLASSES).has(dc)) {
@@ -241,6 +249,9 @@ export function parseDeviceDiscovery(topic: string, json: string, prefix = 'home
     }
     entities.push({
       platform: platform as HaEntity['platform'],
+      ...(platform === 'button'
+        ? { commandTopic: c.command_topic as string, payloadPress: (c.payload_press as string) ?? 'PRESS' }
+        : {}),
       uniqueId: c.unique_id,
       name: (c.name as string) ?? cid,
       deviceClass: dc,
@@ -310,6 +321,8 @@ export function entityState(e: HaEntity, latest: Map<string, string>): string {
     const available = e.availabilityMode === 'all' ? ok.every(Boolean) : ok.some(Boolean);
     if (!available) return 'unavailable';
   }
+  // A button has no state of its own (HA shows when it was last pressed).
+  if (e.platform === 'button') return 'unknown';
   const payload = latest.get(e.stateTopic);
   if (payload === undefined) return 'unknown';
   const rendered = e.valueTemplate ? renderTemplate(e.valueTemplate, payload) : payload;

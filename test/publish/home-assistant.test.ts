@@ -148,6 +148,46 @@ describe.skipIf(!haveMosquitto())(
       expect(entityState(gateway, latest())).toBe('off');
     });
 
+    it('a learning board shows its learning state and progress, and its Re-learn button sends the learn command', async () => {
+      const { publisher, latest, entities } = await setup();
+      const commands: unknown[] = [];
+      publisher.on('command', (c) => commands.push(c));
+      publisher.boardOnline({ ...board, learns: true });
+      publisher.publishState('motor-1', {
+        anomaly: false,
+        score: 0.3,
+        threshold: 2.5,
+        sensors: { vibration_rms: 0.82, "bearing temp's": 41.5 },
+        ts: Date.now(),
+        learning: { state: 'learning', progressPct: 42, version: null },
+      });
+      await waitFor('learning entities', () => {
+        try {
+          return entities().some((e) => e.name === 'Learning' && entityState(e, latest()) === 'learning');
+        } catch {
+          return false;
+        }
+      });
+      const byName = new Map(entities().map((e) => [e.name, e]));
+      expect(entityState(byName.get('Learning progress')!, latest())).toBe('42');
+      expect(byName.get('Learning progress')).toMatchObject({ unit: '%', entityCategory: 'diagnostic' });
+      const button = byName.get('Re-learn normal')!;
+      expect(button).toMatchObject({ platform: 'button', commandTopic: 'tinygate/gw-ha/motor-1/cmd/learn' });
+      // Press it as HA does: its payload on its command topic.
+      const ha = await mqtt.connectAsync(broker.url, {
+        username: broker.username,
+        password: broker.password,
+      });
+      cleanups.push(() => ha.endAsync());
+      await ha.publishAsync(button.commandTopic!, button.payloadPress!, { qos: 1 });
+      await waitFor('the learn command', () => commands.length > 0);
+      expect(commands[0]).toEqual({
+        board: 'motor-1',
+        command: 'learn',
+        payload: { force: false, id: 'home-assistant' },
+      });
+    });
+
     it('announces again when Home Assistant says online on its status topic (custom prefix, default status topic)', async () => {
       const { sub, publisher, prefix } = await setup('ha-test');
       publisher.boardOnline(board);
