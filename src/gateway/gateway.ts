@@ -307,6 +307,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           this.log.error({ err, alert }, `alert ${alert.id} could not be journaled`);
         });
       });
+      // Offline until it streams: a status left online by a crashed gateway must not stand.
+      this.publisher.boardConfigured(boardInfo(runner));
       runner.start();
     }
     this.publisher.on('command', (c: BoardCommand) => void this.onCommand(c));

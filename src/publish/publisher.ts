@@ -398,6 +398,17 @@ export class Publisher extends EventEmitter {
     this.sparkplug?.boardOnline(board);
   }
 
+  /**
+   * A board in the gateway's config, before it streams: announced (HA discovery) with status offline, so a
+   * board left `online` by a gateway that crashed is not shown online until it streams again.
+   */
+  boardConfigured(board: BoardInfo): void {
+    checkTopicId('board', board.id);
+    if (this.boards.has(board.id)) return;
+    this.boards.set(board.id, { info: board, online: false });
+    this.announceBoard(board, false);
+  }
+
   /** A board went away: status offline (HA shows it unavailable), Sparkplug DDEATH. */
   boardLost(board: string): void {
     const b = this.boards.get(board);
