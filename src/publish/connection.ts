@@ -213,8 +213,11 @@ export class ManagedConnection extends EventEmitter {
     this.client?.stream?.destroy();
   }
 
-  /** Disconnect cleanly (DISCONNECT: the broker discards the will) and stop retrying. */
-  async end(): Promise<void> {
+  /**
+   * Disconnect cleanly and stop retrying. DISCONNECT makes the broker discard the will, unless (MQTT 5)
+   * `withWill` asks for reason code 0x04, "disconnect with will message", and the broker sends it.
+   */
+  async end(o: { withWill?: boolean } = {}): Promise<void> {
     this.ended = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -223,7 +226,8 @@ export class ManagedConnection extends EventEmitter {
     await new Promise<void>((resolve) => {
       const force = !client.connected;
       const t = setTimeout(() => client.end(true, () => resolve()), 2000);
-      client.end(force, () => {
+      const packet = o.withWill && this.version === 5 ? { reasonCode: 0x04 } : {};
+      client.end(force, packet, () => {
         clearTimeout(t);
         resolve();
       });

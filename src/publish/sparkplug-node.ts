@@ -306,10 +306,18 @@ export class SparkplugNode {
     this.deviceData(b, metrics, Date.now());
   }
 
-  /** An intentional disconnect publishes NDEATH first (the broker drops the will on a clean DISCONNECT). */
+  /**
+   * An intentional disconnect. On MQTT 5, DISCONNECT with reason 0x04 so the broker sends the NDEATH will
+   * (Sparkplug 3.0 requires it); on 3.1.1, which has no such code, NDEATH is published first.
+   */
   async close(): Promise<void> {
     const conn = this.conn;
     if (!conn) return;
+    if (conn.connected && conn.protocolVersion === 5) {
+      this.born = false;
+      await conn.end({ withWill: true });
+      return;
+    }
     if (conn.connected && this.bdSeq >= 0) {
       await conn
         .publish(this.topics.ndeath, ndeathPayload(this.bdSeq, Date.now()), { qos: 1 })

@@ -98,9 +98,12 @@ export async function tcpProxy(targetPort: number): Promise<{
   pause(): void;
   resume(): void;
   close(): Promise<void>;
+  /** Bytes each client sent towards the broker, per connection in order (to read packets on the wire). */
+  sent: Buffer[][];
 }> {
   const { createServer, connect } = await import('node:net');
   const sockets = new Set<import('node:net').Socket>();
+  const sent: Buffer[][] = [];
   let accepting = true;
   const server = createServer((client) => {
     if (!accepting) {
@@ -108,6 +111,9 @@ export async function tcpProxy(targetPort: number): Promise<{
       return;
     }
     const upstream = connect(targetPort, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    sent.push(chunks);
+    client.on('data', (d: Buffer) => chunks.push(d));
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
@@ -122,6 +128,7 @@ export async function tcpProxy(targetPort: number): Promise<{
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `mqtt://127.0.0.1:${port}`,
+    sent,
     cut: () => {
       for (const s of sockets) s.destroy();
     },

@@ -258,6 +258,49 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
     expect(num(restarted.payload.metrics!.find((m) => m.name === 'bdSeq')!.value)).toBe(2);
   });
 
+  it('an intentional disconnect on MQTT 5 is DISCONNECT with reason 0x04, and the NDEATH is the broker sending the will', async () => {
+    const proxy = await tcpProxy(broker.port);
+    cleanups.push(() => proxy.close());
+    const { messages } = await host('plant-d');
+    const p = await edgeNode(proxy.url, tempDir(), {
+      enabled: true,
+      groupId: 'plant-d',
+      edgeNodeId: 'edge-4',
+    });
+    await waitFor('NBIRTH', () => messages().some((m) => m.verb === 'NBIRTH'));
+    expect(p.status().protocolVersion).toBe(5);
+    await p.close({ drainMs: 0 });
+    await waitFor('NDEATH', () => messages().some((m) => m.verb === 'NDEATH'));
+    await new Promise((r) => setTimeout(r, 300));
+    const deaths = messages().filter((m) => m.verb === 'NDEATH');
+    expect(deaths).toHaveLength(1);
+    expect(num(deaths[0]!.payload.metrics![0]!.value)).toBe(0);
+    // The last packet each connection sent: the Sparkplug one DISCONNECT 0x04 (with will), the other a plain one.
+    const lastPackets = proxy.sent.map((chunks) => {
+      const all = Buffer.concat(chunks);
+      let i = 0;
+      let last = Buffer.alloc(0);
+      while (i < all.length) {
+        let len = 0;
+        let mul = 1;
+        let j = i + 1;
+        for (;;) {
+          const b = all[j++]!;
+          len += (b & 127) * mul;
+          mul *= 128;
+          if (!(b & 128)) break;
+        }
+        last = all.subarray(i, j + len);
+        i = j + len;
+      }
+      return last;
+    });
+    const disconnects = lastPackets.filter((pkt) => pkt[0] === 0xe0);
+    expect(disconnects).toHaveLength(2);
+    const reasons = disconnects.map((pkt) => (pkt[1] === 0 ? 0 : pkt[2]!)).sort();
+    expect(reasons).toEqual([0x00, 0x04]);
+  });
+
   it('waits for the primary host STATE before births, and dies and reconnects when the host goes offline', async () => {
     const { messages } = await host('plant-b');
     const scada = mqtt.connect(broker.url, { username: broker.username, password: broker.password });
