@@ -33,6 +33,8 @@ interface BoardEntry {
   online: boolean;
   born: boolean;
   state?: BoardState;
+  /** The latest alert sent for it: a birth carries it (Alert/* are not born null after a rebirth). */
+  lastAlert?: Alert;
   /** Last value sent per metric name, so DDATA carries only what changed. */
   sent: Map<string, unknown>;
 }
@@ -221,7 +223,7 @@ export class SparkplugNode {
 
   private deviceBirth(b: BoardEntry): void {
     const now = Date.now();
-    const defs = boardMetricDefs(b.info, b.state);
+    const defs = boardMetricDefs(b.info, b.state, b.lastAlert);
     b.sent.clear();
     for (const d of defs) if (d.value !== null) b.sent.set(d.name, d.value);
     this.send(
@@ -296,6 +298,7 @@ export class SparkplugNode {
       if (this.heldAlerts.length > MAX_HELD_ALERTS) this.heldAlerts.shift();
       return;
     }
+    if (!b.lastAlert || alert.ts >= b.lastAlert.ts) b.lastAlert = alert;
     const metrics = alertMetricValues(alert).map(([name, type, value]) => ({
       alias: this.aliases.alias(alert.board, name),
       type,

@@ -70,8 +70,23 @@ interface MetricDef {
   properties?: UMetric['properties'];
 }
 
-/** Every metric a board (Sparkplug device) will ever report, with its current value (null when unknown). */
-export function boardMetricDefs(board: BoardInfo, state: BoardState | undefined): MetricDef[] {
+/**
+ * A sensor's metric name. Ignition's MQTT Engine takes a metric name as a tag path: folders split by `/`, and
+ * a tag name of letters, digits, spaces and `_ - ' : ( )` only, so `vib.x` becomes `Sensors/vib_x`.
+ */
+export function sensorMetricName(sensor: string): string {
+  return `Sensors/${sensor.replace(/[^A-Za-z0-9 _\-'():]/g, '_')}`;
+}
+
+/**
+ * Every metric a board (Sparkplug device) will ever report, with its current value (null when unknown):
+ * a birth carries the latest state and the latest alert, so a host that rebirths the node loses neither.
+ */
+export function boardMetricDefs(
+  board: BoardInfo,
+  state: BoardState | undefined,
+  lastAlert: Alert | undefined = undefined,
+): MetricDef[] {
   const defs: MetricDef[] = [
     { name: 'Anomaly', type: 'Boolean', value: state ? state.anomaly : null },
     { name: 'Score', type: 'Double', value: state ? state.score : null },
@@ -79,13 +94,15 @@ export function boardMetricDefs(board: BoardInfo, state: BoardState | undefined)
   ];
   for (const s of board.sensors) {
     defs.push({
-      name: `Sensors/${s.name}`,
+      name: sensorMetricName(s.name),
       type: 'Double',
       value: state?.sensors[s.name] ?? null,
       ...(s.unit ? { properties: { engUnit: { type: 'String', value: s.unit } } } : {}),
     });
   }
-  for (const [name, type] of ALERT_METRICS) defs.push({ name, type, value: null });
+  if (lastAlert)
+    for (const [name, type, value] of alertMetricValues(lastAlert)) defs.push({ name, type, value });
+  else for (const [name, type] of ALERT_METRICS) defs.push({ name, type, value: null });
   return defs;
 }
 
@@ -110,7 +127,7 @@ export function stateMetricValues(
   ];
   for (const s of board.sensors) {
     const v = state.sensors[s.name];
-    if (typeof v === 'number') out.push([`Sensors/${s.name}`, 'Double', v]);
+    if (typeof v === 'number') out.push([sensorMetricName(s.name), 'Double', v]);
   }
   return out;
 }

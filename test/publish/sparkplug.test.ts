@@ -34,6 +34,7 @@ const board = (id: string) => ({
   sensors: [
     { name: 'vibration_rms', unit: 'g' },
     { name: 'temperature', unit: '°C' },
+    { name: 'vib.x', unit: 'g' },
   ],
 });
 
@@ -139,6 +140,10 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
     expect(dbirth.payload.metrics!.find((m) => m.name === 'Sensors/temperature')!.properties).toEqual({
       engUnit: { type: 'String', value: '°C' },
     });
+    // Every metric name is a valid Ignition tag path: folders by '/', names without '.' (vib.x → vib_x).
+    for (const m of dbirth.payload.metrics!)
+      expect(m.name).toMatch(/^[A-Za-z0-9 _\-'():]+(\/[A-Za-z0-9 _\-'():]+)*$/);
+    expect(dbirth.payload.metrics!.map((m) => m.name)).toContain('Sensors/vib_x');
 
     // 300 state changes: DDATA by alias only, seq +1 per message, wrapping 255 → 0.
     for (let i = 0; i < 300; i++) {
@@ -233,6 +238,11 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
     expect(num(session3[0]!.payload.seq)).toBe(0);
     expect(num(session3[0]!.payload.metrics!.find((m) => m.name === 'bdSeq')!.value)).toBe(1);
     expect(session3.map((m) => num(m.payload.seq))).toEqual([0, 1, 2]);
+    // A birth carries current values: motor-1's last alert, not nulls (Sparkplug: births hold the current state).
+    const motorBirth = session3.find((m) => m.verb === 'DBIRTH' && m.device === 'motor-1')!;
+    expect(motorBirth.payload.metrics!.find((m) => m.name === 'Alert/Id')!.value).toBe(live.id);
+    const pumpBirth = session3.find((m) => m.verb === 'DBIRTH' && m.device === 'pump-2')!;
+    expect(pumpBirth.payload.metrics!.find((m) => m.name === 'Alert/Id')!.value).toBe(late.id);
 
     // A lost board: DDEATH with the next seq.
     p.boardLost('pump-2');
