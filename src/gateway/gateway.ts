@@ -386,15 +386,8 @@ function boardInfo(runner: BoardRunner) {
     name: s.name,
     model: s.profile,
     learns: s.learning !== null,
-    sensors: s.channels.map((c) => ({ name: c.name, unit: c.unit, ...deviceClassOf(c.unit) })),
+    sensors: s.channels.map((c) => ({ name: c.name, unit: c.unit })),
   };
-}
-
-function deviceClassOf(unit: string): { deviceClass?: string } {
-  if (unit === '°C') return { deviceClass: 'temperature' };
-  if (unit === 'Pa') return { deviceClass: 'pressure' };
-  if (unit === '%RH') return { deviceClass: 'humidity' };
-  return {};
 }
 
 function detectorOptions(config: GatewayConfig, board: BoardConfig, learning: boolean) {

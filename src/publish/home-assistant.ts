@@ -1,3 +1,4 @@
+import { haMeasurement } from './ha-units.js';
 import { OFFLINE, ONLINE } from './payloads.js';
 import { haSafeId, type Topics } from './topics.js';
 import type { BoardInfo } from './types.js';
@@ -116,14 +117,15 @@ export function boardDiscovery(ctx: HaContext, board: BoardInfo): Discovery {
   }
   for (const s of board.sensors) {
     const key = `sensor_${haSafeId(s.name)}`;
+    const m = haMeasurement(s.unit, s.deviceClass);
     cmps[key] = {
       p: 'sensor',
       name: s.label ?? s.name,
       uniq_id: `${id}_${key}`,
       stat_cla: 'measurement',
       val_tpl: `{{ value_json['sensors'][${jinjaKey(s.name)}] }}`,
-      ...(s.unit ? { unit_of_meas: s.unit } : {}),
-      ...(s.deviceClass ? { dev_cla: s.deviceClass } : {}),
+      ...(m.unit ? { unit_of_meas: m.unit } : {}),
+      ...(m.deviceClass ? { dev_cla: m.deviceClass } : {}),
     };
   }
   return {

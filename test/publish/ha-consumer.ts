@@ -223,6 +223,13 @@ export function parseDeviceDiscovery(topic: string, json: string, prefix = 'home
     if (dc && !(platform === 'binary_sensor' ? BINARY_SENSOR_CLASSES : SENSOR_CLASSES).has(dc)) {
       throw new Error(`${where}: invalid device_class "${dc}"`);
     }
+    // HA refuses a unit its device class does not take (two classes checked here: what tinygate's sensors give).
+    const needs: Record<string, string[]> = { humidity: ['%'], temperature: ['°C', '°F', 'K'] };
+    if (dc && needs[dc] && !needs[dc].includes(c.unit_of_measurement as string)) {
+      throw new Error(
+        `${where}: unit "${String(c.unit_of_measurement)}" is not valid for device_class ${dc}`,
+      );
+    }
     if (c.state_class !== undefined && !STATE_CLASSES.has(c.state_class as string)) {
       throw new Error(`${where}: invalid state_class`);
     }

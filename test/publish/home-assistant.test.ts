@@ -188,6 +188,29 @@ describe.skipIf(!haveMosquitto())(
       });
     });
 
+    it('announces units as HA spells them and never a device class with a unit HA refuses for it', async () => {
+      const { publisher, entities } = await setup();
+      publisher.boardOnline({
+        id: 'room-1',
+        name: 'Room 1',
+        sensors: [
+          { name: 'rh', unit: '%RH' },
+          { name: 'odd', unit: 'g', deviceClass: 'temperature' },
+        ],
+      });
+      await waitFor('room entities', () => {
+        try {
+          return entities().some((e) => e.name === 'rh');
+        } catch {
+          return false;
+        }
+      });
+      const byName = new Map(entities().map((e) => [e.name, e]));
+      expect(byName.get('rh')).toMatchObject({ unit: '%', deviceClass: 'humidity' });
+      expect(byName.get('odd')).toMatchObject({ unit: 'g' });
+      expect(byName.get('odd')!.deviceClass).toBeUndefined();
+    });
+
     it('announces again when Home Assistant says online on its status topic (custom prefix, default status topic)', async () => {
       const { sub, publisher, prefix } = await setup('ha-test');
       publisher.boardOnline(board);
