@@ -15,6 +15,7 @@ import { type BoardInferenceStats, BoardScorer } from './board-scorer.js';
 import type { BoardConfig } from './config.js';
 import type { Deployment } from './deploy.js';
 import type { DetectionPlan } from './detection-plan.js';
+import { samplesMissingByArrival } from './late-samples.js';
 import { watchSkippedSamples } from './skipped-samples.js';
 import type { BoardTransport } from './transports.js';
 
@@ -42,6 +43,8 @@ export interface BoardStatus {
   windows: number;
   /** Samples the board reported lost (stalls longer than its backlog); their windows are not scored. */
   lostSamples: number;
+  /** Windows not scored because their samples arrived over far more time than they span (unreported gaps). */
+  lateWindows: number;
   /** On-site learning: collecting, training or watching, its progress, and the learned version in force. */
   learning: LearnStatus | null;
   reconnects: number;
@@ -87,6 +90,8 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
   deployment: Deployment | { error: string } | null = null;
   private windows = 0;
   private lostSamples = 0;
+  /** Windows whose samples arrived over more time than they span (a stall the board did not report). */
+  private lateWindows = 0;
   private lastSampleTs: number | null = null;
   private score: number | null = null;
   private anomaly = false;
@@ -186,6 +191,7 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
       samples: this.samples,
       windows: this.windows,
       lostSamples: this.lostSamples,
+      lateWindows: this.lateWindows,
       learning: this.learningStatus(),
       reconnects: this.session.reconnects,
       score: this.score,
@@ -317,6 +323,14 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
     }
     const w = this.windower.push(ch, value, ts);
     if (w) {
+      // Samples the board did not report lost but that never came (judged from arrival times).
+      const missing = w.lostSamples
+        ? 0
+        : samplesMissingByArrival(w, this.plan.pipeline.window.size, this.config.samplingRateHz);
+      if (missing > 0) {
+        w.lostSamples = missing;
+        this.lateWindows++;
+      }
       this.windows++;
       this.live.submit(this.config.id, this.plan.sensor, w);
     }
