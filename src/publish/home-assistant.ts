@@ -1,5 +1,5 @@
 import { haMeasurement } from './ha-units.js';
-import { OFFLINE, ONLINE } from './payloads.js';
+import { ALERT_EVENT_TYPES, OFFLINE, ONLINE } from './payloads.js';
 import { haSafeId, type Topics } from './topics.js';
 import type { BoardInfo } from './types.js';
 
@@ -88,6 +88,15 @@ export function boardDiscovery(ctx: HaContext, board: BoardInfo): Discovery {
       ent_cat: 'diagnostic',
       val_tpl: "{{ value_json['threshold'] }}",
     },
+  };
+  // Every alert is an HA event (its payload's event_type is the kind; score, threshold and message come
+  // along as attributes): machine faults, sensor faults, data quality and drift, for automations.
+  cmps.alert = {
+    p: 'event',
+    name: 'Alert',
+    uniq_id: `${id}_alert`,
+    stat_t: ctx.topics.boardAlert(board.id),
+    evt_typ: ALERT_EVENT_TYPES,
   };
   if (board.learns) {
     cmps.learning = {

@@ -11,7 +11,19 @@ export const OFFLINE = 'offline';
 export interface AlertPayload extends Alert {
   v: typeof PAYLOAD_VERSION;
   gateway: string;
+  /** `kind` as a Home Assistant event type (`data-quality` → `data_quality`): the alert is an HA event. */
+  event_type: string;
 }
+
+/** The Home Assistant event type of an alert kind. */
+export function alertEventType(kind: Alert['kind']): string {
+  return kind.replace(/-/g, '_');
+}
+
+/** Every alert kind, as HA event types (announced with the event entity). */
+export const ALERT_EVENT_TYPES = (
+  ['machine', 'sensor', 'data-quality', 'drift'] as const satisfies readonly Alert['kind'][]
+).map(alertEventType);
 
 export interface StatePayload extends BoardState {
   v: typeof PAYLOAD_VERSION;
@@ -20,7 +32,12 @@ export interface StatePayload extends BoardState {
 }
 
 export function alertPayload(gateway: string, alert: Alert): string {
-  const payload: AlertPayload = { v: PAYLOAD_VERSION, gateway, ...alert };
+  const payload: AlertPayload = {
+    v: PAYLOAD_VERSION,
+    gateway,
+    ...alert,
+    event_type: alertEventType(alert.kind),
+  };
   return JSON.stringify(payload);
 }
 

@@ -120,6 +120,11 @@ describe('tinygate demo (three virtual boards, embedded broker, dashboard)', () 
         // One card per board, each with a live chart.
         await page.waitForSelector('[data-board="fan-3"] canvas', { timeout: 15_000 });
         expect(await page.locator('[data-board]').count()).toBe(3);
+        // Each machine first learns its normal, and the page says so.
+        await page.waitForSelector('[data-board="line-1"] .learning:not([hidden])', { timeout: 15_000 });
+        expect(await page.locator('[data-board="line-1"] .learning').textContent()).toMatch(
+          /learning its normal \d+ %/,
+        );
         const updates = async () =>
           Number(await page.locator('[data-board="line-1"]').getAttribute('data-updates'));
         const before = await updates();

@@ -14,6 +14,7 @@ const ABBREVIATIONS: Record<string, string> = {
   dev: 'device',
   dev_cla: 'device_class',
   e: 'encoding',
+  evt_typ: 'event_types',
   en: 'enabled_by_default',
   ent_cat: 'entity_category',
   exp_aft: 'expire_after',
@@ -107,6 +108,7 @@ const PLATFORM_KEYS: Record<string, Set<string>> = {
   binary_sensor: new Set([...ENTITY_KEYS, 'payload_on', 'payload_off', 'off_delay']),
   sensor: new Set([...ENTITY_KEYS, 'unit_of_measurement', 'state_class', 'suggested_display_precision']),
   button: new Set([...ENTITY_KEYS, 'command_topic', 'payload_press', 'retain']),
+  event: new Set([...ENTITY_KEYS, 'event_types']),
 };
 const BINARY_SENSOR_CLASSES = new Set([
   'battery',
@@ -146,7 +148,9 @@ export interface HaDevice {
 }
 
 export interface HaEntity {
-  platform: 'binary_sensor' | 'sensor' | 'button';
+  platform: 'binary_sensor' | 'sensor' | 'button' | 'event';
+  /** An event's: the types it may fire. */
+  eventTypes?: string[];
   /** A button's: what HA publishes where when it is pressed (default payload PRESS). */
   commandTopic?: string;
   payloadPress?: string;
@@ -259,6 +263,7 @@ export function parseDeviceDiscovery(topic: string, json: string, prefix = 'home
       ...(platform === 'button'
         ? { commandTopic: c.command_topic as string, payloadPress: (c.payload_press as string) ?? 'PRESS' }
         : {}),
+      ...(platform === 'event' ? { eventTypes: c.event_types as string[] } : {}),
       uniqueId: c.unique_id,
       name: (c.name as string) ?? cid,
       deviceClass: dc,
@@ -330,6 +335,7 @@ export function entityState(e: HaEntity, latest: Map<string, string>): string {
   }
   // A button has no state of its own (HA shows when it was last pressed).
   if (e.platform === 'button') return 'unknown';
+  if (e.platform === 'event') return String(lastEvent(e, latest)?.event_type ?? 'unknown');
   const payload = latest.get(e.stateTopic);
   if (payload === undefined) return 'unknown';
   const rendered = e.valueTemplate ? renderTemplate(e.valueTemplate, payload) : payload;
@@ -339,4 +345,20 @@ export function entityState(e: HaEntity, latest: Map<string, string>): string {
     return 'unknown';
   }
   return rendered;
+}
+
+/**
+ * An event entity's last event as HA fires it: the payload must be a JSON object whose `event_type` is one
+ * of the entity's event types (HA logs and drops anything else); the other keys become its attributes.
+ */
+export function lastEvent(e: HaEntity, latest: Map<string, string>): Record<string, unknown> | null {
+  const payload = latest.get(e.stateTopic);
+  if (payload === undefined) return null;
+  const doc = JSON.parse(payload) as Record<string, unknown>;
+  if (typeof doc.event_type !== 'string' || !e.eventTypes?.includes(doc.event_type)) {
+    throw new Error(
+      `${e.uniqueId}: event_type ${String(doc.event_type)} is not one of ${e.eventTypes?.join(', ')}`,
+    );
+  }
+  return doc;
 }

@@ -4,8 +4,14 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPublisher, type Publisher } from '../../src/publish/index.js';
-import { subscriber, tcpProxy, waitFor } from './fixtures.js';
-import { entityState, type HaEntity, parseDeviceDiscovery, renderTemplate } from './ha-consumer.js';
+import { makeAlert, subscriber, tcpProxy, waitFor } from './fixtures.js';
+import {
+  entityState,
+  type HaEntity,
+  lastEvent,
+  parseDeviceDiscovery,
+  renderTemplate,
+} from './ha-consumer.js';
 import { haveMosquitto, type Mosquitto, startMosquitto } from './mosquitto.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -89,7 +95,10 @@ describe.skipIf(!haveMosquitto())(
       });
       await waitFor('entities with states', () => {
         try {
-          return entities().length === 6 && entities().every((e) => entityState(e, latest()) !== 'unknown');
+          return (
+            entities().length === 7 &&
+            entities().every((e) => e.platform === 'event' || entityState(e, latest()) !== 'unknown')
+          );
         } catch {
           return false;
         }
@@ -113,6 +122,29 @@ describe.skipIf(!haveMosquitto())(
       expect(temp).toMatchObject({ unit: '°C', deviceClass: 'temperature' });
       expect(entityState(temp, latest())).toBe('41.5');
       expect(entityState(byName.get('Motor 1/Anomaly threshold')!, latest())).toBe('2.5');
+
+      // Alerts are HA events, sensor faults included: an automation sees the kind, score, threshold and message.
+      const alertEntity = byName.get('Motor 1/Alert')!;
+      expect(alertEntity).toMatchObject({
+        platform: 'event',
+        stateTopic: 'tinygate/gw-ha/motor-1/alert',
+        eventTypes: ['machine', 'sensor', 'data_quality', 'drift'],
+      });
+      const sensorFault = {
+        ...makeAlert(1, 'motor-1'),
+        kind: 'sensor' as const,
+        message: 'vib.x stuck on motor-1',
+      };
+      await publisher.publishAlert(sensorFault);
+      await waitFor('the sensor event', () => entityState(alertEntity, latest()) === 'sensor');
+      expect(lastEvent(alertEntity, latest())).toMatchObject({
+        score: sensorFault.score,
+        threshold: sensorFault.threshold,
+        message: 'vib.x stuck on motor-1',
+      });
+      const quality = { ...makeAlert(2, 'motor-1'), kind: 'data-quality' as const };
+      await publisher.publishAlert(quality);
+      await waitFor('the data-quality event', () => entityState(alertEntity, latest()) === 'data_quality');
 
       // One HA device per board, hanging off the gateway device; unique ids unique.
       expect(anomaly.device.via_device).toBe(gateway.device.identifiers[0]);

@@ -26,6 +26,7 @@ function createBoard(b) {
     el('span', {}, b.name),
     el('span', { class: 'pill state' }, b.state),
     el('span', { class: 'pill anomaly-flag', hidden: '' }, 'ANOMALY'),
+    el('span', { class: 'pill learning', hidden: '' }, ''),
   );
   const meta = el('div', { class: 'meta' });
   const signalDiv = el('div', { class: 'signal' });
@@ -94,6 +95,13 @@ function updateStatus(s) {
     pill.className = `pill state ${b.state}`;
     st.card.classList.toggle('anomaly', b.anomaly);
     st.card.querySelector('.anomaly-flag').hidden = !b.anomaly;
+    // Learning its normal (no machine alarms yet) or its own model: shown with its progress.
+    const learning = st.card.querySelector('.learning');
+    const l = b.learning;
+    learning.hidden = !l || l.state === 'watching';
+    if (l && l.state !== 'watching')
+      learning.textContent = `${l.state === 'learning' ? 'learning its normal' : 'learning its model'} ${Math.round(l.progress * 100)} %`;
+    const learnt = l && l.version !== null ? ` · learned model v${l.version}` : '';
     const model = b.model
       ? `${b.model.id} (${b.model.kind}, ${b.model.hash.slice(0, 8)})`
       : 'baseline (no model)';
@@ -103,7 +111,7 @@ function updateStatus(s) {
     const onBoard = b.boardInference
       ? ` (${b.boardInference.onBoard} on the board${b.boardInference.lastMicros !== null ? `, ${b.boardInference.lastMicros} µs each` : ''}${b.boardInference.fellBack ? `, ${b.boardInference.fellBack} on the gateway: ${b.boardInference.lastError}` : ''}${b.boardInference.lastOn === 'gateway' ? '; now scoring on the gateway' : ''})`
       : '';
-    st.meta.textContent = `${b.profile} · ${b.transport} · model ${model} · inference on ${b.inference}${onBoard}${fw} · ${b.samples} samples, ${b.windows} windows, ${b.reconnects} reconnects`;
+    st.meta.textContent = `${b.profile} · ${b.transport} · model ${model}${learnt} · inference on ${b.inference}${onBoard}${fw} · ${b.samples} samples, ${b.windows} windows, ${b.reconnects} reconnects`;
   }
 }
 
