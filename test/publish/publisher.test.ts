@@ -88,7 +88,7 @@ describe.skipIf(!haveMosquitto())('publisher with a real mosquitto', () => {
     for (const a of alerts) {
       const m = byId.get(a.id)!;
       expect(m.topic).toBe(`tinygate/gw1/${a.board}/alert`);
-      expect(JSON.parse(m.payload.toString())).toEqual({ v: 1, gateway: 'gw1', ...a });
+      expect(JSON.parse(m.payload.toString())).toEqual({ v: 1, gateway: 'gw1', ...a, event_type: a.kind });
       expect(m.userProperties?.['alert-id']).toBe(a.id);
       expect(m.retain).toBe(false);
     }
