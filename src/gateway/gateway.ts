@@ -350,7 +350,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       if (s.state !== 'streaming' || s.lastSampleTs === null) continue;
       this.publisher.publishState(s.id, {
         anomaly: s.anomaly,
-        score: s.score ?? 0,
+        score: s.score,
         threshold: s.threshold,
         sensors: s.latest,
         ts: Math.round(s.lastSampleTs),

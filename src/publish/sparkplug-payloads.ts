@@ -122,7 +122,7 @@ export function stateMetricValues(
 ): [string, TypeStr, number | boolean][] {
   const out: [string, TypeStr, number | boolean][] = [
     ['Anomaly', 'Boolean', state.anomaly],
-    ['Score', 'Double', state.score],
+    ...(state.score === null ? [] : [['Score', 'Double', state.score] as [string, TypeStr, number]]),
     ['Threshold', 'Double', state.threshold],
   ];
   for (const s of board.sensors) {

@@ -42,7 +42,8 @@ export interface LearningState {
 /** The retained, latest-wins state of one board. */
 export interface BoardState {
   anomaly: boolean;
-  score: number;
+  /** The latest window's score; null before any window was scored (HA shows it as unknown). */
+  score: number | null;
   threshold: number;
   /** Latest value of each sensor, keyed by `SensorInfo.name`. */
   sensors: Record<string, number>;

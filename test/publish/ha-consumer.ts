@@ -323,6 +323,7 @@ function pyStr(v: unknown): string {
   if (v === true) return 'True';
   if (v === false) return 'False';
   if (v === undefined) throw new Error('template refers to a missing key');
+  if (v === null) return 'None';
   return String(v);
 }
 
@@ -339,6 +340,8 @@ export function entityState(e: HaEntity, latest: Map<string, string>): string {
   const payload = latest.get(e.stateTopic);
   if (payload === undefined) return 'unknown';
   const rendered = e.valueTemplate ? renderTemplate(e.valueTemplate, payload) : payload;
+  // HA's MQTT sensor takes a rendered "None" as no value: the state is unknown.
+  if (e.platform === 'sensor' && rendered === 'None') return 'unknown';
   if (e.platform === 'binary_sensor') {
     if (rendered === e.payloadOn) return 'on';
     if (rendered === e.payloadOff) return 'off';

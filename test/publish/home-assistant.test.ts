@@ -187,7 +187,7 @@ describe.skipIf(!haveMosquitto())(
       publisher.boardOnline({ ...board, learns: true });
       publisher.publishState('motor-1', {
         anomaly: false,
-        score: 0.3,
+        score: null,
         threshold: 2.5,
         sensors: { vibration_rms: 0.82, "bearing temp's": 41.5 },
         ts: Date.now(),
@@ -202,6 +202,8 @@ describe.skipIf(!haveMosquitto())(
       });
       const byName = new Map(entities().map((e) => [e.name, e]));
       expect(entityState(byName.get('Learning progress')!, latest())).toBe('42');
+      // No window scored yet: the score is unknown, not 0.
+      expect(entityState(byName.get('Anomaly score')!, latest())).toBe('unknown');
       expect(byName.get('Learning progress')).toMatchObject({ unit: '%', entityCategory: 'diagnostic' });
       const button = byName.get('Re-learn normal')!;
       expect(button).toMatchObject({ platform: 'button', commandTopic: 'tinygate/gw-ha/motor-1/cmd/learn' });
