@@ -134,6 +134,7 @@ export class ManagedConnection extends EventEmitter {
   private wire(client: MqttClient): void {
     client.on('connect', (packet) => {
       this.connackSeen = true;
+      this.emit('connect-answered');
       this.backoff.reset();
       if (this.lastError)
         this.log.info({ url: this.opts.url, connection: this.opts.name }, 'MQTT connected again');
@@ -144,6 +145,8 @@ export class ManagedConnection extends EventEmitter {
     });
     client.on('error', (err) => {
       const code = (err as { code?: unknown }).code;
+      // A numeric code is the broker's CONNACK refusal: it read our CONNECT (a socket error has a string code).
+      if (typeof code === 'number') this.emit('connect-answered');
       if (this.version === 5 && typeof code === 'number' && UNSUPPORTED_PROTOCOL.has(code)) {
         this.log.info(
           { url: this.opts.url, connection: this.opts.name },

@@ -59,6 +59,8 @@ export class SparkplugNode {
   private conn: ManagedConnection | null = null;
   private bdSeq = -1;
   private seq = 0;
+  /** Whether the broker read a CONNECT carrying the current bdSeq (then the next CONNECT takes the next). */
+  private bdSeqUsed = false;
   private born = false;
   private hostOnline = false;
   private hostTimestamp = -1;
@@ -85,11 +87,17 @@ export class SparkplugNode {
     return this.opts.primaryHostId !== undefined && !this.hostOnline;
   }
 
-  /** Prepare the next CONNECT: next bdSeq, persisted before use, and the NDEATH will that carries it. */
+  /**
+   * Prepare the next CONNECT: the NDEATH will with its bdSeq, persisted before use. bdSeq goes up by one per
+   * CONNECT the broker read; an attempt that never reached it (refused, unreachable) keeps the same one.
+   */
   async nextWill(): Promise<{ topic: string; payload: Buffer; qos: 1; retain: false }> {
-    const last = await readBdSeq(this.opts.bdSeqFile);
-    this.bdSeq = last === null ? 0 : (last + 1) % 256;
-    await writeBdSeq(this.opts.bdSeqFile, this.bdSeq);
+    if (this.bdSeq < 0 || this.bdSeqUsed) {
+      const last = this.bdSeq >= 0 ? this.bdSeq : await readBdSeq(this.opts.bdSeqFile);
+      this.bdSeq = last === null ? 0 : (last + 1) % 256;
+      await writeBdSeq(this.opts.bdSeqFile, this.bdSeq);
+      this.bdSeqUsed = false;
+    }
     return {
       topic: this.topics.ndeath,
       payload: ndeathPayload(this.bdSeq, Date.now()),
@@ -100,6 +108,9 @@ export class SparkplugNode {
 
   attach(conn: ManagedConnection): void {
     this.conn = conn;
+    conn.on('connect-answered', () => {
+      this.bdSeqUsed = true;
+    });
     conn.on('up', (up: Up) => void this.onUp(up));
     conn.on('down', () => {
       this.born = false;

@@ -8,7 +8,7 @@ import type { UPayload } from 'sparkplug-payload/lib/sparkplugbpayload.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPublisher, type MqttConfigInput, type Publisher } from '../../src/publish/index.js';
 import { makeAlert, subscriber, tcpProxy, waitFor } from './fixtures.js';
-import { haveMosquitto, type Mosquitto, startMosquitto } from './mosquitto.js';
+import { freePort, haveMosquitto, type Mosquitto, startMosquitto } from './mosquitto.js';
 
 const codec = sparkplugPayload.get('spBv1.0')!;
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -309,6 +309,34 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
     expect(disconnects).toHaveLength(2);
     const reasons = disconnects.map((pkt) => (pkt[1] === 0 ? 0 : pkt[2]!)).sort();
     expect(reasons).toEqual([0x00, 0x04]);
+  });
+
+  it('bdSeq goes up per CONNECT the broker read, not per attempt: attempts to an unreachable broker keep it', async () => {
+    const { messages } = await host('plant-e');
+    const port = await freePort();
+    const p = await edgeNode(`mqtt://127.0.0.1:${port}`, tempDir(), {
+      enabled: true,
+      groupId: 'plant-e',
+      edgeNodeId: 'edge-5',
+    });
+    // Nothing listens yet: attempt after attempt is refused before any CONNECT goes out.
+    await waitFor('a few refused attempts', () => p.status().connectAttempts >= 4, 10_000);
+    const { createServer, connect } = await import('node:net');
+    const server = createServer((c) => {
+      const up = connect(broker.port, '127.0.0.1');
+      c.pipe(up).pipe(c);
+      c.on('error', () => {});
+      up.on('error', () => {});
+      c.on('close', () => up.destroy());
+    });
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+    cleanups.push(async () => {
+      await p.close({ drainMs: 0 });
+      server.close();
+    });
+    await waitFor('NBIRTH', () => messages().some((m) => m.verb === 'NBIRTH'), 10_000);
+    const nbirth = messages().find((m) => m.verb === 'NBIRTH')!;
+    expect(num(nbirth.payload.metrics!.find((m) => m.name === 'bdSeq')!.value)).toBe(0);
   });
 
   it('waits for the primary host STATE before births, and dies and reconnects when the host goes offline', async () => {
