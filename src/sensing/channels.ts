@@ -129,12 +129,25 @@ export function channelsOf(spec: SensorSpec, adc: AdcSpec): ChannelInfo[] {
 export function channelsOfAll(specs: SensorSpec[], adc: AdcSpec): ChannelInfo[] {
   const out = specs.flatMap((s) => channelsOf(s, adc));
   const seen = new Set<string>();
+  // Dashboards take channel names with '.' and other marks as '_' (HA entity ids, Ignition tag names):
+  // two channels that become the same name there would overwrite each other.
+  const safe = new Map<string, string>();
   for (const c of out) {
     if (seen.has(c.name)) {
       throw new TinygateError('SENSOR_DUPLICATE', `two sensors give a channel named "${c.name}"`, {
         hint: 'Give every sensor its own name.',
       });
     }
+    const key = c.name.replace(/[^A-Za-z0-9-]/g, '_');
+    const other = safe.get(key);
+    if (other !== undefined) {
+      throw new TinygateError(
+        'SENSOR_DUPLICATE',
+        `channels "${other}" and "${c.name}" would both be "${key}" on MQTT dashboards (Home Assistant, Sparkplug/Ignition), and one would hide the other`,
+        { hint: `Rename one of the sensors so their channel names differ in letters or digits, not only in '.' or '_'.` },
+      );
+    }
+    safe.set(key, c.name);
     seen.add(c.name);
   }
   return out;
