@@ -211,6 +211,16 @@ export class ManagedConnection extends EventEmitter {
     });
   }
 
+  /**
+   * End this session cleanly and connect again (a new session). DISCONNECT makes the broker discard the
+   * will, unless (MQTT 5) `withWill` asks for reason 0x04 and the broker sends it.
+   */
+  restart(o: { withWill?: boolean } = {}): void {
+    const client = this.client;
+    if (!client?.connected) return;
+    client.end(false, o.withWill && this.version === 5 ? { reasonCode: 0x04 } : {});
+  }
+
   /** Drop the connection as a network failure would (no DISCONNECT, so the broker sends the will). */
   drop(): void {
     this.client?.stream?.destroy();

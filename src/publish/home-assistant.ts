@@ -52,6 +52,7 @@ export function gatewayDiscovery(ctx: HaContext): Discovery {
           stat_t: ctx.topics.gatewayStatus,
           pl_on: ONLINE,
           pl_off: OFFLINE,
+          qos: 1,
         },
       },
       qos: 1,
@@ -137,6 +138,8 @@ export function boardDiscovery(ctx: HaContext, board: BoardInfo): Discovery {
       ...(m.deviceClass ? { dev_cla: m.deviceClass } : {}),
     };
   }
+  // QoS per component too: HA before 2026.5 ignored the device-level one.
+  for (const c of Object.values(cmps)) c.qos = 1;
   return {
     topic: `${ctx.prefix}/device/${id}/config`,
     payload: {

@@ -175,10 +175,14 @@ export class SparkplugNode {
       );
       this.born = false;
       const conn = this.conn!;
-      void conn
-        .publish(this.topics.ndeath, ndeathPayload(this.bdSeq, Date.now()), { qos: 1 })
-        .catch(() => {})
-        .finally(() => conn.drop());
+      // One NDEATH: on MQTT 5 the broker sends the will (DISCONNECT 0x04); on 3.1.1 we send it and then
+      // disconnect cleanly, so the will is discarded (dropping the link had sent both).
+      if (conn.protocolVersion === 5) conn.restart({ withWill: true });
+      else
+        void conn
+          .publish(this.topics.ndeath, ndeathPayload(this.bdSeq, Date.now()), { qos: 1 })
+          .catch(() => {})
+          .finally(() => conn.restart());
     }
   }
 
@@ -202,9 +206,9 @@ export class SparkplugNode {
         timestamp: now,
         seq: 0,
         metrics: [
+          // No alias on bdSeq: hosts match it by name against the NDEATH, which carries no aliases.
           {
             name: BDSEQ_METRIC,
-            alias: this.aliases.alias(null, BDSEQ_METRIC),
             type: 'Int64',
             value: this.bdSeq,
             timestamp: now,

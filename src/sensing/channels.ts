@@ -144,7 +144,9 @@ export function channelsOfAll(specs: SensorSpec[], adc: AdcSpec): ChannelInfo[] 
       throw new TinygateError(
         'SENSOR_DUPLICATE',
         `channels "${other}" and "${c.name}" would both be "${key}" on MQTT dashboards (Home Assistant, Sparkplug/Ignition), and one would hide the other`,
-        { hint: `Rename one of the sensors so their channel names differ in letters or digits, not only in '.' or '_'.` },
+        {
+          hint: `Rename one of the sensors so their channel names differ in letters or digits, not only in '.' or '_'.`,
+        },
       );
     }
     safe.set(key, c.name);

@@ -146,6 +146,12 @@ describe.skipIf(!haveMosquitto())(
       await publisher.publishAlert(quality);
       await waitFor('the data-quality event', () => entityState(alertEntity, latest()) === 'data_quality');
 
+      // QoS 1 on every component, not only at device level (older HA ignores the device-level one).
+      for (const [t, json] of latest()) {
+        if (!t.startsWith('homeassistant/device/')) continue;
+        const cmps = (JSON.parse(json) as { cmps: Record<string, { qos?: number }> }).cmps;
+        for (const [k, c] of Object.entries(cmps)) expect(c.qos, `${t} ${k}`).toBe(1);
+      }
       // One HA device per board, hanging off the gateway device; unique ids unique.
       expect(anomaly.device.via_device).toBe(gateway.device.identifiers[0]);
       expect(anomaly.device).toMatchObject({ manufacturer: 'tinygate', model: 'arduino-nano-33-ble' });

@@ -112,14 +112,16 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
     const rebirth = nm.find((m) => m.name === 'Node Control/Rebirth')!;
     expect(rebirth).toMatchObject({ type: 'Boolean', value: false });
     expect(rebirth.alias).toBeUndefined();
-    // Every birth metric has a timestamp; every one but Rebirth has an alias, unique across the node.
+    // bdSeq has no alias either: hosts (Ignition) match it by name in NBIRTH and NDEATH.
+    expect(bdSeq.alias).toBeUndefined();
+    // Every birth metric has a timestamp; every one but Rebirth and bdSeq has an alias, unique across the node.
     const births = [nbirth, ...rest.filter((m) => m.verb === 'DBIRTH')];
     const aliasOf = new Map<string, number>(); // "device/name" → alias
     const nameOf = new Map<number, string>();
     for (const b of births) {
       for (const m of b.payload.metrics!) {
         expect(m.timestamp).toBeDefined();
-        if (m.name === 'Node Control/Rebirth') continue;
+        if (m.name === 'Node Control/Rebirth' || m.name === 'bdSeq') continue;
         const a = num(m.alias);
         expect(nameOf.has(a)).toBe(false);
         nameOf.set(a, `${b.device ?? ''}/${m.name}`);
@@ -385,6 +387,9 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
     expect(messages().some((m) => m.verb === 'NDEATH')).toBe(false);
     await state(false, t0 + 2);
     await waitFor('NDEATH', () => messages().some((m) => m.verb === 'NDEATH'));
+    // One NDEATH for the one session that ended (the broker's will and our own had both come).
+    await new Promise((r) => setTimeout(r, 400));
+    expect(messages().filter((m) => m.verb === 'NDEATH')).toHaveLength(1);
     const n = messages().length;
     await state(true, t0 + 3);
     await waitFor('rebirth with the next bdSeq', () =>
