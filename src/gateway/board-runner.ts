@@ -37,7 +37,8 @@ export interface BoardStatus {
   transport: string;
   state: BoardState;
   inference: 'gateway' | 'board';
-  channels: { name: string; sensor: string; unit: string }[];
+  /** `moving`: the model's checks see it move within a window (vibration): its RMS is reported too. */
+  channels: { name: string; sensor: string; unit: string; moving: boolean }[];
   model: { id: string; hash: string; kind: string } | null;
   samples: number;
   windows: number;
@@ -52,6 +53,8 @@ export interface BoardStatus {
   threshold: number;
   anomaly: boolean;
   latest: Record<string, number>;
+  /** RMS about the mean over the latest window, per moving channel (vibration): its latest sample says little. */
+  rms: Record<string, number>;
   lastSampleTs: number | null;
   /** With inference: board, what the board's runtime has scored and why it last fell back to the gateway. */
   boardInference: BoardInferenceStats | null;
@@ -92,6 +95,7 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
   private lostSamples = 0;
   /** Windows whose samples arrived over more time than they span (a stall the board did not report). */
   private lateWindows = 0;
+  private readonly rms: Record<string, number> = {};
   private lastSampleTs: number | null = null;
   private score: number | null = null;
   private anomaly = false;
@@ -186,7 +190,12 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
       transport: this.transport.describe(),
       state: this.session.state,
       inference: this.config.inference,
-      channels: this.session.channels.map((c) => ({ name: c.name, sensor: c.sensor, unit: c.unit })),
+      channels: this.session.channels.map((c) => ({
+        name: c.name,
+        sensor: c.sensor,
+        unit: c.unit,
+        moving: this.plan.pipeline.channels.some((p, i) => p.name === c.name && this.plan.checks[i]?.dynamic),
+      })),
       model,
       samples: this.samples,
       windows: this.windows,
@@ -198,6 +207,7 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
       threshold: this.thresholdInForce(),
       anomaly: this.anomaly,
       latest,
+      rms: { ...this.rms },
       lastSampleTs: this.lastSampleTs,
       boardInference: this.plan.scorer instanceof BoardScorer ? { ...this.plan.scorer.stats } : null,
       deployment: this.deployment,
@@ -331,6 +341,9 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
         w.lostSamples = missing;
         this.lateWindows++;
       }
+      this.plan.pipeline.channels.forEach((c, i) => {
+        if (this.plan.checks[i]?.dynamic) this.rms[c.name] = acRms(w.channels[i]!);
+      });
       this.windows++;
       this.live.submit(this.config.id, this.plan.sensor, w);
     }
@@ -345,3 +358,13 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
 }
 
 type LiveDetectionDetector = ConstructorParameters<typeof LiveDetection>[0]['detector'];
+
+/** Root mean square about the mean (the vibration, without gravity or offset). */
+function acRms(x: Float64Array): number {
+  let mean = 0;
+  for (let i = 0; i < x.length; i++) mean += x[i]!;
+  mean /= x.length;
+  let ss = 0;
+  for (let i = 0; i < x.length; i++) ss += (x[i]! - mean) ** 2;
+  return Math.sqrt(ss / x.length);
+}

@@ -353,6 +353,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         score: s.score,
         threshold: s.threshold,
         sensors: s.latest,
+        ...(Object.keys(s.rms).length ? { rms: s.rms } : {}),
         ts: Math.round(s.lastSampleTs),
         ...(s.learning
           ? {
@@ -386,7 +387,7 @@ function boardInfo(runner: BoardRunner) {
     name: s.name,
     model: s.profile,
     learns: s.learning !== null,
-    sensors: s.channels.map((c) => ({ name: c.name, unit: c.unit })),
+    sensors: s.channels.map((c) => ({ name: c.name, unit: c.unit, ...(c.moving ? { rms: true } : {}) })),
   };
 }
 

@@ -1,7 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { TinygateError } from '../errors/index.js';
 import type { LearnedModel, LearnModelInput, LearnProgress } from './learn-model.js';
@@ -43,23 +39,13 @@ type WorkerMessage =
   | { type: 'done'; result: LearnedModel }
   | { type: 'error'; error: { code: string; message: string; hint?: string; kind?: 'user' | 'internal' } };
 
-// The compiled package runs learn-worker.js; tests and `npm run bench` run the TypeScript through tsx.
-function spawn(data: unknown): Worker {
-  const js = new URL('./learn-worker.js', import.meta.url);
-  if (!import.meta.url.endsWith('.ts')) return new Worker(js, { workerData: data });
-  const tsx = pathToFileURL(tsxEsmApi()).href;
-  const entry = new URL('./learn-worker.ts', import.meta.url).href;
-  return new Worker(
-    `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`,
-    { eval: true, workerData: data },
-  );
-}
-
-// tsx's ESM register API (the CommonJS entry cannot register ESM hooks), found from its package exports.
-function tsxEsmApi(): string {
-  const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
-  const exports = JSON.parse(readFileSync(pkg, 'utf8')).exports['./esm/api'] as {
-    import: { default: string };
-  };
-  return join(dirname(pkg), exports.import.default);
+// The compiled package runs learn-worker.js. From the TypeScript sources (tests, `npm run bench`) the worker
+// is learn-worker.ts, started through scripts/ts-worker.mjs, which gives the thread a TypeScript loader.
+function spawn(data: object): Worker {
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./learn-worker.js', import.meta.url), { workerData: data });
+  const tsEntry = new URL('./learn-worker.ts', import.meta.url).href;
+  return new Worker(new URL('../../scripts/ts-worker.mjs', import.meta.url), {
+    workerData: { ...data, tsEntry },
+  });
 }

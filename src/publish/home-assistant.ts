@@ -80,6 +80,7 @@ export function boardDiscovery(ctx: HaContext, board: BoardInfo): Discovery {
       name: 'Anomaly score',
       uniq_id: `${id}_anomaly_score`,
       stat_cla: 'measurement',
+      sug_dsp_prc: 3,
       val_tpl: "{{ value_json['score'] }}",
     },
     anomaly_threshold: {
@@ -137,6 +138,17 @@ export function boardDiscovery(ctx: HaContext, board: BoardInfo): Discovery {
       ...(m.unit ? { unit_of_meas: m.unit } : {}),
       ...(m.deviceClass ? { dev_cla: m.deviceClass } : {}),
     };
+    if (s.rms) {
+      cmps[`rms_${haSafeId(s.name)}`] = {
+        p: 'sensor',
+        name: `${s.label ?? s.name} RMS`,
+        uniq_id: `${id}_rms_${haSafeId(s.name)}`,
+        stat_cla: 'measurement',
+        sug_dsp_prc: 3,
+        val_tpl: `{{ value_json['rms'][${jinjaKey(s.name)}] }}`,
+        ...(m.unit ? { unit_of_meas: m.unit } : {}),
+      };
+    }
   }
   // QoS per component too: HA before 2026.5 ignored the device-level one.
   for (const c of Object.values(cmps)) c.qos = 1;

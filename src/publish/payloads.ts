@@ -51,6 +51,7 @@ export function statePayload(gateway: string, board: string, state: BoardState):
     threshold: state.threshold,
     sensors: state.sensors,
     ts: state.ts,
+    ...(state.rms ? { rms: state.rms } : {}),
     ...(state.learning ? { learning: state.learning } : {}),
   };
   return JSON.stringify(payload);

@@ -6,6 +6,8 @@ export interface SensorInfo {
   unit?: string;
   /** Home Assistant sensor device class when one fits (e.g. "temperature", "current"). */
   deviceClass?: string;
+  /** The state also carries its RMS over the latest window (`rms[name]`): a moving signal, e.g. vibration. */
+  rms?: boolean;
   /** Shown to people; defaults to `name`. */
   label?: string;
 }
@@ -47,6 +49,8 @@ export interface BoardState {
   threshold: number;
   /** Latest value of each sensor, keyed by `SensorInfo.name`. */
   sensors: Record<string, number>;
+  /** RMS about the mean over the latest window, for sensors announced with `rms`. */
+  rms?: Record<string, number>;
   /** Epoch ms of the newest sample the state reflects. */
   ts: number;
   learning?: LearningState;

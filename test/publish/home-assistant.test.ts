@@ -229,14 +229,23 @@ describe.skipIf(!haveMosquitto())(
     });
 
     it('announces units as HA spells them and never a device class with a unit HA refuses for it', async () => {
-      const { publisher, entities } = await setup();
+      const { publisher, latest, entities } = await setup();
       publisher.boardOnline({
         id: 'room-1',
         name: 'Room 1',
         sensors: [
           { name: 'rh', unit: '%RH' },
           { name: 'odd', unit: 'g', deviceClass: 'temperature' },
+          { name: 'vib.x', unit: 'g', rms: true },
         ],
+      });
+      publisher.publishState('room-1', {
+        anomaly: false,
+        score: null,
+        threshold: 1,
+        sensors: { rh: 40, odd: 0.1, 'vib.x': 0.98 },
+        rms: { 'vib.x': 0.0425 },
+        ts: Date.now(),
       });
       await waitFor('room entities', () => {
         try {
@@ -249,6 +258,9 @@ describe.skipIf(!haveMosquitto())(
       expect(byName.get('rh')).toMatchObject({ unit: '%', deviceClass: 'humidity' });
       expect(byName.get('odd')).toMatchObject({ unit: 'g' });
       expect(byName.get('odd')!.deviceClass).toBeUndefined();
+      // A moving channel gets its RMS as its own entity, shown to 3 decimals.
+      await waitFor('the RMS state', () => entityState(byName.get('vib.x RMS')!, latest()) === '0.0425');
+      expect(byName.get('vib.x RMS')).toMatchObject({ unit: 'g', stateClass: 'measurement' });
     });
 
     it('announces again when Home Assistant says online on its status topic (custom prefix, default status topic)', async () => {
