@@ -261,6 +261,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   private wire(): void {
+    this.publisher.setConfiguredBoards(this.runners.map((r) => r.config.id));
     for (const runner of this.runners) {
       const id = runner.config.id;
       runner.learner?.on('learned', ({ version, model }) => {

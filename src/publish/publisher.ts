@@ -7,7 +7,13 @@ import { TinygateError } from '../errors/index.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './broker.js';
 import { type MqttConfig, type MqttConfigInput, mqttConfigSchema } from './config.js';
 import { ManagedConnection, type Up } from './connection.js';
-import { boardDiscovery, gatewayDiscovery, type HaContext } from './home-assistant.js';
+import {
+  boardDeviceId,
+  boardDiscovery,
+  gatewayDeviceId,
+  gatewayDiscovery,
+  type HaContext,
+} from './home-assistant.js';
 import { AlertJournal, type JournalEntry, type JournalStats } from './journal.js';
 import { type Logger, silentLogger } from './logger.js';
 import { alertPayload, OFFLINE, ONLINE, statePayload } from './payloads.js';
@@ -132,6 +138,9 @@ export class Publisher extends EventEmitter {
   private readonly conn: ManagedConnection;
   private readonly sparkplug: SparkplugNode | null;
   private readonly sparkplugConn: ManagedConnection | null;
+  /** HA device ids of the boards the gateway runs (null until it says): others of ours are retired. */
+  private configured: Set<string> | null = null;
+  private seenDiscovery: [string, Buffer][] = [];
   private readonly ha: HaContext | null;
   private readonly boards = new Map<string, { info: BoardInfo; online: boolean }>();
   private readonly states = new Map<string, BoardState>();
@@ -224,6 +233,10 @@ export class Publisher extends EventEmitter {
         this.emit('command', command);
         return;
       }
+      if (this.ha && topic.startsWith(`${this.ha.prefix}/device/`)) {
+        this.retiredBoard(topic, payload);
+        return;
+      }
       if (this.ha && topic === this.ha.statusTopic && payload.toString() === ONLINE) {
         this.log.info({}, 'Home Assistant is online: announcing devices again');
         this.announce();
@@ -249,6 +262,9 @@ export class Publisher extends EventEmitter {
     void this.conn.publish(this.topics.gatewayStatus, ONLINE, { qos: 1, retain: true }).catch(() => {});
     this.pump();
     if (this.ha) void this.conn.subscribe({ [this.ha.statusTopic]: { qos: 1 } }).catch(() => {});
+    // Retained discovery of boards this gateway announced before: those no longer configured are removed.
+    if (this.ha)
+      void this.conn.subscribe({ [`${this.ha.prefix}/device/+/config`]: { qos: 1 } }).catch(() => {});
     void this.conn.subscribe({ [this.topics.allCommands]: { qos: 1 } }).catch(() => {});
     this.announce();
   }
@@ -407,6 +423,36 @@ export class Publisher extends EventEmitter {
     if (this.boards.has(board.id)) return;
     this.boards.set(board.id, { info: board, online: false });
     this.announceBoard(board, false);
+  }
+
+  /**
+   * The boards the gateway runs, all of them: a board this gateway announced to Home Assistant before
+   * (its retained discovery names this gateway as `via_device`) but no longer runs is removed from HA.
+   */
+  setConfiguredBoards(ids: string[]): void {
+    this.configured = new Set(ids.map((b) => (this.ha ? boardDeviceId(this.ha.gateway, b) : b)));
+    const seen = this.seenDiscovery;
+    this.seenDiscovery = [];
+    for (const [topic, payload] of seen) this.retiredBoard(topic, payload);
+  }
+
+  // A retained device discovery: if it is one of ours for a board no longer configured, publish it empty.
+  private retiredBoard(topic: string, payload: Buffer): void {
+    if (!this.ha || payload.length === 0) return;
+    if (!this.configured) {
+      this.seenDiscovery.push([topic, payload]);
+      return;
+    }
+    let doc: { dev?: { ids?: string[]; via_device?: string } };
+    try {
+      doc = JSON.parse(payload.toString('utf8'));
+    } catch {
+      return;
+    }
+    const id = doc.dev?.ids?.[0];
+    if (doc.dev?.via_device !== gatewayDeviceId(this.ha.gateway) || !id || this.configured.has(id)) return;
+    this.log.info({ device: id }, `Home Assistant: removing ${id}, a board no longer in the config`);
+    void this.conn.publish(topic, '', { qos: 1, retain: true }).catch(() => {});
   }
 
   /** A board went away: status offline (HA shows it unavailable), Sparkplug DDEATH. */

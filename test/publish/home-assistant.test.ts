@@ -263,6 +263,47 @@ describe.skipIf(!haveMosquitto())(
       expect(byName.get('vib.x RMS')).toMatchObject({ unit: 'g', stateClass: 'measurement' });
     });
 
+    it('removes from Home Assistant a board this gateway announced before but no longer runs, and nothing else', async () => {
+      const first = await setup('ha-retire');
+      first.publisher.boardOnline({ ...board, id: 'keep' });
+      first.publisher.boardOnline({ ...board, id: 'gone' });
+      await waitFor('both announced', () =>
+        ['keep', 'gone'].every((b) => first.latest().has(`ha-retire/device/tinygate_gw-ha_${b}/config`)),
+      );
+      // Another gateway's device under the same prefix must stay.
+      const other = await mqtt.connectAsync(broker.url, {
+        username: broker.username,
+        password: broker.password,
+      });
+      cleanups.push(() => other.endAsync());
+      const foreign = JSON.stringify({
+        dev: { ids: ['tinygate_other_gone'], via_device: 'tinygate_other' },
+        o: { name: 'x' },
+        cmps: {},
+      });
+      await other.publishAsync('ha-retire/device/tinygate_other_gone/config', foreign, {
+        qos: 1,
+        retain: true,
+      });
+      await first.publisher.close({ drainMs: 0 });
+
+      // Restarted with only `keep` configured.
+      const second = await setup('ha-retire');
+      second.publisher.setConfiguredBoards(['keep']);
+      await waitFor('the retired board emptied', () =>
+        second.sub.messages.some(
+          (m) => m.topic === 'ha-retire/device/tinygate_gw-ha_gone/config' && m.payload.length === 0,
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      const retained = await retainedTopics(broker, 'ha-retire/device/+/config');
+      expect(retained.sort()).toEqual([
+        'ha-retire/device/tinygate_gw-ha/config',
+        'ha-retire/device/tinygate_gw-ha_keep/config',
+        'ha-retire/device/tinygate_other_gone/config',
+      ]);
+    });
+
     it('announces again when Home Assistant says online on its status topic (custom prefix, default status topic)', async () => {
       const { sub, publisher, prefix } = await setup('ha-test');
       publisher.boardOnline(board);
