@@ -81,6 +81,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private readonly recent: Alert[] = [];
   private alertsTotal = 0;
   private stateTimer: NodeJS.Timeout | null = null;
+  private stateRounds = 0;
   private stopping: Promise<void> | null = null;
 
   private constructor(config: GatewayConfig, publisher: Publisher, runners: BoardRunner[], log: Logger) {
@@ -346,6 +347,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   private publishStates(): void {
+    // Diagnostics change slowly: every 10th state round.
+    if (this.stateRounds++ % 10 === 0)
+      this.publisher.publishDiagnostics({ uptimeS: Math.round((Date.now() - this.startedAt) / 1000) });
     for (const runner of this.runners) {
       const s = runner.status();
       if (s.state !== 'streaming' || s.lastSampleTs === null) continue;

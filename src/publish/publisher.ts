@@ -16,7 +16,7 @@ import {
 } from './home-assistant.js';
 import { AlertJournal, type JournalEntry, type JournalStats } from './journal.js';
 import { type Logger, silentLogger } from './logger.js';
-import { alertPayload, OFFLINE, ONLINE, statePayload } from './payloads.js';
+import { alertPayload, OFFLINE, ONLINE, PAYLOAD_VERSION, statePayload } from './payloads.js';
 import { SparkplugNode } from './sparkplug-node.js';
 import { checkTopicId, type Topics, topicsFor } from './topics.js';
 import type { BoardCommand, BoardInfo, BoardState } from './types.js';
@@ -357,6 +357,27 @@ export class Publisher extends EventEmitter {
   }
 
   /** Retained latest-wins state of a board (not journaled: the next state supersedes it). */
+  /**
+   * The gateway's diagnostics, retained on tinygate/<gateway>/diagnostics: uptime, alerts the journal still
+   * holds for the broker, connection attempts and the last broker error (Home Assistant shows them).
+   */
+  publishDiagnostics(d: { uptimeS: number }): void {
+    if (!this.conn.connected) return;
+    const e = this.conn.lastError;
+    const payload = {
+      v: PAYLOAD_VERSION,
+      gateway: this.gatewayId,
+      uptimeS: d.uptimeS,
+      unsentAlerts: this.journal.stats().unacked,
+      connectAttempts: this.conn.attempts,
+      lastBrokerError: e ? e.message : null,
+      ts: Date.now(),
+    };
+    void this.conn
+      .publish(this.topics.gatewayDiagnostics, JSON.stringify(payload), { qos: 1, retain: true })
+      .catch(() => {});
+  }
+
   /** The answer to a board command, on tinygate/<gateway>/<board>/cmd/result (not retained). */
   publishCommandResult(board: string, result: Record<string, unknown>): void {
     if (!this.conn.connected) return;

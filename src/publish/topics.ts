@@ -15,6 +15,8 @@ export function checkTopicId(what: string, id: string): string {
 
 export interface Topics {
   gatewayStatus: string;
+  /** Retained gateway diagnostics (uptime, alerts not yet delivered, broker trouble), JSON. */
+  gatewayDiagnostics: string;
   boardStatus(board: string): string;
   boardState(board: string): string;
   boardAlert(board: string): string;
@@ -32,6 +34,7 @@ export function topicsFor(gateway: string): Topics {
   const base = `${TOPIC_ROOT}/${checkTopicId('gateway', gateway)}`;
   return {
     gatewayStatus: `${base}/status`,
+    gatewayDiagnostics: `${base}/diagnostics`,
     boardStatus: (board) => `${base}/${checkTopicId('board', board)}/status`,
     boardState: (board) => `${base}/${checkTopicId('board', board)}/state`,
     boardAlert: (board) => `${base}/${checkTopicId('board', board)}/alert`,

@@ -127,6 +127,7 @@ const BINARY_SENSOR_CLASSES = new Set([
 ]);
 const SENSOR_CLASSES = new Set([
   'current',
+  'duration',
   'frequency',
   'humidity',
   'power',

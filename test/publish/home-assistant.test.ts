@@ -93,11 +93,18 @@ describe.skipIf(!haveMosquitto())(
         sensors: { vibration_rms: 0.82, "bearing temp's": 41.5 },
         ts: Date.now(),
       });
+      await waitFor('connected', () => publisher.status().connected);
+      publisher.publishDiagnostics({ uptimeS: 42 });
       await waitFor('entities with states', () => {
         try {
           return (
-            entities().length === 7 &&
-            entities().every((e) => e.platform === 'event' || entityState(e, latest()) !== 'unknown')
+            entities().length === 10 &&
+            entities().every(
+              (e) =>
+                e.platform === 'event' ||
+                e.name === 'Last broker error' ||
+                entityState(e, latest()) !== 'unknown',
+            )
           );
         } catch {
           return false;
@@ -108,6 +115,15 @@ describe.skipIf(!haveMosquitto())(
       const gateway = byName.get('tinygate gw-ha/Connected')!;
       expect(gateway).toMatchObject({ platform: 'binary_sensor', deviceClass: 'connectivity' });
       expect(entityState(gateway, latest())).toBe('on');
+      // Gateway diagnostics: uptime, alerts the journal still holds for the broker, the last broker error (none).
+      expect(entityState(byName.get('tinygate gw-ha/Uptime')!, latest())).toBe('42');
+      expect(byName.get('tinygate gw-ha/Uptime')).toMatchObject({
+        deviceClass: 'duration',
+        unit: 's',
+        entityCategory: 'diagnostic',
+      });
+      expect(entityState(byName.get('tinygate gw-ha/Alerts not yet delivered')!, latest())).toBe('0');
+      expect(entityState(byName.get('tinygate gw-ha/Last broker error')!, latest())).toBe('unknown');
 
       const anomaly = byName.get('Motor 1/Anomaly')!;
       expect(anomaly).toMatchObject({ platform: 'binary_sensor', deviceClass: 'problem' });
