@@ -46,6 +46,8 @@ export interface BoardStatus {
   lostSamples: number;
   /** Windows not scored because their samples arrived over far more time than they span (unreported gaps). */
   lateWindows: number;
+  /** Windows not scored for lost or late samples (reported and judged by arrival together). */
+  dataQualityWindows: number;
   /** On-site learning: collecting, training or watching, its progress, and the learned version in force. */
   learning: LearnStatus | null;
   reconnects: number;
@@ -201,6 +203,7 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
       windows: this.windows,
       lostSamples: this.lostSamples,
       lateWindows: this.lateWindows,
+      dataQualityWindows: this.live.gaps,
       learning: this.learningStatus(),
       reconnects: this.session.reconnects,
       score: this.score,

@@ -359,6 +359,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         threshold: s.threshold,
         sensors: s.latest,
         ...(Object.keys(s.rms).length ? { rms: s.rms } : {}),
+        diagnostics: {
+          dataQualityWindows: s.dataQualityWindows,
+          inferenceMicros:
+            s.boardInference?.meanMicros === undefined || s.boardInference.meanMicros === null
+              ? null
+              : Math.round(s.boardInference.meanMicros),
+        },
         ts: Math.round(s.lastSampleTs),
         ...(s.learning
           ? {
@@ -392,6 +399,8 @@ function boardInfo(runner: BoardRunner) {
     name: s.name,
     model: s.profile,
     learns: s.learning !== null,
+    diagnostics: true,
+    infersOnBoard: s.inference === 'board',
     sensors: s.channels.map((c) => ({ name: c.name, unit: c.unit, ...(c.moving ? { rms: true } : {}) })),
   };
 }

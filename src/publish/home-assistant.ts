@@ -130,6 +130,27 @@ export function boardDiscovery(ctx: HaContext, board: BoardInfo): Discovery {
     stat_t: ctx.topics.boardAlert(board.id),
     evt_typ: ALERT_EVENT_TYPES,
   };
+  if (board.diagnostics) {
+    cmps.data_quality_windows = {
+      p: 'sensor',
+      name: 'Windows lost to data quality',
+      uniq_id: `${id}_data_quality_windows`,
+      stat_cla: 'total_increasing',
+      ent_cat: 'diagnostic',
+      val_tpl: "{{ value_json['diagnostics']['dataQualityWindows'] }}",
+    };
+  }
+  if (board.diagnostics && board.infersOnBoard) {
+    cmps.inference_time = {
+      p: 'sensor',
+      name: 'Inference time on the board',
+      uniq_id: `${id}_inference_time`,
+      unit_of_meas: 'µs',
+      stat_cla: 'measurement',
+      ent_cat: 'diagnostic',
+      val_tpl: "{{ value_json['diagnostics']['inferenceMicros'] }}",
+    };
+  }
   if (board.learns) {
     cmps.learning = {
       p: 'sensor',

@@ -52,6 +52,7 @@ export function statePayload(gateway: string, board: string, state: BoardState):
     sensors: state.sensors,
     ts: state.ts,
     ...(state.rms ? { rms: state.rms } : {}),
+    ...(state.diagnostics ? { diagnostics: state.diagnostics } : {}),
     ...(state.learning ? { learning: state.learning } : {}),
   };
   return JSON.stringify(payload);

@@ -23,6 +23,9 @@ export interface BoardInfo {
   sensors: SensorInfo[];
   /** The board learns its normal on site: announce its learning state and a re-learn button. */
   learns?: boolean;
+  /** Its state carries `diagnostics`: announce them; `infersOnBoard` adds the board's inference time. */
+  diagnostics?: boolean;
+  infersOnBoard?: boolean;
 }
 
 /** A command that came in over MQTT for a board (its payload is JSON, `{}` when empty). */
@@ -51,6 +54,8 @@ export interface BoardState {
   sensors: Record<string, number>;
   /** RMS about the mean over the latest window, for sensors announced with `rms`. */
   rms?: Record<string, number>;
+  /** Windows not scored for lost or late samples so far, and the board's mean inference time (µs). */
+  diagnostics?: { dataQualityWindows: number; inferenceMicros: number | null };
   /** Epoch ms of the newest sample the state reflects. */
   ts: number;
   learning?: LearningState;

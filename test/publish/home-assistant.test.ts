@@ -206,8 +206,9 @@ describe.skipIf(!haveMosquitto())(
       const { publisher, latest, entities } = await setup();
       const commands: unknown[] = [];
       publisher.on('command', (c) => commands.push(c));
-      publisher.boardOnline({ ...board, learns: true });
+      publisher.boardOnline({ ...board, learns: true, diagnostics: true, infersOnBoard: true });
       publisher.publishState('motor-1', {
+        diagnostics: { dataQualityWindows: 7, inferenceMicros: 412 },
         anomaly: false,
         score: null,
         threshold: 2.5,
@@ -224,6 +225,13 @@ describe.skipIf(!haveMosquitto())(
       });
       const byName = new Map(entities().map((e) => [e.name, e]));
       expect(entityState(byName.get('Learning progress')!, latest())).toBe('42');
+      // Diagnostics: windows lost to data quality, the board's inference time.
+      expect(entityState(byName.get('Windows lost to data quality')!, latest())).toBe('7');
+      expect(entityState(byName.get('Inference time on the board')!, latest())).toBe('412');
+      expect(byName.get('Inference time on the board')).toMatchObject({
+        unit: 'µs',
+        entityCategory: 'diagnostic',
+      });
       // No window scored yet: the score is unknown, not 0.
       expect(entityState(byName.get('Anomaly score')!, latest())).toBe('unknown');
       expect(byName.get('Learning progress')).toMatchObject({ unit: '%', entityCategory: 'diagnostic' });
