@@ -204,6 +204,7 @@ export class Publisher extends EventEmitter {
         bdSeqFile: join(config.journal.path, 'sparkplug-bdseq'),
         version: VERSION,
         logger: log,
+        onCommand: (c) => this.emit('command', c),
       });
       const node = this.sparkplug;
       this.sparkplugConn = new ManagedConnection({

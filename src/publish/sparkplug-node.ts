@@ -11,6 +11,7 @@ import {
   encodePayload,
   ndeathPayload,
   REBIRTH_METRIC,
+  RELEARN_METRIC,
   type SparkplugTopics,
   sparkplugTopics,
   stateMetricValues,
@@ -26,6 +27,8 @@ export interface SparkplugNodeOptions {
   bdSeqFile: string;
   version: string;
   logger?: Logger;
+  /** A host wrote a device's writable metric: re-learn (`Device Control/Relearn` = true). */
+  onCommand?: (c: { board: string; command: 'learn'; payload: Record<string, unknown> }) => void;
 }
 
 interface BoardEntry {
@@ -122,7 +125,10 @@ export class SparkplugNode {
 
   private async onUp(_up: Up): Promise<void> {
     const conn = this.conn!;
-    const filters: Record<string, { qos: 1 }> = { [this.topics.ncmd]: { qos: 1 } };
+    const filters: Record<string, { qos: 1 }> = {
+      [this.topics.ncmd]: { qos: 1 },
+      [this.topics.dcmdAll]: { qos: 1 },
+    };
     if (this.opts.primaryHostId) filters[this.topics.state(this.opts.primaryHostId)] = { qos: 1 };
     try {
       await conn.subscribe(filters);
@@ -149,8 +155,33 @@ export class SparkplugNode {
       }
       return;
     }
+    const dcmd = this.topics.dcmdAll.slice(0, -1);
+    if (topic.startsWith(dcmd)) {
+      this.onDeviceCommand(topic.slice(dcmd.length), payload);
+      return;
+    }
     if (this.opts.primaryHostId && topic === this.topics.state(this.opts.primaryHostId))
       this.onHostState(payload);
+  }
+
+  // DCMD: `Device Control/Relearn` = true makes the board learn afresh; any other metric is not writable.
+  private onDeviceCommand(board: string, payload: Buffer): void {
+    let metrics: { name?: string | null; value?: unknown }[];
+    try {
+      metrics = decodePayload(payload).metrics ?? [];
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message, board }, 'sparkplug: undecodable DCMD ignored');
+      return;
+    }
+    for (const m of metrics) {
+      if (m.name === RELEARN_METRIC && m.value === true)
+        this.opts.onCommand?.({ board, command: 'learn', payload: {} });
+      else if (m.name !== RELEARN_METRIC)
+        this.log.warn(
+          { board, metric: m.name ?? null },
+          `sparkplug: DCMD for ${board} writes ${m.name ?? 'an alias'}, which is not writable; ignored`,
+        );
+    }
   }
 
   private onHostState(payload: Buffer): void {
@@ -248,7 +279,7 @@ export class SparkplugNode {
         seq: this.nextSeq(),
         metrics: defs.map((d) => ({
           name: d.name,
-          alias: this.aliases.alias(b.info.id, d.name),
+          ...(d.noAlias ? {} : { alias: this.aliases.alias(b.info.id, d.name) }),
           type: d.type,
           value: d.value,
           timestamp: now,

@@ -7,6 +7,8 @@ import type { BoardInfo, BoardState } from './types.js';
 /** Sparkplug B 3.0 topic namespace. */
 export const NAMESPACE = 'spBv1.0';
 export const REBIRTH_METRIC = 'Node Control/Rebirth';
+/** The one writable device metric: a host writes true to make the board learn its normal afresh. */
+export const RELEARN_METRIC = 'Device Control/Relearn';
 export const BDSEQ_METRIC = 'bdSeq';
 
 // sparkplug-payload (protobufjs) loads on first use: only a gateway with Sparkplug enabled pays for it.
@@ -28,6 +30,8 @@ export interface SparkplugTopics {
   nbirth: string;
   ndeath: string;
   ncmd: string;
+  /** Subscription filter for every device's DCMD. */
+  dcmdAll: string;
   dbirth(device: string): string;
   ddata(device: string): string;
   ddeath(device: string): string;
@@ -40,6 +44,7 @@ export function sparkplugTopics(groupId: string, edgeNodeId: string): SparkplugT
     nbirth: node('NBIRTH'),
     ndeath: node('NDEATH'),
     ncmd: node('NCMD'),
+    dcmdAll: `${node('DCMD')}/+`,
     dbirth: (d) => `${node('DBIRTH')}/${d}`,
     ddata: (d) => `${node('DDATA')}/${d}`,
     ddeath: (d) => `${node('DDEATH')}/${d}`,
@@ -68,6 +73,8 @@ interface MetricDef {
   type: TypeStr;
   value: UMetric['value'];
   properties?: UMetric['properties'];
+  /** Commanded by name (a host need not know our aliases to write it). */
+  noAlias?: boolean;
 }
 
 /**
@@ -103,6 +110,7 @@ export function boardMetricDefs(
   if (lastAlert)
     for (const [name, type, value] of alertMetricValues(lastAlert)) defs.push({ name, type, value });
   else for (const [name, type] of ALERT_METRICS) defs.push({ name, type, value: null });
+  defs.push({ name: RELEARN_METRIC, type: 'Boolean', value: false, noAlias: true });
   return defs;
 }
 

@@ -121,7 +121,8 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
     for (const b of births) {
       for (const m of b.payload.metrics!) {
         expect(m.timestamp).toBeDefined();
-        if (m.name === 'Node Control/Rebirth' || m.name === 'bdSeq') continue;
+        if (m.name === 'Node Control/Rebirth' || m.name === 'bdSeq' || m.name === 'Device Control/Relearn')
+          continue;
         const a = num(m.alias);
         expect(nameOf.has(a)).toBe(false);
         nameOf.set(a, `${b.device ?? ''}/${m.name}`);
@@ -211,7 +212,9 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
     expect(lateMsg.payload.metrics!.every((m) => m.isHistorical === true)).toBe(true);
     // Rebirths reuse the aliases.
     for (const b of session2.filter((m) => m.verb === 'DBIRTH')) {
-      for (const m of b.payload.metrics!) expect(num(m.alias)).toBe(aliasOf.get(`${b.device}/${m.name}`));
+      for (const m of b.payload.metrics!)
+        if (m.name !== 'Device Control/Relearn')
+          expect(num(m.alias)).toBe(aliasOf.get(`${b.device}/${m.name}`));
     }
 
     // Rebirth requested by the host: NBIRTH with the same bdSeq (no new CONNECT), seq back to 0, DBIRTHs.
@@ -339,6 +342,39 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
     await waitFor('NBIRTH', () => messages().some((m) => m.verb === 'NBIRTH'), 10_000);
     const nbirth = messages().find((m) => m.verb === 'NBIRTH')!;
     expect(num(nbirth.payload.metrics!.find((m) => m.name === 'bdSeq')!.value)).toBe(0);
+  });
+
+  it('a host re-learns a board by writing Device Control/Relearn in a DCMD; other metrics are not writable', async () => {
+    const { messages } = await host('plant-f');
+    const p = await edgeNode(broker.url, tempDir(), {
+      enabled: true,
+      groupId: 'plant-f',
+      edgeNodeId: 'edge-6',
+    });
+    const commands: unknown[] = [];
+    p.on('command', (c) => commands.push(c));
+    p.boardOnline(board('motor-1'));
+    await waitFor('DBIRTH', () => messages().some((m) => m.verb === 'DBIRTH'));
+    const relearn = messages()
+      .find((m) => m.verb === 'DBIRTH')!
+      .payload.metrics!.find((m) => m.name === 'Device Control/Relearn')!;
+    expect(relearn).toMatchObject({ type: 'Boolean', value: false });
+    expect(relearn.alias).toBeUndefined();
+    const cmd = await mqtt.connectAsync(broker.url, { username: broker.username, password: broker.password });
+    cleanups.push(() => cmd.endAsync());
+    const write = (name: string, type: string, value: unknown) =>
+      cmd.publishAsync(
+        'spBv1.0/plant-f/DCMD/edge-6/motor-1',
+        Buffer.from(
+          codec.encodePayload({ timestamp: Date.now(), metrics: [{ name, type, value }] as never }),
+        ),
+        { qos: 1 },
+      );
+    await write('Threshold', 'Double', 9.5);
+    await write('Device Control/Relearn', 'Boolean', true);
+    await waitFor('the learn command', () => commands.length > 0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(commands).toEqual([{ board: 'motor-1', command: 'learn', payload: {} }]);
   });
 
   it('waits for the primary host STATE before births, and dies and reconnects when the host goes offline', async () => {
