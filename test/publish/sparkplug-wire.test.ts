@@ -1,0 +1,105 @@
+// What the edge node sends, read off a real mosquitto and decoded with a decoder written from the
+// specification's field numbers (sparkplug-wire.ts), not the library that encoded it: sequence numbers,
+// datatypes, aliases, nulls and properties as the specification has them.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createPublisher } from '../../src/publish/index.js';
+import { subscriber, waitFor } from './fixtures.js';
+import { haveMosquitto, type Mosquitto, startMosquitto } from './mosquitto.js';
+import { DATATYPE, decodeWire, type WirePayload } from './sparkplug-wire.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+describe.skipIf(!haveMosquitto())('Sparkplug B on the wire, decoded independently', () => {
+  let broker: Mosquitto;
+  beforeAll(async () => {
+    broker = await startMosquitto();
+  });
+  afterAll(async () => broker?.dispose());
+
+  it('births, data and death carry the datatypes, aliases, nulls and properties the specification asks for', async () => {
+    const creds = { username: broker.username, password: broker.password };
+    const sub = await subscriber(broker.url, ['spBv1.0/wire/#'], creds);
+    cleanups.push(() => sub.close());
+    const dir = mkdtempSync(join(tmpdir(), 'tg-spwire-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const p = await createPublisher({
+      gatewayId: 'gw-wire',
+      config: {
+        url: broker.url,
+        ...creds,
+        journal: { path: dir },
+        homeAssistant: { enabled: false },
+        sparkplug: { enabled: true, groupId: 'wire', edgeNodeId: 'edge' },
+      },
+    });
+    const got = (verb: string): WirePayload[] =>
+      sub.messages.filter((m) => m.topic.split('/')[2] === verb).map((m) => decodeWire(m.payload));
+    p.boardOnline({ id: 'motor-1', sensors: [{ name: 'vib.x', unit: 'g' }] });
+    p.publishState('motor-1', {
+      anomaly: false,
+      score: null,
+      threshold: 2.5,
+      sensors: { 'vib.x': 0.98 },
+      ts: Date.now(),
+    });
+    await waitFor('DBIRTH', () => got('DBIRTH').length === 1);
+
+    const [nbirth] = got('NBIRTH');
+    expect(nbirth!.seq).toBe(0);
+    const bdSeq = nbirth!.metrics.find((m) => m.name === 'bdSeq')!;
+    expect(bdSeq).toMatchObject({ datatype: DATATYPE.Int64, value: 0 });
+    expect(bdSeq.alias).toBeUndefined();
+    expect(nbirth!.metrics.find((m) => m.name === 'Node Control/Rebirth')).toMatchObject({
+      datatype: DATATYPE.Boolean,
+      value: false,
+    });
+
+    const dbirth = got('DBIRTH')[0]!;
+    expect(dbirth.seq).toBe(1);
+    const byName = new Map(dbirth.metrics.map((m) => [m.name, m]));
+    for (const m of dbirth.metrics) expect(m.timestamp).toBeGreaterThan(0);
+    expect(byName.get('Score')).toMatchObject({ datatype: DATATYPE.Double, isNull: true });
+    expect(byName.get('Threshold')).toMatchObject({ datatype: DATATYPE.Double, value: 2.5 });
+    expect(byName.get('Sensors/vib_x')).toMatchObject({
+      datatype: DATATYPE.Double,
+      value: 0.98,
+      properties: { engUnit: { type: DATATYPE.String, value: 'g' } },
+    });
+    expect(byName.get('Alert/Id')).toMatchObject({ datatype: DATATYPE.String, isNull: true });
+    expect(byName.get('Device Control/Relearn')).toMatchObject({ datatype: DATATYPE.Boolean, value: false });
+
+    // DDATA by alias only, the next seq.
+    p.publishState('motor-1', {
+      anomaly: true,
+      score: 3.5,
+      threshold: 2.5,
+      sensors: { 'vib.x': 0.97 },
+      ts: Date.now(),
+    });
+    await waitFor('DDATA', () => got('DDATA').length === 1);
+    const ddata = got('DDATA')[0]!;
+    expect(ddata.seq).toBe(2);
+    expect(ddata.metrics.length).toBeGreaterThan(0);
+    for (const m of ddata.metrics) {
+      expect(m.name).toBeUndefined();
+      expect(m.alias).toBeGreaterThan(0);
+    }
+    const score = ddata.metrics.find((m) => m.alias === byName.get('Score')!.alias)!;
+    expect(score.value).toBe(3.5);
+
+    // NDEATH: the bdSeq of the session, no seq.
+    await p.close({ drainMs: 0 });
+    await waitFor('NDEATH', () => got('NDEATH').length === 1);
+    const ndeath = got('NDEATH')[0]!;
+    expect(ndeath.seq).toBeUndefined();
+    expect(ndeath.metrics).toEqual([
+      expect.objectContaining({ name: 'bdSeq', datatype: DATATYPE.Int64, value: 0 }),
+    ]);
+  });
+});
