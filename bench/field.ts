@@ -17,6 +17,7 @@ import {
   Int8AutoencoderScorer,
   LiveDetection,
   loadSidecar,
+  rocAuc,
   StreamDetector,
   type WindowScorer,
   windowRecording,
@@ -532,18 +533,9 @@ async function measureThroughput(input: LearnModelInput, scorer: WindowScorer) {
   };
 }
 
-// Mann-Whitney AUC: the chance a positive window scores above a negative one (ties count half).
+// The chance a fault window scores above a normal one (ties count half): the project's rank AUC.
 function auc(pos: number[], neg: number[]): number {
-  const all = [...pos.map((v) => ({ v, p: 1 })), ...neg.map((v) => ({ v, p: 0 }))].sort((a, b) => a.v - b.v);
-  let rankSum = 0;
-  for (let i = 0; i < all.length; ) {
-    let j = i;
-    while (j < all.length && all[j]!.v === all[i]!.v) j++;
-    const rank = (i + j + 1) / 2;
-    for (let k = i; k < j; k++) if (all[k]!.p) rankSum += rank;
-    i = j;
-  }
-  return (rankSum - (pos.length * (pos.length + 1)) / 2) / (pos.length * neg.length);
+  return rocAuc([...pos, ...neg], [...pos.map(() => true), ...neg.map(() => false)]);
 }
 
 function round(x: number, d = 4): number {
