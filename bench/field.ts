@@ -7,7 +7,8 @@
 // busy gateway: samples past the board's backlog lost and reported, the rest late but intact) through the
 // gateway's windower and detector, beside the same faults unreported (a board without our sample counter).
 // Last, windows per second the gateway's thread scores with no training, while a board trains in the
-// worker, and while one trains on the gateway's own thread. Prints one JSON document; BENCH_QUICK=1 shrinks it.
+// worker, and while one trains on the gateway's own thread. Prints one JSON document; BENCH_QUICK=1 shrinks it;
+// FIELD_PART=throughput runs only the last part (a minute instead of an hour).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +79,7 @@ try {
 }
 
 async function run() {
+  if (process.env.FIELD_PART === 'throughput') return throughputOnly();
   const shippedInt8 = await Int8AutoencoderScorer.open(SHIPPED);
   const shippedFloat = await FloatAutoencoderScorer.fromDir(SHIPPED);
   const family = machineFamily(SIZES.machines + 1, 7).slice(1);
@@ -143,6 +145,16 @@ async function run() {
   shippedFloat.dispose();
   shippedInt8.dispose();
   return summarize(machines, throughput!);
+}
+
+/** FIELD_PART=throughput: only the other boards' windows per second while one learns (a minute, not an hour). */
+async function throughputOnly() {
+  const m = machineFamily(2, 7)[1]!;
+  const input = learnInput(m.name, windowsOf(scenario(`${m.name}-site`, m.machine, 401, SIZES.learnS)));
+  const scorer = await Int8AutoencoderScorer.open(SHIPPED);
+  const { learned: _learned, ...windowsPerSecond } = await measureThroughput(input, scorer);
+  scorer.dispose();
+  return { part: 'throughput', learnWindows: input.features.length, windowsPerSecond };
 }
 
 function summarize(machines: Machine[], throughput: Awaited<ReturnType<typeof measureThroughput>>) {
@@ -214,8 +226,8 @@ function summarize(machines: Machine[], throughput: Awaited<ReturnType<typeof me
       timingFaultMachineAlerts: { goal: 0, value: reported.machineAlerts, met: reported.machineAlerts === 0 },
       otherBoardsDuringTraining: {
         goal: 'within 5 % of the rate before',
-        value: windowsPerSecond.paced.duringWorkerLearning.ratio,
-        met: windowsPerSecond.paced.duringWorkerLearning.ratio >= 0.95,
+        value: windowsPerSecond.paced.duringWorkerLearning.vsBefore,
+        met: Math.abs(1 - windowsPerSecond.paced.duringWorkerLearning.vsBefore) <= 0.05,
       },
     },
     machines,
@@ -501,8 +513,18 @@ async function measureThroughput(input: LearnModelInput, scorer: WindowScorer) {
     return r;
   };
   let n = 0;
-  const inWorker = () => learnInWorker({ ...input, out: `${input.out}-w${n++}` }).result;
-  const onMain = () => learnModel({ ...input, out: `${input.out}-m${n++}` });
+  // One learning takes about a second here: learn again and again for throughputS, so the figure is not one blip.
+  const repeatFor = async (learnOnce: () => Promise<unknown>) => {
+    const t0 = performance.now();
+    let times = 0;
+    while (performance.now() - t0 < SIZES.throughputS * 1000) {
+      await learnOnce();
+      times++;
+    }
+    return times;
+  };
+  const inWorker = () => repeatFor(() => learnInWorker({ ...input, out: `${input.out}-w${n++}` }).result);
+  const onMain = () => repeatFor(() => learnModel({ ...input, out: `${input.out}-m${n++}` }));
 
   const pacedBefore = await paced(SIZES.throughputS);
   const pacedWorker = await whileLearning(inWorker, (until) => paced(600, until));
@@ -516,13 +538,16 @@ async function measureThroughput(input: LearnModelInput, scorer: WindowScorer) {
     boards: BOARDS,
     paced: {
       before: pacedBefore,
+      // ratio: windows decided per window due (1.0: none lost); vsBefore: the rate against before learning.
       duringWorkerLearning: {
         ...pacedWorker,
-        ratio: round(pacedWorker.windowsPerS / pacedBefore.windowsPerS, 3),
+        ratio: round(pacedWorker.windowsPerS / pacedWorker.expectedPerS, 3),
+        vsBefore: round(pacedWorker.windowsPerS / pacedBefore.windowsPerS, 3),
       },
       duringMainThreadLearning: {
         ...pacedMain,
-        ratio: round(pacedMain.windowsPerS / pacedBefore.windowsPerS, 3),
+        ratio: round(pacedMain.windowsPerS / pacedMain.expectedPerS, 3),
+        vsBefore: round(pacedMain.windowsPerS / pacedBefore.windowsPerS, 3),
       },
     },
     capacity: {
