@@ -325,7 +325,7 @@ async function windowScores(s: Scenario, scorers: WindowScorer[], keep: (endS: n
 /**
  * The normal stream through the gateway's own windower and detector, with a busy gateway's stalls: the
  * board keeps BACKLOG samples during a stall and sends them late (intact: it sampled at slot time); the
- * rest are lost. `reported`: the board says how many (our firmware's SysEx 0x54, windower.markGap);
+ * rest are lost. `reported`: the board's sample marks show where and how many (windower.markGap);
  * `unreported`: they are just missing, as from a board without a sample counter; `read-late`: a board that
  * reads its ADC when it gets round to a due slot (the host board before slot-time sampling) sends the
  * backlog as one value repeated, and the rest are missing.

@@ -40,6 +40,11 @@ const hal_board_t *hal_board(void);
 uint32_t hal_millis(void);
 uint32_t hal_micros(void);
 
+/* Masks the interrupt that calls sampler_clock() and returns what hal_irq_restore() puts back (where the
+   loop calls it, TG_SAMPLER_IN_LOOP, there is nothing to mask). */
+uint32_t hal_irq_save(void);
+void hal_irq_restore(uint32_t state);
+
 /* UART: read returns the next received byte or -1; write queues (blocking when the queue is full). */
 int hal_uart_read(void);
 void hal_uart_write(const uint8_t *data, uint16_t len);
@@ -50,8 +55,8 @@ void hal_digital_write(uint8_t pin, uint8_t value);
 uint8_t hal_digital_read(uint8_t pin);
 void hal_pwm_write(uint8_t pin, uint16_t value);
 uint16_t hal_analog_read(uint8_t channel);
-/* The channel's value for the sample due at hal_millis() time `slot_ms`. A HAL whose ADC is paced by a
-   timer (or an emulated one) returns the value of that instant; one that can only convert now does. */
+/* The channel's value for the sample slot at hal_millis() time `slot_ms`, called by sampler_clock(): from the
+   timer interrupt that is now; from the loop (TG_SAMPLER_IN_LOOP) a function of time is read at `slot_ms`. */
 uint16_t hal_analog_sample(uint8_t channel, uint32_t slot_ms);
 
 /* I2C master: 0 on success, negative when the device did not answer. */

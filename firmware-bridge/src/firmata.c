@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "hal.h"
+#include "sampler.h"
 #include "tg_config.h"
 #include "tinygate_link.h"
 
@@ -40,6 +41,8 @@
 #define I2C_RESTART_TX 0x40
 #define I2C_NO_REGISTER (-1)
 
+#define TG_STRING_(x) #x
+#define TG_STRING(x) TG_STRING_(x)
 #define MIN_SAMPLING_INTERVAL 1
 #define DEFAULT_SAMPLING_INTERVAL 19
 #define PORTS ((TG_MAX_PINS + 7) / 8)
@@ -52,16 +55,23 @@ static uint16_t pin_state[TG_MAX_PINS];
 static uint16_t analog_report; /* bit per ADC channel */
 static uint8_t port_report[PORTS];
 static uint8_t port_last[PORTS];
-static uint16_t sampling_interval = DEFAULT_SAMPLING_INTERVAL;
-static uint32_t last_sample;
-static uint32_t sample_slot; /* sample slots since start-up, skipped ones included */
+static uint32_t sent_slot;    /* the latest slot sent */
+static uint8_t sent_any;      /* since reporting (re)started */
 
-/* Board → gateway 0x54: `u32` slots skipped in this gap, `u32` the slot counter after it. */
-static void report_skipped(uint32_t skipped) {
+/* Board → gateway 0x54: `u32` slots lost in this gap, `u32` the slot counter after it. */
+static void report_skipped(uint32_t skipped, uint32_t counter) {
   uint8_t body[8];
   tg_put32(body, skipped);
-  tg_put32(body + 4, sample_slot);
+  tg_put32(body + 4, counter);
   tinygate_reply(0x54, body, sizeof body);
+}
+
+/* Board → gateway sample mark, F0 0C s0 s1 s2 F7: the slot number (low 21 bits, 7 per byte, least
+   significant first) of the analog reports that follow, until the next mark. */
+static void send_mark(uint32_t number) {
+  uint8_t m[6] = {START_SYSEX, TG_SAMPLE_MARK_ID, (uint8_t)(number & 0x7F), (uint8_t)((number >> 7) & 0x7F),
+                  (uint8_t)((number >> 14) & 0x7F), END_SYSEX};
+  hal_uart_write(m, sizeof m);
 }
 
 /* Continuous I2C reads. */
@@ -184,11 +194,19 @@ static uint8_t channel_of(uint8_t pin) {
 static void report_analog(uint8_t channel, uint8_t enable) {
   if (channel >= 16) return;
   if (enable) {
+    uint8_t on = 0;
+    for (uint16_t m = analog_report | (uint16_t)(1u << channel); m; m &= (uint16_t)(m - 1)) on++;
+    if (on > TG_SAMPLE_CHANNELS) {
+      firmata_send_string("analog reporting: this build samples at most " TG_STRING(TG_SAMPLE_CHANNELS) " channels");
+      return;
+    }
+    if (!analog_report && !i2c_query_count) sent_any = 0; /* a new stream: no gap before its first slot */
     analog_report |= (uint16_t)(1u << channel);
     send_analog(channel, hal_analog_read(channel)); /* answer at once, as StandardFirmata does */
   } else {
     analog_report &= (uint16_t)~(1u << channel);
   }
+  sampler_set_channels(analog_report);
 }
 
 static void set_pin_mode(uint8_t pin, uint8_t mode, uint8_t quiet) {
@@ -222,7 +240,9 @@ static void system_reset(void) {
   memset(port_last, 0, sizeof port_last);
   i2c_query_count = 0;
   i2c_enabled = 0;
-  sampling_interval = DEFAULT_SAMPLING_INTERVAL;
+  sampler_reset(hal_millis());
+  sampler_set_interval(DEFAULT_SAMPLING_INTERVAL);
+  sent_any = 0;
   for (uint8_t pin = 0; pin < board()->pin_count && pin < TG_MAX_PINS; pin++) {
     if (channel_of(pin) != NO_ANALOG_CHANNEL) set_pin_mode(pin, PIN_MODE_ANALOG, 1);
     else if (pin_supports(pin, PIN_MODE_OUTPUT)) set_pin_mode(pin, PIN_MODE_OUTPUT, 1);
@@ -341,7 +361,7 @@ static void pin_state_query(const uint8_t *d, uint16_t n) {
 static void sampling_interval_set(const uint8_t *d, uint16_t n) {
   if (n < 2) return;
   uint16_t v = (uint16_t)(d[0] | ((uint16_t)d[1] << 7));
-  sampling_interval = v < MIN_SAMPLING_INTERVAL ? MIN_SAMPLING_INTERVAL : v;
+  sampler_set_interval(v < MIN_SAMPLING_INTERVAL ? MIN_SAMPLING_INTERVAL : v);
 }
 
 static void extended_analog(const uint8_t *d, uint16_t n) {
@@ -420,11 +440,13 @@ static void i2c_request(const uint8_t *d, uint16_t n) {
       if (mode == I2C_READ_ONCE) {
         i2c_read_and_report(address, reg, (uint8_t)want, stop);
       } else if (i2c_query_count < TG_I2C_MAX_QUERIES) {
+        if (!analog_report && !i2c_query_count) sent_any = 0;
         i2c_query_t *q = &i2c_queries[i2c_query_count++];
         q->address = address;
         q->reg = reg;
         q->bytes = (uint8_t)want;
         q->stop = stop;
+        sampler_set_paced(1);
       } else {
         firmata_send_string("too many queries");
       }
@@ -435,6 +457,7 @@ static void i2c_request(const uint8_t *d, uint16_t n) {
       for (uint8_t i = 0; i < i2c_query_count; i++)
         if (i2c_queries[i].address != address) i2c_queries[kept++] = i2c_queries[i];
       i2c_query_count = kept;
+      sampler_set_paced(i2c_query_count > 0);
       break;
     }
     default:
@@ -532,31 +555,27 @@ void firmata_poll(void) {
       send_port(port, value);
     }
   }
-  uint32_t now = hal_millis();
-  uint32_t due = (uint32_t)(now - last_sample) / sampling_interval;
-  if (due == 0) return;
-  /* Keep the average rate exact: send every slot that came due (each read at its own time where the HAL
-     can); after a stall longer than the backlog, skip the oldest slots and say how many, so the gateway
-     never takes the gap for the machine's signal. */
-  if (due > TG_SAMPLE_BACKLOG) {
-    uint32_t skipped = due - TG_SAMPLE_BACKLOG;
-    last_sample += skipped * sampling_interval;
-    sample_slot += skipped;
-    if (analog_report) report_skipped(skipped);
-    due = TG_SAMPLE_BACKLOG;
-  }
-  for (; due > 0; due--) {
-    last_sample += sampling_interval;
-    sample_slot++;
+#ifdef TG_SAMPLER_IN_LOOP
+  sampler_clock(hal_millis());
+#endif
+  /* Send the slots the clock took, each behind its mark; a slot the ring could not hold shows as a jump in
+     the marks, and is also summed up in a 0x54 report for hosts that read no marks. */
+  const sample_entry_t *e;
+  while ((e = sampler_peek()) != 0) {
+    if (sent_any && e->slot != sent_slot + 1) report_skipped(e->slot - sent_slot - 1, e->slot - 1);
+    send_mark(e->slot);
+    uint8_t n = 0;
     for (uint8_t channel = 0; channel < 16; channel++)
-      if (analog_report & (1u << channel)) send_analog(channel, hal_analog_sample(channel, last_sample));
+      if (e->channels & (1u << channel)) send_analog(channel, e->value[n++]);
     for (uint8_t i = 0; i < i2c_query_count; i++)
       i2c_read_and_report(i2c_queries[i].address, i2c_queries[i].reg, i2c_queries[i].bytes, i2c_queries[i].stop);
+    sent_slot = e->slot;
+    sent_any = 1;
+    sampler_pop();
   }
 }
 
 void firmata_init(void) {
-  last_sample = hal_millis();
   system_reset();
   send_version();
   send_firmware();

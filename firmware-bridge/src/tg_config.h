@@ -13,10 +13,12 @@
 #define TG_SYSEX_BUFFER_BYTES 64
 #endif
 
-/* Sample slots a late loop may still send (each read at its own slot time where the HAL can, see
-   hal_analog_sample); a longer stall skips the slots beyond and reports them (docs/protocol.md, 0x54). */
-#ifndef TG_SAMPLE_BACKLOG
-#define TG_SAMPLE_BACKLOG 10
+/* Sample slots the ring holds for a late loop (src/sampler.h; at most 255), and channels kept per slot. */
+#ifndef TG_SAMPLE_RING
+#define TG_SAMPLE_RING 32
+#endif
+#ifndef TG_SAMPLE_CHANNELS
+#define TG_SAMPLE_CHANNELS 16
 #endif
 
 /* Most pins the Firmata layer tracks. */

@@ -16,7 +16,6 @@ import type { BoardConfig } from './config.js';
 import type { Deployment } from './deploy.js';
 import type { DetectionPlan } from './detection-plan.js';
 import { samplesMissingByArrival } from './late-samples.js';
-import { watchSkippedSamples } from './skipped-samples.js';
 import type { BoardTransport } from './transports.js';
 
 /** Scores the threshold is learned from at least (a rarer rate than 1 in 100 needs a tail fit). */
@@ -123,14 +122,11 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
         sensors: config.sensors,
         ...(config.adc ? { adc: config.adc } : {}),
       },
-      // The board reports sample slots it had to skip; windows holding such a gap are not scored.
-      openTransport: async () => {
-        const stream = await transport.open();
-        watchSkippedSamples(stream, (n) => {
-          this.lostSamples += n;
-          this.windower.markGap(n);
-        });
-        return stream;
+      openTransport: () => transport.open(),
+      // Our firmware numbers its sample slots; the windows holding a lost one are not scored.
+      onGap: (n) => {
+        this.lostSamples += n;
+        this.windower.markGap(n);
       },
       onSample: (ch, v, ts) => this.onSample(ch, v, ts),
     });
@@ -336,10 +332,12 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
     }
     const w = this.windower.push(ch, value, ts);
     if (w) {
-      // Samples the board did not report lost but that never came (judged from arrival times).
-      const missing = w.lostSamples
-        ? 0
-        : samplesMissingByArrival(w, this.plan.pipeline.window.size, this.config.samplingRateHz);
+      // A board without sample marks (StandardFirmata): samples that never came show only in arrival times.
+      // With marks, the samples were taken on the board's clock however late they came.
+      const missing =
+        w.lostSamples || this.session.sampleMarks
+          ? 0
+          : samplesMissingByArrival(w, this.plan.pipeline.window.size, this.config.samplingRateHz);
       if (missing > 0) {
         w.lostSamples = missing;
         this.lateWindows++;

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { TinygateError } from '../errors/index.js';
 import { type ChannelInfo, channelsOfAll, voltsPerCount } from './channels.js';
 import { type FirmataIo, firmataOn, type J5Board, type J5Component, johnnyFive } from './j5.js';
+import { slotsBetween, watchSampleMarks } from './sample-marks.js';
 import { BoardSensingConfig, type BoardSensingConfigInput, type SensorSpec } from './specs.js';
 
 export type BoardState = 'connecting' | 'streaming' | 'stale' | 'lost' | 'stopped';
@@ -22,6 +23,8 @@ export interface SessionOptions {
   openTransport: TransportFactory;
   /** Every sample: channel index (into `channels`), value in units, gateway time (epoch ms), raw reading. */
   onSample?: (channel: number, value: number, ts: number, raw: number) => void;
+  /** The board's sample marks showed `slots` sample slots lost just before the samples that come next. */
+  onGap?: (slots: number) => void;
   /** Gateway clock, epoch ms. Default: sub-millisecond wall clock. */
   now?: () => number;
   /** Reconnect backoff: first wait and cap, ms (default 500 and 10 000). */
@@ -55,6 +58,10 @@ export class BoardSession extends EventEmitter {
   /** The johnny-five components of the current connection, by sensor name. */
   components = new Map<string, J5Component>();
   reconnects = 0;
+  /** The board numbers its sample slots (our firmware's marks): gaps are known, arrival times do not matter. */
+  sampleMarks = false;
+  private lastSlot: number | null = null;
+  private stopMarks: (() => void) | null = null;
   private _state: BoardState = 'stopped';
   private readonly o: SessionOptions;
   private readonly now: () => number;
@@ -178,6 +185,8 @@ export class BoardSession extends EventEmitter {
         ((err: Error) => gen === this.generation && this.lost(`board error: ${err.message}`)) as never,
       );
       this.io = io;
+      this.lastSlot = null;
+      this.stopMarks = watchSampleMarks(io, (slot) => gen === this.generation && this.mark(slot));
       const five = johnnyFive();
       const board = new five.Board({
         io,
@@ -318,6 +327,13 @@ export class BoardSession extends EventEmitter {
     this.o.onSample?.(channel, ch.fromRaw(raw), ts, raw);
   }
 
+  private mark(slot: number): void {
+    this.sampleMarks = true;
+    const lost = this.lastSlot === null ? 0 : slotsBetween(this.lastSlot, slot);
+    this.lastSlot = slot;
+    if (lost > 0) this.o.onGap?.(lost);
+  }
+
   private check(): void {
     const quiet = this.now() - this.lastSample;
     if (quiet > this.config.lostAfterMs) this.lost(`no samples for ${Math.round(quiet)} ms`);
@@ -345,6 +361,8 @@ export class BoardSession extends EventEmitter {
     for (const c of this.components.values()) c.disable?.();
     this.components.clear();
     if (this.io) for (const t of this.taps) this.io.removeListener(t.event, t.fn);
+    this.stopMarks?.();
+    this.stopMarks = null;
     this.taps.length = 0;
     this.board?.removeAllListeners();
     this.board?.on('error', () => {}); // late errors from a dropped connection are expected, not fatal

@@ -9,7 +9,7 @@ export interface SampleWindow {
   end: number;
   /** 0-based count of the first channel's last sample in this window (to match it to when it was taken). */
   lastSeq: number;
-  /** Samples the board reported skipped near this window (a gap in it): such a window is not scored. */
+  /** Samples lost inside this window (a gap the board's sample marks showed): such a window is not scored. */
   lostSamples?: number;
 }
 
@@ -26,8 +26,8 @@ export class StreamWindower {
   private sinceLast = 0;
   private readonly size: number;
   private readonly hop: number;
-  private lost = 0;
-  private lostWindows = 0;
+  /** Gaps by the pacing channel's sample index they come before, oldest first. */
+  private gaps: { at: number; count: number }[] = [];
 
   /** `sessionChannels`: the session's channel names, in its order (samples arrive by that index). */
   constructor(pipeline: FeaturePipeline, sessionChannels: string[]) {
@@ -54,12 +54,11 @@ export class StreamWindower {
   }
 
   /**
-   * The board skipped `count` samples just before the ones arriving next. The gap's exact place is not
-   * known to the sample (reports and samples are parsed apart), so every window that may hold it is marked.
+   * The board lost `count` samples just before the next one of the pacing channel (its sample marks say
+   * exactly where): every window holding both sides of the gap is marked, and no other.
    */
   markGap(count: number): void {
-    this.lost += count;
-    this.lostWindows = Math.ceil(this.size / this.hop) + 1;
+    this.gaps.push({ at: this.written[0]!, count });
   }
 
   /** Add one sample; returns a window when the pacing channel completes one. */
@@ -82,10 +81,12 @@ export class StreamWindower {
       end: ts,
       lastSeq: n,
     };
-    if (this.lostWindows > 0) {
-      window.lostSamples = this.lost;
-      if (--this.lostWindows === 0) this.lost = 0;
-    }
+    // The window holds samples n-size+1 .. n; a gap before sample g lies inside when n-size+1 < g <= n.
+    const first = n - this.size + 1;
+    while (this.gaps.length > 0 && this.gaps[0]!.at <= first) this.gaps.shift();
+    let lost = 0;
+    for (const g of this.gaps) if (g.at <= n) lost += g.count;
+    if (lost > 0) window.lostSamples = lost;
     return window;
   }
 }

@@ -79,7 +79,12 @@ export interface AvrBoardOptions {
   mcu?: 'atmega328p' | 'atmega2560';
   /** Volts on A0–A5 (AVcc = 5 V). */
   analogVolts?: number[];
+  /** Volts on A0–A5 as a function of emulated time (s), set every 0.1 ms; overrides `analogVolts`. */
+  analogAt?: (channel: number, seconds: number) => number;
 }
+
+/** Cycles between updates of `analogAt` voltages: 0.1 ms. */
+const ANALOG_STEP_CYCLES = FREQ_HZ / 10_000;
 
 /**
  * An ATmega328P (or ATmega2560) at 16 MHz emulated in this process (avr8js): the program runs from its HEX, USART0
@@ -94,6 +99,8 @@ export class AvrBoard {
   private readonly adc: AVRADC;
   private readonly rxQueue: number[] = [];
   private running = true;
+  private readonly analogAt: AvrBoardOptions['analogAt'];
+  private nextAnalog = 0;
 
   constructor(o: AvrBoardOptions) {
     const mega = o.mcu === 'atmega2560';
@@ -112,6 +119,7 @@ export class AvrBoard {
     new AVRTWI(this.cpu, v ? { ...twiConfig, ...v.twi } : twiConfig, FREQ_HZ);
     this.adc = new AVRADC(this.cpu, v ? { ...adcConfig, ...v.adc } : adcConfig);
     this.setAnalog(o.analogVolts ?? []);
+    this.analogAt = o.analogAt;
     this.usart = new AVRUSART(this.cpu, v ? { ...usart0Config, ...v.usart0 } : usart0Config, FREQ_HZ);
     const board = this;
     this.transport = new Duplex({
@@ -151,6 +159,10 @@ export class AvrBoard {
     while (this.cpu.cycles < end) {
       // One received byte at a time, as the wire delivers them.
       if (this.rxQueue.length && !this.usart.rxBusy) this.usart.writeByte(this.rxQueue.shift()!);
+      if (this.analogAt && this.cpu.cycles >= this.nextAnalog) {
+        for (let c = 0; c < 6; c++) this.adc.channelValues[c] = this.analogAt(c, this.cpu.cycles / FREQ_HZ);
+        this.nextAnalog = this.cpu.cycles + ANALOG_STEP_CYCLES;
+      }
       avrInstruction(this.cpu);
       this.cpu.tick();
     }

@@ -1,7 +1,7 @@
 // A board whose loop stalls (here: its process stopped with SIGSTOP, as a busy host or a blocking write
 // would) must never look like a faulty machine. A short stall is caught up with each sample read at its own
-// time; a stall longer than the board's backlog (250 ms on the host build) loses samples, which the board
-// reports, and the windows holding the gap are reported as data quality instead of being scored.
+// time; a stall longer than the board's sample ring (250 slots on the host build) loses samples, which the
+// board's sample marks show, and the windows holding the gap are reported as data quality, not scored.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,7 +61,7 @@ describe('a stalled host-firmware board', () => {
     expect(status().lostSamples).toBe(0);
     expect(decisions.filter((d) => d.verdict === 'data-quality')).toEqual([]);
 
-    // Beyond it: the board says how many slots it skipped, and those windows are not scored.
+    // Beyond it: the marks say how many slots were lost, and those windows are not scored.
     board.kill('SIGSTOP');
     await sleep(800);
     board.kill('SIGCONT');

@@ -92,6 +92,75 @@ describe.skipIf(!haveAvrGcc)('the firmware-bridge built for the Uno, under the s
   }, 120_000);
 });
 
+/** Analog A0 reports and sample marks off the raw wire, read apart from the gateway's own parsers. */
+function wireSamples(stream: NodeJS.EventEmitter): { slot: number | null; value: number }[] {
+  const out: { slot: number | null; value: number }[] = [];
+  let slot: number | null = null;
+  let sysex: number[] | null = null;
+  let analog: number[] | null = null;
+  stream.on('data', (chunk: Buffer) => {
+    for (const b of chunk) {
+      if (sysex) {
+        if (b === 0xf7) {
+          if (sysex[0] === 0x0c && sysex.length === 4)
+            slot = sysex[1]! | (sysex[2]! << 7) | (sysex[3]! << 14);
+          sysex = null;
+        } else sysex.push(b);
+      } else if (b === 0xf0) sysex = [];
+      else if (b === 0xe0) analog = [];
+      else if (b & 0x80) analog = null;
+      else if (analog) {
+        analog.push(b);
+        if (analog.length === 2) {
+          out.push({ slot, value: analog[0]! | (analog[1]! << 7) });
+          analog = null;
+        }
+      }
+    }
+  });
+  return out;
+}
+
+describe.skipIf(!haveAvrGcc)('sampling on the Uno build, under the emulator', () => {
+  const hex = join(ROOT, 'firmware-bridge/build/avr/arduino-uno.hex');
+  beforeAll(() => {
+    execFileSync('make', ['-s', '-C', join(ROOT, 'firmware-bridge'), 'hex']);
+  }, 120_000);
+
+  it('takes every sample on the timer while the loop is busy writing the EEPROM, and numbers the lost ones', async () => {
+    // A0 ramps 0-5 V every 2 s of emulated time: 0.5115 counts a millisecond, 2.05 counts a 4 ms slot.
+    const board = new AvrBoard({ hex, analogAt: (c, t) => (c === 0 ? 5 * ((t % 2) / 2) : 0) });
+    cleanup.push(() => board.stop());
+    const samples = wireSamples(board.transport);
+    const link = await openLink({ stream: board.transport, name: 'emulated uno' });
+    const info = await boardInfo(link);
+    board.transport.write(Buffer.from([0xf0, 0x7a, 4, 0, 0xf7, 0xc0, 1])); // every 4 ms; report A0
+    await new Promise((r) => setTimeout(r, 300));
+    // Erasing and writing the slot keeps the loop in EEPROM writes (3.6 ms a byte) for seconds.
+    await flashModel(link, randomBytes(info.slotBytes - 20));
+    await new Promise((r) => setTimeout(r, 300));
+
+    const marked = samples.filter((s) => s.slot !== null);
+    expect(marked.length).toBeGreaterThan(200);
+    let lost = 0;
+    let pairs = 0;
+    for (let i = 1; i < marked.length; i++) {
+      const a = marked[i - 1]!;
+      const b = marked[i]!;
+      const slots = b.slot! - a.slot!;
+      if (slots <= 0) continue; // the unmarked answer to "report A0" shares its slot
+      lost += slots - 1;
+      // Each value is the ramp at its slot's time, however late the loop sent it.
+      const rise = (((b.value - a.value) % 1023) + 1023) % 1023;
+      expect(Math.abs(rise - slots * 2.046), `slots ${a.slot}..${b.slot}`).toBeLessThanOrEqual(2.5);
+      pairs++;
+    }
+    expect(pairs).toBeGreaterThan(200);
+    // The loop was held longer than the 12-slot ring: slots were lost, and the marks say exactly how many.
+    expect(lost).toBeGreaterThan(0);
+  }, 120_000);
+});
+
 describe.skipIf(!haveAvrGcc)(
   'the firmware-bridge with the int8 runtime built for the Mega 2560, emulated',
   () => {

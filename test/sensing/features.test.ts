@@ -73,6 +73,30 @@ describe('stream windower', () => {
     expect(windows[1]!.lastSeq).toBe(12);
   });
 
+  it('marks as lost exactly the windows that hold a gap, with its size', () => {
+    const p = parsePipeline({
+      sampleRateHz: RATE,
+      window: { size: 8, hop: 4 },
+      channels: [{ name: 'a', features: ['mean'] }],
+    });
+    const w = new StreamWindower(p, ['a']);
+    const windows = [];
+    for (let i = 0; i < 28; i++) {
+      if (i === 10) w.markGap(3); // three samples lost between the 10th and 11th that came
+      const got = w.push(0, i, i);
+      if (got) windows.push({ last: got.lastSeq, lost: got.lostSamples ?? 0 });
+    }
+    // Windows hold samples last-7 .. last: only those with samples on both sides of the gap hold it.
+    expect(windows).toEqual([
+      { last: 7, lost: 0 },
+      { last: 11, lost: 3 },
+      { last: 15, lost: 3 },
+      { last: 19, lost: 0 },
+      { last: 23, lost: 0 },
+      { last: 27, lost: 0 },
+    ]);
+  });
+
   it('names a channel the board lacks', () => {
     const p = parsePipeline({
       sampleRateHz: RATE,

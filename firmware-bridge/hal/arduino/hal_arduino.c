@@ -11,6 +11,7 @@
 #include <util/twi.h>
 
 #include "hal.h"
+#include "sampler.h"
 #include "tg_config.h"
 
 #define BAUD_RATE 115200UL
@@ -88,7 +89,26 @@ const hal_board_t *hal_board(void) { return &BOARD; }
 
 static volatile uint32_t millis_count;
 
-ISR(TIMER0_COMPA_vect) { millis_count++; }
+/* The millisecond tick is also the sampler's clock. Conversions take ~104 us each, so the slot is taken with
+   interrupts on again (the UART's receive interrupt must not wait for them), guarded against re-entry. */
+ISR(TIMER0_COMPA_vect) {
+  static volatile uint8_t sampling;
+  uint32_t now = ++millis_count;
+  if (sampling) return;
+  sampling = 1;
+  sei();
+  sampler_clock(now);
+  cli();
+  sampling = 0;
+}
+
+uint32_t hal_irq_save(void) {
+  uint8_t s = SREG;
+  cli();
+  return s;
+}
+
+void hal_irq_restore(uint32_t state) { SREG = (uint8_t)state; }
 
 uint32_t hal_millis(void) {
   uint8_t s = SREG;
@@ -190,24 +210,33 @@ void hal_pwm_write(uint8_t pin, uint16_t value) {
 #endif
 }
 
-/* Converts now: the main loop is the only clock; a late slot is read late (and skipped past the backlog). */
+/* Called from the tick: now is the slot's time. */
 uint16_t hal_analog_sample(uint8_t channel, uint32_t slot_ms) {
   (void)slot_ms;
   return hal_analog_read(channel);
 }
 
+/* With interrupts off, so the tick cannot start a conversion inside this one (104 us at most, under the
+   UART's three bytes of receive buffering at 115200 baud). */
 uint16_t hal_analog_read(uint8_t channel) {
 #if defined(MUX5)
   if (channel > 15) return 0;
-  ADCSRB = (uint8_t)((ADCSRB & ~_BV(MUX5)) | ((channel & 8) ? _BV(MUX5) : 0));
 #else
   if (channel > 7) return 0;
+#endif
+  uint8_t s = SREG;
+  uint16_t v;
+  cli();
+#if defined(MUX5)
+  ADCSRB = (uint8_t)((ADCSRB & ~_BV(MUX5)) | ((channel & 8) ? _BV(MUX5) : 0));
 #endif
   ADMUX = (uint8_t)(_BV(REFS0) | (channel & 7)); /* AVcc reference */
   ADCSRA |= _BV(ADSC);
   while (ADCSRA & _BV(ADSC)) {
   }
-  return ADC;
+  v = ADC;
+  SREG = s;
+  return v;
 }
 
 /* ---------------- I2C (TWI master, 100 kHz) ---------------- */

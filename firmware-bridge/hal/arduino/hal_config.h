@@ -11,8 +11,14 @@
 #define TG_PROGRESS_CELL_BYTES 1
 #ifdef TG_BOARD_UNO
 #define TG_MAX_PINS 20
+/* Six analog inputs; 12 slots of them (216 B) cover a 12-slot stall of the loop (a model chunk written to
+   the EEPROM takes ~3.4 ms a byte). */
+#define TG_SAMPLE_CHANNELS 6
+#define TG_SAMPLE_RING 12
 #else
 #define TG_MAX_PINS 38
+#define TG_SAMPLE_CHANNELS 16
+#define TG_SAMPLE_RING 8 /* 304 B: the Mega's 8 KB also hold the model, its arena and the stack */
 /* The Mega's int8 runtime, for small models: the EEPROM slot (1,980 B) is copied to RAM to run in place. */
 #define TG_MODEL_RAM_BYTES 1984
 #define TG_ARENA_BYTES 768

@@ -4,7 +4,9 @@
 
 #define TG_SYSEX_BUFFER_BYTES 512
 #define TG_MAX_PINS 20
-/* The emulated ADC samples on time into a ring (hal_analog_sample): a stalled loop catches up on ¼ s. */
-#define TG_SAMPLE_BACKLOG 250
+/* No timer interrupt in a process: the loop is the sampler's clock, and each slot reads the scenario at the
+   slot's own time (hal_analog_sample), as a timer-triggered ADC would; a stalled loop catches up on ¼ s. */
+#define TG_SAMPLER_IN_LOOP 1
+#define TG_SAMPLE_RING 250
 
 #endif

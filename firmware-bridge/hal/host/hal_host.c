@@ -379,6 +379,10 @@ uint16_t hal_analog_read(uint8_t channel) { return analog_at(channel, scenario_t
 /* The emulated ADC samples the scenario at the slot's own time, however late the loop reaches it. */
 uint16_t hal_analog_sample(uint8_t channel, uint32_t slot_ms) { return analog_at(channel, (double)slot_ms / 1e3); }
 
+/* The loop is the sampler's clock here (TG_SAMPLER_IN_LOOP): no interrupt to mask. */
+uint32_t hal_irq_save(void) { return 0; }
+void hal_irq_restore(uint32_t state) { (void)state; }
+
 int hal_i2c_write(uint8_t address, const uint8_t *data, uint8_t len, uint8_t send_stop) {
   (void)send_stop;
   return i2c_device_write(address, data, len, scenario_time());

@@ -10,6 +10,7 @@
 
 #include "bridge.h"
 #include "hal.h"
+#include "sampler.h"
 #include "ram_store.h"
 #include "test_signal.h"
 #include "tg_config.h"
@@ -71,7 +72,19 @@ const hal_board_t *hal_board(void) { return &BOARD; }
 static volatile uint32_t millis_count;
 
 void systick_handler(void);
-void systick_handler(void) { millis_count++; }
+/* The millisecond tick is the sampler's clock: slots are taken here, whatever the loop is doing. */
+void systick_handler(void) {
+  millis_count++;
+  sampler_clock(millis_count);
+}
+
+uint32_t hal_irq_save(void) {
+  uint32_t s;
+  __asm__ volatile("mrs %0, primask\n cpsid i" : "=r"(s)::"memory");
+  return s;
+}
+
+void hal_irq_restore(uint32_t state) { __asm__ volatile("msr primask, %0" ::"r"(state) : "memory"); }
 
 uint32_t hal_millis(void) { return millis_count; }
 
@@ -119,7 +132,7 @@ uint8_t hal_digital_read(uint8_t pin) { return pin < PIN_COUNT ? latch[pin] : 0;
 void hal_pwm_write(uint8_t pin, uint16_t value) { hal_digital_write(pin, value != 0); }
 
 uint16_t hal_analog_read(uint8_t channel) { return test_signal(channel, hal_millis()); }
-/* The test signal is a function of time: read it at the slot, as a timer-triggered ADC would. */
+/* Called from the tick at the slot's time: the test signal of that instant. */
 uint16_t hal_analog_sample(uint8_t channel, uint32_t slot_ms) { return test_signal(channel, slot_ms); }
 
 int hal_i2c_write(uint8_t address, const uint8_t *data, uint8_t len, uint8_t send_stop) { return -1; }

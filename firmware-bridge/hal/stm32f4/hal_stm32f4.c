@@ -9,6 +9,7 @@
 
 #include "bridge.h"
 #include "hal.h"
+#include "sampler.h"
 #include "stm32f4_regs.h"
 #include "tg_config.h"
 #ifdef TG_STORE_RAM
@@ -85,15 +86,22 @@ static void clock_init(void) {} /* QEMU models no RCC: its core runs at 168 MHz 
 #endif
 
 static volatile uint32_t millis_count;
-static void sample_inputs(void);
 
-/* The millisecond tick also samples the analog inputs, so samples are spaced by the clock, not by the main
-   loop. (SysTick rather than TIM2: QEMU 7.2's TIM2-5 model gives no steady periodic interrupt.) */
+/* The millisecond tick is the sampler's clock, so samples are spaced by the clock, not by the main loop.
+   (SysTick rather than TIM2: QEMU 7.2's TIM2-5 model gives no steady periodic interrupt.) */
 void systick_handler(void);
 void systick_handler(void) {
   millis_count++;
-  sample_inputs();
+  sampler_clock(millis_count);
 }
+
+uint32_t hal_irq_save(void) {
+  uint32_t s;
+  __asm__ volatile("mrs %0, primask\n cpsid i" : "=r"(s)::"memory");
+  return s;
+}
+
+void hal_irq_restore(uint32_t state) { __asm__ volatile("msr primask, %0" ::"r"(state) : "memory"); }
 
 uint32_t hal_millis(void) { return millis_count; }
 
@@ -141,36 +149,36 @@ uint8_t hal_digital_read(uint8_t pin) {
 /* No timer PWM yet: on/off at half scale. */
 void hal_pwm_write(uint8_t pin, uint16_t value) { hal_digital_write(pin, value >= 128); }
 
-/* ---------------- ADC, paced by SysTick ---------------- */
-
-static volatile uint16_t latest[ANALOG_COUNT];
+/* ---------------- ADC, read in the SysTick slot ---------------- */
 
 #ifdef TG_ADC_TEST_SIGNAL
 /* QEMU's ADC model ignores the pin (each conversion is the last + 7, a full-scale sawtooth the gateway rightly
    takes for a sensor at its rails) and never sets EOC: the QEMU build reads the mps2 build's test sine. */
-static void sample_inputs(void) {
-  for (uint8_t c = 0; c < ANALOG_COUNT; c++) latest[c] = test_signal(c, millis_count);
-}
+static uint16_t convert(uint8_t channel, uint32_t at_ms) { return test_signal(channel, at_ms); }
 #else
 /* One conversion of an ADC1 input: 96 ADC clocks (4.6 us); the wait is bounded so a dead ADC cannot hang. */
-static uint16_t adc_convert(uint8_t input) {
-  ADC1_SQR3 = input;
+static uint16_t convert(uint8_t channel, uint32_t at_ms) {
+  (void)at_ms;
+  ADC1_SQR3 = PINS[ANALOG_FIRST_PIN + channel].adc_input;
   ADC1_CR2 |= ADC_CR2_SWSTART;
   for (uint32_t spin = 0; spin < 2000u && !(ADC1_SR & ADC_SR_EOC); spin++) {
   }
   return (uint16_t)(ADC1_DR & 0xFFFu);
 }
-
-static void sample_inputs(void) {
-  for (uint8_t c = 0; c < ANALOG_COUNT; c++) latest[c] = adc_convert(PINS[ANALOG_FIRST_PIN + c].adc_input);
-}
 #endif
 
-uint16_t hal_analog_read(uint8_t channel) { return channel < ANALOG_COUNT ? latest[channel] : 0; }
-/* SysTick paces the conversions; the latest one is the slot's (a late loop reads a later one). */
+/* From the loop: the tick must not start a conversion in the middle of this one. */
+uint16_t hal_analog_read(uint8_t channel) {
+  if (channel >= ANALOG_COUNT) return 0;
+  uint32_t s = hal_irq_save();
+  uint16_t v = convert(channel, millis_count);
+  hal_irq_restore(s);
+  return v;
+}
+
+/* From the tick, at the slot's time. */
 uint16_t hal_analog_sample(uint8_t channel, uint32_t slot_ms) {
-  (void)slot_ms;
-  return hal_analog_read(channel);
+  return channel < ANALOG_COUNT ? convert(channel, slot_ms) : 0;
 }
 
 static void adc_init(void) {

@@ -4,5 +4,7 @@
 
 #define TG_SYSEX_BUFFER_BYTES 512
 #define TG_PROGRESS_CELLS 16
+#define TG_SAMPLE_RING 8
+#define TG_SAMPLE_CHANNELS 4
 
 #endif
