@@ -11,7 +11,7 @@
 #define TG_SYSEX_ID 0x0D
 /* Sample marks (src/sampler.h): a SysEx of their own, unframed, 6 bytes a slot beside the analog reports. */
 #define TG_SAMPLE_MARK_ID 0x0C
-#define TG_PROTOCOL_VERSION 1
+#define TG_PROTOCOL_VERSION 2
 
 /* Gateway -> board. */
 #define TG_CMD_BOARD_INFO 0x01

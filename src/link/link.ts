@@ -107,7 +107,14 @@ export class Link extends EventEmitter<LinkEvents> {
     command: number,
     body: Uint8Array | undefined,
     accept: (m: TinygateMessage) => T | undefined,
-    options: { timeoutMs?: number; attempts?: number; signal?: AbortSignal; what?: string } = {},
+    options: {
+      timeoutMs?: number;
+      attempts?: number;
+      signal?: AbortSignal;
+      what?: string;
+      /** A message saying the board is working on it: ms to wait for the answer, with no more resends. */
+      working?: (m: TinygateMessage) => number | undefined;
+    } = {},
   ): Promise<T> {
     const timeoutMs = options.timeoutMs ?? 1000;
     const attempts = options.attempts ?? 3;
@@ -131,7 +138,26 @@ export class Link extends EventEmitter<LinkEvents> {
           done(err as Error);
           return;
         }
-        if (value !== undefined) done(null, value);
+        if (value !== undefined) {
+          done(null, value);
+          return;
+        }
+        const waitMs = options.working?.(m);
+        if (waitMs === undefined) return;
+        clearTimeout(timer);
+        timer = setTimeout(
+          () =>
+            done(
+              new TinygateError(
+                'LINK_TIMEOUT',
+                `${this.name}: the board started ${what} and had not finished after ${waitMs} ms`,
+                {
+                  hint: 'A model this slow needs a longer wait (the timeout option), or the board hung: reset it.',
+                },
+              ),
+            ),
+          waitMs,
+        );
       };
       const onClosed = () => done(linkLost(this));
       const onAbort = () => done(cancelled(what));

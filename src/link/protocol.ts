@@ -19,7 +19,7 @@ export const REPORT_FIRMWARE = 0x79;
 
 /** Our Firmata user SysEx id (user ids are 0x00–0x0F). */
 export const TG_SYSEX_ID = 0x0d;
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export const Command = {
   boardInfo: 0x01,

@@ -51,26 +51,61 @@ const INFER_ERRORS: Record<number, string> = {
   4: 'the board failed to run the model',
   5: "the model's output does not fit the board's reply buffer",
 };
+const INFER_RUNNING = 6;
 
-/** Run one inference on the board: `input` is the model input tensor's raw bytes. */
+/** Request ids per link, 1..255: every reply echoes its request's id. */
+const nextIds = new WeakMap<Link, number>();
+function requestId(link: Link): number {
+  const id = nextIds.get(link) ?? 1;
+  nextIds.set(link, id === 255 ? 1 : id + 1);
+  return id;
+}
+
+/**
+ * Run one inference on the board: `input` is the model input tensor's raw bytes. The request carries an id
+ * the board echoes, so a late answer to an earlier request (sent again after a timeout) is never taken for
+ * this one; once the board says it started, the gateway waits up to `runTimeoutMs` without resending.
+ */
 export async function runOnBoard(
   link: Link,
   input: Uint8Array,
-  options: { timeoutMs?: number; attempts?: number } = {},
+  options: { timeoutMs?: number; attempts?: number; runTimeoutMs?: number } = {},
 ): Promise<{ output: Uint8Array; micros: number }> {
+  const id = requestId(link);
   for (let offset = 0; ; offset += INPUT_CHUNK) {
     const chunk = input.subarray(offset, offset + INPUT_CHUNK);
     const last = offset + INPUT_CHUNK >= input.length;
-    const body = new Uint8Array(3 + chunk.length);
+    const body = new Uint8Array(4 + chunk.length);
     body[0] = last ? 1 : 0;
-    body[1] = offset & 0xff;
-    body[2] = (offset >> 8) & 0xff;
-    body.set(chunk, 3);
+    body[1] = id;
+    body[2] = offset & 0xff;
+    body[3] = (offset >> 8) & 0xff;
+    body.set(chunk, 4);
+    const next = offset + chunk.length;
+    // This request's reply: its id, and for a chunk taken, the offset after this chunk (not an earlier one's).
+    const mine = (b: Uint8Array) =>
+      b.length >= 6 &&
+      b[1] === id &&
+      (b[0] !== 1 || new DataView(b.buffer, b.byteOffset + 2, 4).getUint32(0, true) === next)
+        ? b
+        : undefined;
+    const accept = replyOf(Command.runInference, Reply.inference, (b) => b, link);
     const reply = await link.request(
       Command.runInference,
       body,
-      replyOf(Command.runInference, Reply.inference, (b) => b, link),
-      { timeoutMs: options.timeoutMs ?? 2000, attempts: options.attempts ?? 4, what: 'run inference' },
+      (m) => {
+        const b = accept(m);
+        return b && mine(b) && b[0] !== INFER_RUNNING ? b : undefined;
+      },
+      {
+        timeoutMs: options.timeoutMs ?? 2000,
+        attempts: options.attempts ?? 4,
+        what: `run inference (request ${id})`,
+        working: (m) => {
+          const b = accept(m);
+          return b && mine(b) && b[0] === INFER_RUNNING ? (options.runTimeoutMs ?? 120_000) : undefined;
+        },
+      },
     );
     const status = reply[0];
     if (status === 1 && !last) continue;
@@ -83,7 +118,7 @@ export async function runOnBoard(
         },
       );
     }
-    const micros = new DataView(reply.buffer, reply.byteOffset + 1, 4).getUint32(0, true);
-    return { output: reply.slice(5), micros };
+    const micros = new DataView(reply.buffer, reply.byteOffset + 2, 4).getUint32(0, true);
+    return { output: reply.slice(6), micros };
   }
 }

@@ -70,7 +70,7 @@ describe('BoardScorer with a board that does not answer', () => {
     // The first window asked the board once and gave up; the others did not wait for it.
     expect(port.inferences).toBe(1);
     expect(scorer.stats).toMatchObject({ lastOn: 'gateway', fellBack: 6, retryAt: clock + 1000 });
-    expect(scorer.stats.lastError).toMatch(/no answer to run inference after 1 tries/);
+    expect(scorer.stats.lastError).toMatch(/no answer to run inference \(request \d+\) after 1 tries/);
     expect(said[1]).toEqual([expect.stringMatching(/no answer to run inference/), 1000]);
 
     // After the backoff the board is asked again; failing again doubles the wait, up to its cap.

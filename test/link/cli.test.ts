@@ -46,7 +46,7 @@ describe('tinygate sim board, board info, flash', () => {
     expect(r.code, r.stderr).toBe(0);
     const info = JSON.parse(r.stdout);
     expect(info).toMatchObject({
-      protocolVersion: 1,
+      protocolVersion: 2,
       boardId: 'virtual-host',
       rxBufferBytes: 1024,
       slotCount: 2,
