@@ -4,7 +4,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { loadBoards } from '../boards/index.js';
 import { TinygateError } from '../errors/index.js';
-import { mqttConfigSchema } from '../publish/index.js';
+import { mqttConfigSchema, WebhookConfig } from '../publish/index.js';
 import { AdcSpec, SensorSpec } from '../sensing/index.js';
 
 const Id = z.string().regex(/^[a-z][a-z0-9_-]*$/i, 'letters, digits, _ or -, starting with a letter');
@@ -165,6 +165,10 @@ const GatewayConfigObject = z
       .strict()
       .default({}),
     mqtt: mqttConfigSchema.optional().describe('default: embedded broker, journal in <dataDir>/journal'),
+    webhooks: z
+      .array(WebhookConfig)
+      .default([])
+      .describe('each alert POSTed to each URL, from the same journal, retried until a 2xx (docs/mqtt.md)'),
     dashboard: z
       .object({
         enabled: z.boolean().default(true),
@@ -183,6 +187,16 @@ const GatewayConfigObject = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    const hooks = new Set<string>();
+    c.webhooks.forEach((w, i) => {
+      if (hooks.has(w.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['webhooks', i, 'id'],
+          message: `duplicate webhook id "${w.id}"`,
+        });
+      hooks.add(w.id);
+    });
     const seen = new Set<string>();
     c.boards.forEach((b, i) => {
       if (seen.has(b.id))

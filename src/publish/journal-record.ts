@@ -6,8 +6,18 @@ import type { Alert } from '../detect/alert.js';
  * The CRC and the trailing newline let a reader tell a record cut short by a crash from a whole one.
  */
 export type JournalRecord =
-  | { t: 'alert'; seq: number; at: number; acked?: true; alert: Alert }
-  | { t: 'ack'; seqs: number[] };
+  /** `acked: true` (older journals): delivered to MQTT; `ackedBy`: the sinks it was delivered to. */
+  | { t: 'alert'; seq: number; at: number; acked?: true; ackedBy?: string[]; alert: Alert }
+  /** Delivered to `sink` (absent in older journals: MQTT). */
+  | { t: 'ack'; seqs: number[]; sink?: string };
+
+/** The sink name of MQTT (JSON, Home Assistant and Sparkplug share its one delivery). */
+export const MQTT_SINK = 'mqtt';
+
+/** The sinks a record says its alert was delivered to. */
+export function ackedByOf(r: { acked?: true; ackedBy?: string[] }): string[] {
+  return r.ackedBy ?? (r.acked ? [MQTT_SINK] : []);
+}
 
 export function encodeRecord(record: JournalRecord): Buffer {
   const json = JSON.stringify(record);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Alert } from '../detect/alert.js';
 import { TinygateError } from '../errors/index.js';
 import { lockJournal } from './journal-lock.js';
-import { encodeRecord, type JournalRecord, parseJournal } from './journal-record.js';
+import { ackedByOf, encodeRecord, type JournalRecord, MQTT_SINK, parseJournal } from './journal-record.js';
 import { type Logger, silentLogger } from './logger.js';
 
 export const JOURNAL_FILE = 'alerts.journal';
@@ -15,12 +15,18 @@ export interface JournalEntry {
   alert: Alert;
   /** Epoch ms when the record became durable (or was read back at start). */
   journaledAt: number;
+  /** The sinks that have it (each acknowledges on its own). */
+  ackedBy: Set<string>;
+  /** Every sink of the journal has it: only such entries are history. */
   acked: boolean;
 }
 
 export interface JournalStats {
   entries: number;
+  /** Entries some sink still has to deliver. */
   unacked: number;
+  /** Entries each sink still has to deliver. */
+  unackedBySink: Record<string, number>;
   bytes: number;
   maxBytes: number;
   /** Torn last records skipped at start (a crash cut a write short). */
@@ -36,6 +42,8 @@ export interface JournalStats {
 export interface JournalOptions {
   maxBytes: number;
   logger?: Logger;
+  /** The sinks that read it, each with its own acknowledgements (default: MQTT alone). */
+  sinks?: string[];
 }
 
 interface Pending {
@@ -51,23 +59,26 @@ const COMPACT_TARGET = 0.75;
 const MAX_BATCH = 512;
 
 /**
- * The on-disk alert journal: every alert is appended and fsync'd before it is published, marked acked on
- * PUBACK, and replayed (unacked, in order) after a restart. Appends that arrive together share one fsync.
- * Events: `dropped` (entry) when an unacknowledged alert had to go to respect maxBytes.
+ * The on-disk alert journal: every alert is appended and fsync'd before any sink sends it; each sink (MQTT,
+ * a webhook…) acknowledges what it delivered on its own, and after a restart replays what it has not, in
+ * order. An entry is history once every sink has it. Appends that arrive together share one fsync.
+ * Events: `durable` (entry) once a new alert is on disk; `dropped` (entry) when an alert some sink had not
+ * delivered had to go to respect maxBytes.
  */
 export class AlertJournal extends EventEmitter {
   readonly dir: string;
   private readonly file: string;
   private readonly maxBytes: number;
   private readonly log: Logger;
+  readonly sinks: string[];
   private readonly bySeq = new Map<number, JournalEntry>();
   private readonly byId = new Map<string, JournalEntry | Promise<JournalEntry>>();
   private fh: FileHandle | null = null;
   private bytes = 0;
   private nextSeq = 1;
   private queue: Pending[] = [];
-  /** Acks waiting to be written, as one record per write. */
-  private ackQueue: number[] = [];
+  /** Acks waiting to be written, per sink, as one record per sink per write. */
+  private ackQueue = new Map<string, number[]>();
   private flushing: Promise<void> | null = null;
   private closed = false;
   private unlock: () => void = () => {};
@@ -79,6 +90,7 @@ export class AlertJournal extends EventEmitter {
     this.file = join(dir, JOURNAL_FILE);
     this.maxBytes = options.maxBytes;
     this.log = options.logger ?? silentLogger;
+    this.sinks = options.sinks ?? [MQTT_SINK];
   }
 
   /** Open (or create) the journal in `dir`, skip torn or damaged records with a log line, and compact it. */
@@ -129,16 +141,27 @@ export class AlertJournal extends EventEmitter {
   private apply(r: JournalRecord): void {
     if (r.t === 'alert') {
       if (this.byId.has(r.alert.id)) return;
-      const entry: JournalEntry = { seq: r.seq, alert: r.alert, journaledAt: r.at, acked: r.acked === true };
+      const entry = this.entryOf(r.seq, r.alert, r.at, ackedByOf(r));
       this.bySeq.set(r.seq, entry);
       this.byId.set(r.alert.id, entry);
       this.nextSeq = Math.max(this.nextSeq, r.seq + 1);
     } else {
       for (const seq of r.seqs) {
         const e = this.bySeq.get(seq);
-        if (e) e.acked = true;
+        if (e) this.mark(e, r.sink ?? MQTT_SINK);
       }
     }
+  }
+
+  private entryOf(seq: number, alert: Alert, at: number, ackedBy: string[]): JournalEntry {
+    const entry: JournalEntry = { seq, alert, journaledAt: at, ackedBy: new Set(ackedBy), acked: false };
+    entry.acked = this.sinks.every((s) => entry.ackedBy.has(s));
+    return entry;
+  }
+
+  private mark(e: JournalEntry, sink: string): void {
+    e.ackedBy.add(sink);
+    e.acked = this.sinks.every((s) => e.ackedBy.has(s));
   }
 
   /**
@@ -155,7 +178,7 @@ export class AlertJournal extends EventEmitter {
     }
     const known = this.byId.get(alert.id);
     if (known) return Promise.resolve(known);
-    const entry: JournalEntry = { seq: this.nextSeq++, alert, journaledAt: 0, acked: false };
+    const entry = this.entryOf(this.nextSeq++, alert, 0, []);
     const bytes = encodeRecord({ t: 'alert', seq: entry.seq, at: Date.now(), alert });
     const durable = new Promise<JournalEntry>((resolve, reject) => {
       this.queue.push({ bytes, entry, resolve, reject });
@@ -165,20 +188,25 @@ export class AlertJournal extends EventEmitter {
     return durable;
   }
 
-  /** Mark an entry delivered. Not fsync'd on its own: losing an ack only means one more duplicate delivery. */
-  ack(seq: number): void {
+  /**
+   * Mark an entry delivered by `sink`. Not fsync'd on its own: losing an ack only means one more duplicate
+   * delivery (receivers tell them apart by the alert id).
+   */
+  ack(seq: number, sink: string = MQTT_SINK): void {
     const e = this.bySeq.get(seq);
-    if (!e || e.acked) return;
-    e.acked = true;
+    if (!e || e.ackedBy.has(sink)) return;
+    this.mark(e, sink);
     if (!this.closed) {
-      this.ackQueue.push(seq);
+      const q = this.ackQueue.get(sink) ?? [];
+      q.push(seq);
+      this.ackQueue.set(sink, q);
       this.kick();
     }
   }
 
-  /** Durable, unacknowledged entries in journal order. */
-  unacked(): JournalEntry[] {
-    return [...this.bySeq.values()].filter((e) => !e.acked);
+  /** Durable entries `sink` has not delivered, in journal order. */
+  unacked(sink: string = MQTT_SINK): JournalEntry[] {
+    return [...this.bySeq.values()].filter((e) => !e.ackedBy.has(sink));
   }
 
   /** Every durable entry still kept (acked history included), oldest first. */
@@ -188,10 +216,15 @@ export class AlertJournal extends EventEmitter {
 
   stats(): JournalStats {
     let unacked = 0;
-    for (const e of this.bySeq.values()) if (!e.acked) unacked++;
+    const unackedBySink: Record<string, number> = Object.fromEntries(this.sinks.map((s) => [s, 0]));
+    for (const e of this.bySeq.values()) {
+      if (!e.acked) unacked++;
+      for (const s of this.sinks) if (!e.ackedBy.has(s)) unackedBySink[s]!++;
+    }
     return {
       entries: this.bySeq.size,
       unacked,
+      unackedBySink,
       bytes: this.bytes,
       maxBytes: this.maxBytes,
       ...this.counters,
@@ -217,20 +250,22 @@ export class AlertJournal extends EventEmitter {
     if (this.flushing) return;
     this.flushing = this.drain().finally(() => {
       this.flushing = null;
-      if (this.queue.length > 0 || this.ackQueue.length > 0) this.kick();
+      if (this.queue.length > 0 || this.ackQueue.size > 0) this.kick();
     });
   }
 
   // One write and one fsync for everything queued since the last round: group commit.
   private async drain(): Promise<void> {
     await new Promise<void>((r) => setImmediate(r));
-    while (this.queue.length > 0 || this.ackQueue.length > 0) {
+    while (this.queue.length > 0 || this.ackQueue.size > 0) {
       // Bounded batches: the first alerts of a burst reach the broker while later ones are still being synced.
       const batch = this.queue.splice(0, MAX_BATCH);
-      if (this.ackQueue.length > 0) {
-        batch.push({ bytes: encodeRecord({ t: 'ack', seqs: this.ackQueue }) });
-        this.ackQueue = [];
+      for (const [sink, seqs] of this.ackQueue) {
+        batch.push({
+          bytes: encodeRecord(sink === MQTT_SINK ? { t: 'ack', seqs } : { t: 'ack', seqs, sink }),
+        });
       }
+      this.ackQueue.clear();
       const buf = Buffer.concat(batch.map((p) => p.bytes));
       try {
         if (!this.fh) throw new Error('journal file is not open');
@@ -254,6 +289,7 @@ export class AlertJournal extends EventEmitter {
       }
       if (this.bytes > this.maxBytes) await this.compact();
       for (const p of batch) if (p.entry) p.resolve?.(p.entry);
+      for (const p of batch) if (p.entry && this.bySeq.has(p.entry.seq)) this.emit('durable', p.entry);
     }
   }
 
@@ -280,7 +316,7 @@ export class AlertJournal extends EventEmitter {
           this.counters.droppedUnacked++;
           this.log.error(
             { alertId: e.alert.id, board: e.alert.board, maxBytes: this.maxBytes },
-            'alert journal full of undelivered alerts: dropped the oldest one (raise mqtt.journal.maxBytes or fix the broker connection)',
+            'alert journal full of undelivered alerts: dropped the oldest one (raise mqtt.journal.maxBytes or fix the connection of the sinks that have not delivered it)',
           );
           this.emit('dropped', e);
         }
@@ -313,8 +349,8 @@ export class AlertJournal extends EventEmitter {
 }
 
 function recordOf(e: JournalEntry): JournalRecord {
-  return e.acked
-    ? { t: 'alert', seq: e.seq, at: e.journaledAt, acked: true, alert: e.alert }
+  return e.ackedBy.size > 0
+    ? { t: 'alert', seq: e.seq, at: e.journaledAt, ackedBy: [...e.ackedBy], alert: e.alert }
     : { t: 'alert', seq: e.seq, at: e.journaledAt, alert: e.alert };
 }
 
@@ -331,7 +367,10 @@ function journalError(message: string, cause: unknown): TinygateError {
   });
 }
 
-/** Read a journal without locking or changing it (for `tinygate alerts`): entries plus what was skipped. */
+/**
+ * Read a journal without locking or changing it (for `tinygate alerts`): entries plus what was skipped.
+ * `acked` here is MQTT's acknowledgement (the file does not say which sinks the gateway runs); `ackedBy` has all.
+ */
 export async function readJournal(
   dir: string,
 ): Promise<{ entries: JournalEntry[]; tornRecords: number; corruptRecords: number; bytes: number }> {
@@ -354,11 +393,19 @@ export async function readJournal(
     if (r.t === 'alert') {
       if (ids.has(r.alert.id)) continue;
       ids.add(r.alert.id);
-      bySeq.set(r.seq, { seq: r.seq, alert: r.alert, journaledAt: r.at, acked: r.acked === true });
+      const ackedBy = new Set(ackedByOf(r));
+      bySeq.set(r.seq, {
+        seq: r.seq,
+        alert: r.alert,
+        journaledAt: r.at,
+        ackedBy,
+        acked: ackedBy.has(MQTT_SINK),
+      });
     } else {
       for (const s of r.seqs) {
         const e = bySeq.get(s);
-        if (e) e.acked = true;
+        e?.ackedBy.add(r.sink ?? MQTT_SINK);
+        if (e && (r.sink ?? MQTT_SINK) === MQTT_SINK) e.acked = true;
       }
     }
   }

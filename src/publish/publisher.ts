@@ -15,6 +15,7 @@ import {
   type HaContext,
 } from './home-assistant.js';
 import { AlertJournal, type JournalEntry, type JournalStats } from './journal.js';
+import { MQTT_SINK } from './journal-record.js';
 import { type Logger, silentLogger } from './logger.js';
 import { alertPayload, OFFLINE, ONLINE, PAYLOAD_VERSION, statePayload } from './payloads.js';
 import { SparkplugNode } from './sparkplug-node.js';
@@ -28,6 +29,8 @@ export interface PublisherOptions {
   config: MqttConfigInput;
   /** pino or anything with debug/info/warn/error(obj, msg); silent by default. */
   logger?: Logger;
+  /** Other sinks that deliver from the same journal, each with its own acknowledgements (e.g. webhook:ops). */
+  otherSinks?: string[];
 }
 
 export interface Delivered {
@@ -84,6 +87,7 @@ export async function createPublisher(options: PublisherOptions): Promise<Publis
   const journal = await AlertJournal.open(config.journal.path, {
     maxBytes: config.journal.maxBytes,
     logger: log,
+    sinks: [MQTT_SINK, ...(options.otherSinks ?? [])],
   });
   let broker: EmbeddedBroker | null = null;
   if (!config.url) {
@@ -132,7 +136,8 @@ export class Publisher extends EventEmitter {
   readonly brokerUrl: string;
   readonly topics: Topics;
   private readonly config: MqttConfig;
-  private readonly journal: AlertJournal;
+  /** Shared with the other sinks: they read new alerts from it and acknowledge under their own name. */
+  readonly journal: AlertJournal;
   private readonly broker: EmbeddedBroker | null;
   private readonly log: Logger;
   private readonly conn: ManagedConnection;
@@ -251,7 +256,7 @@ export class Publisher extends EventEmitter {
     this.window = Math.max(1, Math.min(this.config.maxInflight, up.receiveMaximum));
     this.inflight.clear();
     // Everything still unacknowledged goes again, in journal order, before new alerts.
-    this.pending = this.journal.unacked().map((entry) => ({ entry, replayed: true }));
+    this.pending = this.journal.unacked(MQTT_SINK).map((entry) => ({ entry, replayed: true }));
     this.head = 0;
     this.queued.clear();
     for (const p of this.pending) this.queued.add(p.entry.seq);
@@ -306,7 +311,7 @@ export class Publisher extends EventEmitter {
   async publishAlert(alert: Alert): Promise<void> {
     checkTopicId('board', alert.board);
     const entry = await this.journal.append(alert);
-    if (entry.acked || this.inflight.has(entry.seq) || this.queued.has(entry.seq)) return;
+    if (entry.ackedBy.has(MQTT_SINK) || this.inflight.has(entry.seq) || this.queued.has(entry.seq)) return;
     // While disconnected the entry just waits in the journal: the replay at the next connect sends it.
     if (this.conn.connected) {
       this.pending.push({ entry, replayed: false });
@@ -319,7 +324,7 @@ export class Publisher extends EventEmitter {
     while (this.conn.connected && this.inflight.size < this.window && this.head < this.pending.length) {
       const { entry, replayed } = this.pending[this.head++]!;
       this.queued.delete(entry.seq);
-      if (entry.acked || this.inflight.has(entry.seq)) continue;
+      if (entry.ackedBy.has(MQTT_SINK) || this.inflight.has(entry.seq)) continue;
       this.send(entry, replayed);
     }
     if (this.head > 1024 && this.head * 2 > this.pending.length) {
@@ -339,7 +344,7 @@ export class Publisher extends EventEmitter {
       .then(
         () => {
           this.inflight.delete(entry.seq);
-          this.journal.ack(entry.seq);
+          this.journal.ack(entry.seq, MQTT_SINK);
           this.deliveredCount++;
           const delivered: Delivered = {
             alert,
