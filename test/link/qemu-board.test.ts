@@ -19,15 +19,18 @@ import {
   openLink,
   type QemuBoard,
   type QemuMachineName,
+  runOnBoard,
   runtimeStatus,
   startHostBoard,
   startQemuBoard,
 } from '../../src/link/index.js';
+import { readTflite } from '../../src/tflite/index.js';
 import { compareOnBoards } from '../helpers/board-compare.js';
 import { BIN, ROOT, runCli } from '../helpers/cli.js';
 import { convPoolNet, mixedOpsNet } from '../helpers/converted-nets.js';
 import { allKernelsGraph } from '../helpers/int8-graph.js';
-import { haveReferenceModels, referenceModel } from '../tflite/reference.js';
+import { referenceInt8 } from '../helpers/tflite-reference.js';
+import { haveReferenceModels, referenceModel, rng } from '../tflite/reference.js';
 
 function installed(cmd: string): boolean {
   try {
@@ -145,6 +148,32 @@ describe.skipIf(!haveQemu).each(MACHINES)(
         const hello = await compare(referenceModel('hello_world_int8'), 20, 13);
         expect(hello.hostMismatches).toBe(0);
         expect(hello.referenceMismatches).toBe(0);
+      },
+      180_000,
+    );
+
+    it.skipIf(!haveReferenceModels)(
+      'kws inferences far slower than the request timeout each come back with their own answer',
+      async () => {
+        const model = referenceModel('kws_int8');
+        await flashModel(qemu, model);
+        const parsed = readTflite(model);
+        const size = parsed.subgraphs[0]!.tensors[parsed.subgraphs[0]!.inputs[0]!]!.shape.reduce(
+          (a, b) => a * b,
+          1,
+        );
+        const next = rng(21);
+        for (let k = 0; k < 3; k++) {
+          const x = Int8Array.from({ length: size }, () => Math.round((next() - 0.5) * 250));
+          const started = performance.now();
+          // 50 ms without an answer would resend a request; the board says "running" and is waited for.
+          const got = await runOnBoard(qemu, new Uint8Array(x.buffer), { timeoutMs: 50, attempts: 10 });
+          const tookMs = performance.now() - started;
+          expect(tookMs).toBeGreaterThan(50);
+          expect(
+            Array.from(new Int8Array(got.output.buffer, got.output.byteOffset, got.output.length)),
+          ).toEqual(Array.from(referenceInt8(parsed, x)));
+        }
       },
       180_000,
     );
