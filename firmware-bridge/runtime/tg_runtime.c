@@ -29,6 +29,12 @@
 
 static tg_model_t model;
 static uint8_t arena[TG_ARENA_BYTES] __attribute__((aligned(16)));
+
+void tg_runtime_limits(uint16_t *tensors, uint16_t *ops, uint16_t *channel_params) {
+  *tensors = TG_MAX_TENSORS;
+  *ops = TG_MAX_OPS;
+  *channel_params = TG_MAX_CHANNEL_PARAMS;
+}
 static uint32_t offsets[TG_MAX_TENSORS];
 static uint32_t arena_used;
 static uint8_t state = TG_RUNTIME_NO_MODEL;

@@ -16,6 +16,9 @@ void tg_runtime_refuse(const char *why);
 const char *tg_runtime_error(void);
 uint32_t tg_runtime_arena_used(void);
 uint16_t tg_runtime_op_count(void);
+/* The fixed tables this build was compiled with (board info reports them; the gateway's fit check asks the
+   same questions before it sends a model). */
+void tg_runtime_limits(uint16_t *tensors, uint16_t *ops, uint16_t *channel_params);
 
 /* The input tensor's bytes in the arena: write the input there, then invoke. */
 uint32_t tg_runtime_input_bytes(void);

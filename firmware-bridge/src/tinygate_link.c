@@ -9,6 +9,7 @@
 #include "pack7.h"
 #include "tg_config.h"
 #ifdef TG_WITH_RUNTIME
+#include "tg_runtime.h"
 #include "tg_runtime_link.h"
 #include "tg_stream.h"
 #endif
@@ -73,7 +74,8 @@ static void cmd_board_info(const uint8_t *in, uint16_t n) {
   (void)in;
   (void)n;
   const hal_board_t *b = hal_board();
-  uint8_t out[27 + BOARD_ID_MAX];
+  uint8_t out[33 + BOARD_ID_MAX];
+  uint16_t tensors = 0, ops = 0, channel_params = 0;
   size_t id_len = strlen(b->board_id);
   if (id_len > BOARD_ID_MAX) id_len = BOARD_ID_MAX;
   out[0] = TG_PROTOCOL_VERSION;
@@ -93,7 +95,13 @@ static void cmd_board_info(const uint8_t *in, uint16_t n) {
 #endif
   out[26] = (uint8_t)id_len;
   memcpy(out + 27, b->board_id, id_len);
-  tinygate_reply(TG_REPLY_BOARD_INFO, out, (uint16_t)(27 + id_len));
+#ifdef TG_WITH_RUNTIME
+  tg_runtime_limits(&tensors, &ops, &channel_params);
+#endif
+  put16(out + 27 + id_len, tensors);
+  put16(out + 29 + id_len, ops);
+  put16(out + 31 + id_len, channel_params);
+  tinygate_reply(TG_REPLY_BOARD_INFO, out, (uint16_t)(33 + id_len));
 }
 
 static void cmd_model_info(const uint8_t *in, uint16_t n) {

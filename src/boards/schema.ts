@@ -55,6 +55,19 @@ export const boardProfileSchema = z
       arenaBytes: positiveBytes.describe('tensor arena left for the int8 runtime'),
       derivation: z.string().min(20),
     }),
+    bridgeRuntime: z
+      .object({
+        maxTensors: positiveBytes.describe('most tensors a model may have (TG_MAX_TENSORS of the build)'),
+        maxOps: positiveBytes.describe('most operators (TG_MAX_OPS)'),
+        maxChannelParams: positiveBytes.describe(
+          'most requantization parameters: one per output channel of a per-channel weighted op, 3 per ADD/SUB/MUL, 1 per MEAN/SOFTMAX/LOGISTIC/TANH/per-tensor weighted op (TG_MAX_CHANNEL_PARAMS)',
+        ),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'the firmware-bridge int8 runtime as built for this board (what its board info reports); absent where it is not built',
+      ),
     uart: z.object({
       defaultBaud: z.number().int().positive(),
       maxReliableBaud: z.number().int().positive(),

@@ -69,7 +69,16 @@ function render(path: string, r: ModelReport): string {
   if (r.boards.length) {
     lines.push(
       table(
-        ['board', 'fits', 'flash need / budget', 'margin', 'arena need / budget', 'margin'],
+        [
+          'board',
+          'fits',
+          'flash need / budget',
+          'margin',
+          'arena need / budget',
+          'margin',
+          'arena by',
+          'why not',
+        ],
         r.boards.map((b) => [
           b.board,
           b.fits ? 'yes' : 'NO',
@@ -77,6 +86,8 @@ function render(path: string, r: ModelReport): string {
           `${b.flash.margin < 0 ? '-' : ''}${formatBytes(Math.abs(b.flash.margin))}`,
           `${formatBytes(b.arena.need)} / ${formatBytes(b.arena.budget)}`,
           `${b.arena.margin < 0 ? '-' : ''}${formatBytes(Math.abs(b.arena.margin))}`,
+          b.runtime === 'firmware-bridge' ? 'board runtime' : 'TFLM estimate',
+          b.problems.join('; '),
         ]),
       ),
     );

@@ -117,7 +117,7 @@ export async function convertModel(o: ConvertOptions): Promise<ConvertResult> {
 
   // The written file is read back exactly as a user would, and the report describes that file.
   const model = inspectModel(readTflite(bytes), bytes.length);
-  const boards = (o.boards ?? []).map((b) => fitOnBoard(b, bytes.length, model.tflm.totalBytes));
+  const boards = (o.boards ?? []).map((b) => fitOnBoard(b, model.needs));
   const accuracy = await judge(floatBytes, bytes, evalSamples, labels, o.onProgress);
   const failures: string[] = [];
   if (o.maxRmse !== undefined && accuracy.rmseOverRange > o.maxRmse) {
@@ -154,12 +154,7 @@ export async function convertModel(o: ConvertOptions): Promise<ConvertResult> {
   if (tooBig.length) {
     throw new TinygateError(
       'CONVERT_DOES_NOT_FIT',
-      tooBig
-        .map(
-          (b) =>
-            `${b.board}: needs ${b.flash.need} B of flash (budget ${b.flash.budget}) and ${b.arena.need} B of arena (budget ${b.arena.budget})`,
-        )
-        .join('; '),
+      tooBig.map((b) => `${b.board}: ${b.problems.join('; ')}`).join('; '),
       {
         hint: 'Pick a bigger board, or shrink the model (fewer units or layers) and convert again.',
         details: { report },

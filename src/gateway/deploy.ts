@@ -43,11 +43,11 @@ export async function deployModel(o: {
   }
   const bytes = new Uint8Array(readFileSync(file));
   const report = inspectModel(readTflite(bytes), bytes.length);
-  const fit = fitOnBoard(o.profile, bytes.length, report.tflm.totalBytes);
+  const fit = fitOnBoard(o.profile, report.needs);
   if (!fit.fits) {
     throw new TinygateError(
       'MODEL_DOES_NOT_FIT',
-      `board ${o.boardId} (${o.profile.id}): the model needs ${fit.flash.need} B of flash and ${fit.arena.need} B of arena; the board has ${fit.flash.budget} B and ${fit.arena.budget} B`,
+      `board ${o.boardId} (${o.profile.id}): the model does not fit: ${fit.problems.join('; ')}`,
       {
         hint: 'Pick a smaller model for this board, or run inference on the gateway only (no model on the board).',
       },

@@ -193,7 +193,7 @@ export async function learnModel(
   if (fits && !fits.fits) {
     throw new TinygateError(
       'MODEL_DOES_NOT_FIT',
-      `board ${o.board} (${o.profile!.id}): the learned model needs ${fits.flash.need} B of flash and ${fits.arena.need} B of arena; the board has ${fits.flash.budget} B and ${fits.arena.budget} B`,
+      `board ${o.board} (${o.profile!.id}): the learned model does not fit: ${fits.problems.join('; ')}`,
       { hint: 'Configure a smaller model to start from, or run inference on the gateway.' },
     );
   }

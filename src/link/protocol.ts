@@ -104,6 +104,8 @@ export interface BoardInfo {
   slotBytes: number;
   slotCount: number;
   features: { modelStore: boolean; runtime: boolean };
+  /** The runtime's fixed tables: most tensors, operators and per-channel parameters a model may have. */
+  runtimeLimits: RuntimeLimits | null;
 }
 
 export interface SlotInfo {
@@ -241,6 +243,12 @@ class Reader {
   }
 }
 
+export interface RuntimeLimits {
+  maxTensors: number;
+  maxOps: number;
+  maxChannelParams: number;
+}
+
 export function decodeBoardInfo(body: Uint8Array): BoardInfo {
   const r = new Reader(body, 'board info');
   const protocolVersion = r.u8();
@@ -254,6 +262,8 @@ export function decodeBoardInfo(body: Uint8Array): BoardInfo {
   const slotCount = r.u8();
   const features = r.u8();
   const boardId = r.ascii(r.u8());
+  // The runtime's fixed tables (0 without a runtime).
+  const limits = { maxTensors: r.u16(), maxOps: r.u16(), maxChannelParams: r.u16() };
   return {
     protocolVersion,
     firmwareVersion,
@@ -269,6 +279,7 @@ export function decodeBoardInfo(body: Uint8Array): BoardInfo {
       modelStore: (features & FEATURE_MODEL_STORE) !== 0,
       runtime: (features & FEATURE_RUNTIME) !== 0,
     },
+    runtimeLimits: (features & FEATURE_RUNTIME) !== 0 ? limits : null,
   };
 }
 

@@ -1,7 +1,16 @@
 export {
+  BRIDGE_OPS,
+  BRIDGE_TENSOR_TYPES,
+  type BridgeLimits,
+  type BridgeNeeds,
+  bridgeNeeds,
+  bridgeProblems,
+} from './bridge-runtime.js';
+export {
   type BoardFit,
   fitOnBoard,
   inspectModel,
+  type ModelNeeds,
   type ModelReport,
   minRuntimeVersion,
   type OpSummary,

@@ -1,4 +1,5 @@
 import type { BoardProfile } from '../boards/index.js';
+import { type BridgeNeeds, bridgeNeeds, bridgeProblems } from './bridge-runtime.js';
 import { opCodeName } from './ops.js';
 import { type ArenaPlan, estimateTflmArena, planArena, type TflmEstimate } from './plan.js';
 import { elementCount } from './tensor-type.js';
@@ -24,9 +25,25 @@ export interface OpSummary {
 
 export interface BoardFit {
   board: string;
+  /** No problem below: the board's store takes the model and (with the bridge runtime) the runtime runs it. */
   fits: boolean;
   flash: { need: number; budget: number; margin: number };
+  /** With the bridge runtime, its own arena plan; otherwise TFLite Micro's estimate. */
   arena: { need: number; budget: number; margin: number };
+  /** Which runtime the figures are for: ours on the board, or TFLite Micro's estimate where ours is not built. */
+  runtime: 'firmware-bridge' | 'tflite-micro-estimate';
+  /** Every reason it does not fit, with the numbers. */
+  problems: string[];
+}
+
+/** What a model asks of a board, for `fitOnBoard`. */
+export interface ModelNeeds {
+  bytes: number;
+  /** Our runtime's planned arena (what the board's runtime reports as used). */
+  bridgeArenaBytes: number;
+  /** TFLite Micro's estimated arena. */
+  tflmArenaBytes: number;
+  bridge: BridgeNeeds;
 }
 
 export interface ModelReport {
@@ -41,6 +58,7 @@ export interface ModelReport {
   minRuntimeVersion: string | null;
   plan: { headBytes: number };
   tflm: TflmEstimate;
+  needs: ModelNeeds;
   boards: BoardFit[];
 }
 
@@ -83,6 +101,12 @@ export function inspectModel(model: TfliteModel, bytes: number, boards: BoardPro
   const weightsBytes = [...constants].reduce((n, b) => n + model.buffers[b]!.data!.length, 0);
   const plan: ArenaPlan = planArena(model);
   const tflm = estimateTflmArena(model, plan);
+  const needs: ModelNeeds = {
+    bytes,
+    bridgeArenaBytes: plan.headBytes,
+    tflmArenaBytes: tflm.totalBytes,
+    bridge: bridgeNeeds(model),
+  };
   return {
     bytes,
     inputs: g.inputs.map(summary),
@@ -94,18 +118,31 @@ export function inspectModel(model: TfliteModel, bytes: number, boards: BoardPro
     minRuntimeVersion: minRuntimeVersion(model),
     plan: { headBytes: plan.headBytes },
     tflm,
-    boards: boards.map((b) => fitOnBoard(b, bytes, tflm.totalBytes)),
+    needs,
+    boards: boards.map((b) => fitOnBoard(b, needs)),
   };
 }
 
-/** Does a model of `bytes` needing `arena` bytes of RAM fit the board's model budget, and by how much. */
-export function fitOnBoard(board: BoardProfile, bytes: number, arena: number): BoardFit {
+/**
+ * Does the model fit the board: its store's slot, and the arena. Where the board's profile says the bridge
+ * runtime is built for it, the same questions the runtime asks at load (its arena plan, kernels, tensor
+ * types, tables); elsewhere TFLite Micro's arena estimate.
+ */
+export function fitOnBoard(board: BoardProfile, needs: ModelNeeds): BoardFit {
   const { flashBytes, arenaBytes } = board.modelBudget;
+  const bridge = board.bridgeRuntime;
+  const arena = bridge ? needs.bridgeArenaBytes : needs.tflmArenaBytes;
+  const problems: string[] = [];
+  if (needs.bytes > flashBytes) problems.push(`${needs.bytes} B of model, a slot holds ${flashBytes} B`);
+  if (arena > arenaBytes) problems.push(`${arena} B of arena needed, the board has ${arenaBytes} B`);
+  if (bridge) problems.push(...bridgeProblems(needs.bridge, bridge));
   return {
     board: board.id,
-    fits: bytes <= flashBytes && arena <= arenaBytes,
-    flash: { need: bytes, budget: flashBytes, margin: flashBytes - bytes },
+    fits: problems.length === 0,
+    flash: { need: needs.bytes, budget: flashBytes, margin: flashBytes - needs.bytes },
     arena: { need: arena, budget: arenaBytes, margin: arenaBytes - arena },
+    runtime: bridge ? 'firmware-bridge' : 'tflite-micro-estimate',
+    problems,
   };
 }
 

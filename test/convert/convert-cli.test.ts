@@ -126,7 +126,7 @@ describe.skipIf(!haveReferenceModels)('tinygate convert on the reference models'
       { timeoutMs: 60_000 },
     );
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/arduino-uno: needs \d+ B of flash \(budget \d+\)/);
+    expect(r.stderr).toMatch(/arduino-uno: \d+ B of model, a slot holds 444 B/);
     expect(r.stderr).toMatch(/hint: Pick a bigger board/);
     expect(existsSync(out)).toBe(false);
     const report = JSON.parse(readFileSync(join(dir, 'ad01.uno.report.json'), 'utf8'));

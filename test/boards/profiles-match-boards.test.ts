@@ -1,0 +1,149 @@
+// A profile must say what its board says: every board whose firmware-bridge we build here is started
+// (host build, QEMU, the AVR emulator) and its board info compared with its profile; and the fit check
+// must answer as the board does when a model reaches it (the Mega's 12-tensor table, both ways).
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findBoard } from '../../src/boards/index.js';
+import {
+  type BoardInfo,
+  boardInfo,
+  flashModel,
+  openLink,
+  runtimeStatus,
+  startHostBoard,
+  startQemuBoard,
+} from '../../src/link/index.js';
+import { AvrBoard } from '../../src/sim/avr-board.js';
+import { BRIDGE_OPS, fitOnBoard, inspectModel, readTflite } from '../../src/tflite/index.js';
+import { ROOT } from '../helpers/cli.js';
+import { Int8Graph } from '../helpers/int8-graph.js';
+
+const has = (cmd: string) => {
+  try {
+    execFileSync(cmd, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+const haveQemu = has('qemu-system-arm') && has('arm-none-eabi-gcc');
+const haveAvr = has('avr-gcc');
+const stops: (() => Promise<void> | void)[] = [];
+afterAll(async () => {
+  for (const s of stops.splice(0)) await s();
+});
+
+function expectProfileMatches(info: BoardInfo) {
+  const p = findBoard(info.boardId);
+  expect(p.flashBytes, 'flashBytes').toBe(info.flashBytes);
+  expect(p.ramBytes, 'ramBytes').toBe(info.ramBytes);
+  expect(p.modelBudget.flashBytes, 'modelBudget.flashBytes: one slot').toBe(info.slotBytes);
+  expect(p.bridgeRuntime ?? null, 'bridgeRuntime').toEqual(info.runtimeLimits);
+  if (info.features.runtime) expect(p.modelBudget.arenaBytes, 'modelBudget.arenaBytes').toBe(info.arenaBytes);
+}
+
+const avrHex = (board: string) => join(ROOT, 'firmware-bridge/build/avr', `${board}.hex`);
+
+describe('board profiles say what their boards report', () => {
+  it('virtual-host (the host build)', async () => {
+    const hb = await startHostBoard({});
+    stops.push(() => hb.stop());
+    const link = await openLink({ path: hb.path });
+    stops.push(() => link.close());
+    expectProfileMatches(await boardInfo(link));
+  }, 120_000);
+
+  it.skipIf(!haveQemu).each(['mps2-an385', 'netduinoplus2'] as const)(
+    'QEMU %s',
+    async (machine) => {
+      const qb = await startQemuBoard({ machine });
+      stops.push(() => qb.stop());
+      const link = await openLink({ path: qb.path });
+      stops.push(() => link.close());
+      expectProfileMatches(await boardInfo(link));
+    },
+    180_000,
+  );
+
+  it.skipIf(!haveAvr).each([
+    ['arduino-uno', 'atmega328p'],
+    ['arduino-mega2560', 'atmega2560'],
+  ] as const)(
+    '%s (avr8js)',
+    async (board, mcu) => {
+      execFileSync('make', ['-s', '-C', join(ROOT, 'firmware-bridge'), 'hex']);
+      const avr = new AvrBoard({ hex: avrHex(board), mcu });
+      stops.push(() => avr.stop());
+      const link = await openLink({ stream: avr.transport, name: board });
+      expectProfileMatches(await boardInfo(link, { timeoutMs: 20_000 }));
+    },
+    120_000,
+  );
+});
+
+describe('the fit check knows the board runtime', () => {
+  it('lists exactly the ops the firmware runtime names', () => {
+    const c = readFileSync(join(ROOT, 'firmware-bridge/runtime/tg_model.c'), 'utf8');
+    const named = [...c.matchAll(/case TG_OP_\w+: return "(\w+)";/g)].map((m) => m[1]);
+    expect([...BRIDGE_OPS].sort()).toEqual(named.sort());
+  });
+
+  /** A chain of `layers` 4-unit dense layers: 1 + 3 × layers tensors, a few hundred bytes. */
+  function chain(layers: number): Uint8Array {
+    const g = new Int8Graph();
+    let x = g.tensor([1, 4], 0.05, 0);
+    const input = x;
+    for (let l = 0; l < layers; l++) {
+      const w = g.tensor(
+        [4, 4],
+        0.02,
+        0,
+        Int8Array.from({ length: 16 }, (_, i) => ((i * 37 + l) % 200) - 100),
+      );
+      const b = g.tensor(
+        [4],
+        0,
+        0,
+        Int32Array.from({ length: 4 }, (_, i) => i * 100 - 150),
+      );
+      const options = {
+        type: 'FullyConnectedOptions',
+        fusedActivation: 'NONE',
+        weightsFormat: 0,
+        keepNumDims: false,
+        asymmetricQuantizeInputs: false,
+        quantizedBiasType: 'float32',
+      } as never;
+      x = g.op(9, 4, [x, w, b], g.tensor([1, 4], 0.05, 0), options);
+    }
+    return g.build(input, x);
+  }
+
+  it.skipIf(!haveAvr)(
+    'says "fits" of a model exactly when the Mega then runs it',
+    async () => {
+      execFileSync('make', ['-s', '-C', join(ROOT, 'firmware-bridge'), 'hex']);
+      const mega = findBoard('arduino-mega2560');
+      const avr = new AvrBoard({ hex: avrHex('arduino-mega2560'), mcu: 'atmega2560' });
+      stops.push(() => avr.stop());
+      const link = await openLink({ stream: avr.transport, name: 'mega' });
+      await boardInfo(link, { timeoutMs: 20_000 });
+      for (const [layers, runs] of [
+        [3, true],
+        [4, false],
+      ] as const) {
+        const model = chain(layers);
+        const fit = fitOnBoard(mega, inspectModel(readTflite(model), model.length).needs);
+        expect(fit.fits, fit.problems.join('; ')).toBe(runs);
+        if (!runs) expect(fit.problems).toEqual(['13 tensors, the board runtime holds 12']);
+        await flashModel(link, model);
+        const status = await runtimeStatus(link);
+        expect(status.state, status.error ?? '').toBe(runs ? 'ready' : 'error');
+        if (!runs) expect(status.error).toMatch(/more tensors than this firmware holds/);
+      }
+    },
+    180_000,
+  );
+});
