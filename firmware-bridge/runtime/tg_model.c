@@ -97,6 +97,37 @@ void tg_copy_str(char *dst, uint16_t len, const char *src) {
   if (len) dst[i] = 0;
 }
 
+/* Append text or a number to a terminated string in `len` bytes. */
+static void append_str(char *dst, uint16_t len, const char *src) {
+  uint16_t at = 0;
+  while (at < len && dst[at]) at++;
+  if (at < len) tg_copy_str(dst + at, (uint16_t)(len - at), src);
+}
+
+static void append_u32(char *dst, uint16_t len, uint32_t v) {
+  char digits[11];
+  uint8_t n = 0;
+  do {
+    digits[n++] = (char)('0' + v % 10u);
+    v /= 10u;
+  } while (v && n < sizeof digits - 1);
+  char text[11];
+  for (uint8_t i = 0; i < n; i++) text[i] = digits[n - 1 - i];
+  text[n] = 0;
+  append_str(dst, len, text);
+}
+
+/* "<before><number><after>", e.g. "the model has 89 tensors; this firmware holds 64". */
+static int fail_n(char *err, uint16_t len, const char *before, uint32_t a, const char *middle, uint32_t b,
+                  const char *after) {
+  tg_copy_str(err, len, before);
+  append_u32(err, len, a);
+  append_str(err, len, middle);
+  append_u32(err, len, b);
+  append_str(err, len, after);
+  return -1;
+}
+
 const char *tg_op_name(uint16_t builtin, char *buf, uint16_t len) {
   switch (builtin) {
     case TG_OP_FULLY_CONNECTED: return "FULLY_CONNECTED";
@@ -156,7 +187,8 @@ int tg_model_load(const uint8_t *data, uint32_t len, tg_model_t *m, char *err, u
   uint32_t g = deref(&f, subgraphs + 4);
   uint32_t tensors = deref(&f, field(&f, g, 0));
   uint32_t n_tensors = vec_len(&f, tensors, 4);
-  if (n_tensors > TG_MAX_TENSORS) return fail(err, err_len, "model has more tensors than this firmware holds");
+  if (n_tensors > TG_MAX_TENSORS)
+    return fail_n(err, err_len, "the model has ", n_tensors, " tensors, more than this firmware holds (", TG_MAX_TENSORS, ")");
   m->tensor_count = (uint16_t)n_tensors;
   for (uint32_t i = 0; i < n_tensors && !f.bad; i++) {
     tg_tensor_t *t = &m->tensors[i];
@@ -174,7 +206,7 @@ int tg_model_load(const uint8_t *data, uint32_t len, tg_model_t *m, char *err, u
     }
     t->type = u8_field(&f, tt, 1, 0);
     int eb = type_bytes(t->type);
-    if (!eb) return fail(err, err_len, "tensor type not supported (int8, int32, float32 only)");
+    if (!eb) return fail_n(err, err_len, "tensor ", i, " is TYPE_", t->type, ": the runtime reads int8, int32, float32");
     if (t->elements > (uint32_t)1 << 24) return fail(err, err_len, "tensor too large");
     uint32_t buf = u32_field(&f, tt, 2, 0);
     if (buf >= n_buffers) return fail(err, err_len, "tensor buffer index out of range");
@@ -205,14 +237,17 @@ int tg_model_load(const uint8_t *data, uint32_t len, tg_model_t *m, char *err, u
   }
   uint32_t ins = deref(&f, field(&f, g, 1));
   uint32_t outs = deref(&f, field(&f, g, 2));
-  if (vec_len(&f, ins, 4) != 1 || vec_len(&f, outs, 4) != 1) return fail(err, err_len, "model must have one input and one output");
+  if (vec_len(&f, ins, 4) != 1 || vec_len(&f, outs, 4) != 1)
+    return fail_n(err, err_len, "the model has ", vec_len(&f, ins, 4), " inputs and ", vec_len(&f, outs, 4),
+                  " outputs: the runtime takes one of each");
   m->input = (int16_t)rd32(&f, ins + 4);
   m->output = (int16_t)rd32(&f, outs + 4);
   if (m->input < 0 || m->input >= (int16_t)n_tensors || m->output < 0 || m->output >= (int16_t)n_tensors)
     return fail(err, err_len, "graph input or output out of range");
   uint32_t operators = deref(&f, field(&f, g, 3));
   uint32_t n_ops = vec_len(&f, operators, 4);
-  if (n_ops > TG_MAX_OPS) return fail(err, err_len, "model has more operators than this firmware holds");
+  if (n_ops > TG_MAX_OPS)
+    return fail_n(err, err_len, "the model has ", n_ops, " operators, more than this firmware holds (", TG_MAX_OPS, ")");
   m->op_count = (uint16_t)n_ops;
   for (uint32_t i = 0; i < n_ops && !f.bad; i++) {
     tg_op_t *op = &m->ops[i];

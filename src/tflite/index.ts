@@ -28,7 +28,14 @@ export {
   type TflmEstimate,
 } from './plan.js';
 export { readTflite } from './read.js';
-export { elementBytes, elementCount, tensorBytes, tensorTypeName, tensorTypeValue } from './tensor-type.js';
+export {
+  elementBytes,
+  elementCount,
+  TENSOR_TYPE_NAMES,
+  tensorBytes,
+  tensorTypeName,
+  tensorTypeValue,
+} from './tensor-type.js';
 export type * from './types.js';
 export { validateModel } from './validate.js';
 export { verifyTfliteBuffer } from './verify.js';

@@ -76,8 +76,57 @@ describe('on-board int8 runtime (host firmware)', () => {
     const y = g.op(117, 1, [x], g.tensor([1, 8], 0.1, 0), null);
     await flashModel(link, g.build(x, y));
     const s = await runtimeStatus(link);
-    expect(s).toMatchObject({ state: 'error', error: 'unsupported op HARD_SWISH' });
+    expect(s.state).toBe('error');
+    // The op named, and what the runtime has instead.
+    expect(s.error).toMatch(
+      /^unsupported op HARD_SWISH \(the runtime's kernels: FULLY_CONNECTED, .*SQUEEZE\)$/,
+    );
     await expect(runOnBoard(link, new Uint8Array(8))).rejects.toThrow(/no runnable model/);
+  }, 60_000);
+
+  it('names the tensor and type it cannot read, and counts inputs and outputs, as the fit check does', async () => {
+    const { fitOnBoard, inspectModel } = await import('../../src/tflite/index.js');
+    const { findBoard } = await import('../../src/boards/index.js');
+    const host = findBoard('virtual-host');
+    const fc = {
+      type: 'FullyConnectedOptions',
+      fusedActivation: 'NONE',
+      weightsFormat: 0,
+      keepNumDims: false,
+      asymmetricQuantizeInputs: false,
+      quantizedBiasType: 'float32',
+    } as never;
+    const dense = (g: Int8Graph, x: number) =>
+      g.op(
+        9,
+        4,
+        [x, g.tensor([4, 4], 0.02, 0, new Int8Array(16).fill(3)), g.tensor([4], 0, 0, new Int32Array(4))],
+        g.tensor([1, 4], 0.05, 0),
+        fc,
+      );
+
+    // An int16 activation (as 16x8 models have): the board says which tensor and what it is.
+    const g16 = new Int8Graph();
+    const x16 = g16.tensor([1, 4], 0.05, 0);
+    (g16 as unknown as { g: { tensors: { type: string }[] } }).g.tensors[x16]!.type = 'int16';
+    const int16Model = g16.build(x16, dense(g16, x16));
+    await flashModel(link, int16Model);
+    expect((await runtimeStatus(link)).error).toBe(
+      'tensor 0 is INT16: the runtime reads int8, int32, float32',
+    );
+    expect(fitOnBoard(host, inspectModel(readTflite(int16Model), int16Model.length).needs).problems).toEqual([
+      'tensor "t0" is int16 (the board runtime reads int8, int32, float32)',
+    ]);
+
+    // Two inputs: counted, not "must have one".
+    const g2 = new Int8Graph();
+    const a = g2.tensor([1, 4], 0.05, 0);
+    const b = g2.tensor([1, 4], 0.05, 0);
+    (g2 as unknown as { g: { inputs: number[] } }).g.inputs.push(b);
+    await flashModel(link, g2.build(a, dense(g2, a)));
+    expect((await runtimeStatus(link)).error).toBe(
+      'the model has 2 inputs and 1 outputs: the runtime takes one of each',
+    );
   }, 60_000);
 
   it('uses the model’s offline memory plan (OfflineMemoryAllocation) when it has one, and refuses a plan that overlaps', async () => {
