@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TinygateError } from '../errors/index.js';
 import { TfliteInterpreter } from '../tflite/index.js';
+import type { WasmRuntime } from '../wasm-runtime/index.js';
 import { loadSidecar, MODEL_FILES, type ModelSidecar } from './model-dir.js';
 import type { WindowScorer } from './scorer.js';
 
@@ -11,9 +12,10 @@ export function int8Description(sidecar: ModelSidecar): string {
 }
 
 /**
- * The converted int8 autoencoder in the official TFLite interpreter: normalizes the features as the
- * float model does, runs the int8 model (quantize in, dequantize out) and scores by the mean squared
- * reconstruction error, against the float model's threshold.
+ * The converted int8 autoencoder: normalizes the features as the float model does, runs the int8 model
+ * (quantize in, dequantize out) and scores by the mean squared reconstruction error, against the float
+ * model's threshold. The model runs in the official TFLite interpreter, or with `exact` in the boards' own
+ * runtime compiled to WebAssembly, so a window scores the same as on a board.
  */
 export class Int8AutoencoderScorer implements WindowScorer {
   readonly kind = 'int8' as const;
@@ -21,6 +23,8 @@ export class Int8AutoencoderScorer implements WindowScorer {
   readonly hash: string;
   readonly threshold: number;
   readonly bytes: number;
+  /** Runs in the boards' arithmetic (the WebAssembly runtime) rather than the interpreter's. */
+  readonly exact: boolean;
   private readonly mean: Float32Array;
   private readonly invStd: Float32Array;
 
@@ -28,7 +32,9 @@ export class Int8AutoencoderScorer implements WindowScorer {
     sidecar: ModelSidecar,
     private readonly interpreter: TfliteInterpreter,
     bytes: number,
+    private readonly wasm: WasmRuntime | null,
   ) {
+    this.exact = wasm !== null;
     this.id = sidecar.model.id;
     this.hash = sidecar.model.hash;
     this.threshold = sidecar.threshold.value;
@@ -38,7 +44,7 @@ export class Int8AutoencoderScorer implements WindowScorer {
   }
 
   /** From a model folder holding model.int8.tflite, or that .tflite itself inside its folder. */
-  static async open(path: string): Promise<Int8AutoencoderScorer> {
+  static async open(path: string, o: { exact?: boolean } = {}): Promise<Int8AutoencoderScorer> {
     const dir = path.endsWith('.tflite') ? dirname(path) : path;
     const file = path.endsWith('.tflite') ? path : join(dir, MODEL_FILES.int8);
     if (!existsSync(file)) {
@@ -58,7 +64,17 @@ export class Int8AutoencoderScorer implements WindowScorer {
         { hint: `Convert again: tinygate convert ${dir} --calib <recording.csv> -o ${file}` },
       );
     }
-    return new Int8AutoencoderScorer(sidecar, interpreter, bytes.length);
+    let wasm: WasmRuntime | null = null;
+    if (o.exact) {
+      try {
+        // Loaded only for scorer: int8-exact.
+        wasm = await (await import('../wasm-runtime/index.js')).WasmRuntime.load(bytes);
+      } catch (err) {
+        interpreter.close();
+        throw err;
+      }
+    }
+    return new Int8AutoencoderScorer(sidecar, interpreter, bytes.length, wasm);
   }
 
   /** The model's int8 input for one feature vector, and the normalized vector it reconstructs. */
@@ -88,7 +104,10 @@ export class Int8AutoencoderScorer implements WindowScorer {
   scoreBatch(features: Float32Array[]): Float32Array {
     return Float32Array.from(features, (f) => {
       const { normalized, input } = this.modelInput(f);
-      return this.errorOf(normalized, this.interpreter.run(input)[0] as Int8Array);
+      const output = this.wasm
+        ? new Int8Array(this.wasm.run(input).buffer)
+        : (this.interpreter.run(input)[0] as Int8Array);
+      return this.errorOf(normalized, output);
     });
   }
 

@@ -79,10 +79,10 @@ export const BoardConfig = z
         'report a lasting move of the normal score level (ratio× off for hours, no machine alarm) as "normal may have changed: re-learn?"; relearn: true re-learns by itself',
       ),
     scorer: z
-      .enum(['auto', 'float', 'int8'])
+      .enum(['auto', 'float', 'int8', 'int8-exact'])
       .default('auto')
       .describe(
-        'gateway inference: the int8 conversion in the TFLite interpreter (auto: when the model folder has one) or the float model',
+        'gateway inference: the int8 conversion in the TFLite interpreter (auto: when the model folder has one), the float model, or int8-exact: the int8 conversion in the boards’ own runtime compiled to WebAssembly, scoring exactly as a board does',
       ),
   })
   .strict()

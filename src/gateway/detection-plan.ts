@@ -21,20 +21,23 @@ export interface DetectionPlan {
   model: { sidecar: ModelSidecar } | null;
 }
 
-/** Which scorer a model folder runs with: `auto` takes the int8 conversion when the folder has one. */
-export type ModelScorer = 'auto' | 'float' | 'int8';
+/**
+ * Which scorer a model folder runs with: `auto` takes the int8 conversion when the folder has one;
+ * `int8-exact` runs it in the boards' runtime compiled to WebAssembly (their arithmetic, bit for bit).
+ */
+export type ModelScorer = 'auto' | 'float' | 'int8' | 'int8-exact';
 
 const cache = new Map<string, Promise<WindowScorer>>();
 
 /** A model, loaded once however many boards use it (scoring is synchronous per batch, so it is shared). */
-function modelScorer(dir: string, kind: 'float' | 'int8'): Promise<WindowScorer> {
+function modelScorer(dir: string, kind: 'float' | 'int8' | 'int8-exact'): Promise<WindowScorer> {
   const key = `${kind}:${dir}`;
   let p = cache.get(key);
   if (!p) {
     // The float scorer runs tfjs Layers (tens of MiB): loaded only for a board that uses it.
     p =
-      kind === 'int8'
-        ? Int8AutoencoderScorer.open(dir)
+      kind !== 'float'
+        ? Int8AutoencoderScorer.open(dir, { exact: kind === 'int8-exact' })
         : import('../detect/float-scorer.js').then((m) => m.FloatAutoencoderScorer.fromDir(dir));
     cache.set(key, p);
     p.catch(() => cache.delete(key));

@@ -466,7 +466,7 @@ function defaultTransport(board: BoardConfig, baseDir: string, dataDir: string):
  */
 function modelSwitcher(board: BoardConfig, runner: BoardRunner, log: Logger) {
   return async (dir: string): Promise<WindowScorer> => {
-    const local = await Int8AutoencoderScorer.open(dir);
+    const local = await Int8AutoencoderScorer.open(dir, { exact: board.scorer === 'int8-exact' });
     if (board.inference !== 'board') return local;
     const stream = runner.session.openTransport;
     if (!stream) {
@@ -562,7 +562,7 @@ function onBoardScorer(
     : !isSerial(transport)
       ? 'it is a JS virtual board, which has no on-board runtime (use `virtual.firmware: host`, the default, or a real board)'
       : !(plan.scorer instanceof Int8AutoencoderScorer)
-        ? `its model runs as ${plan.scorer.kind} (on-board inference needs the int8 conversion: scorer auto or int8)`
+        ? `its model runs as ${plan.scorer.kind} (on-board inference needs the int8 conversion: scorer auto, int8 or int8-exact)`
         : null;
   if (problem) {
     throw new TinygateError('CONFIG_INVALID', `board ${board.id}: inference: board, but ${problem}`, {

@@ -1,5 +1,5 @@
 import { TinygateError } from '../errors/index.js';
-import { BRIDGE_OPS, builtinOpName, TENSOR_TYPE_NAMES } from '../tflite/index.js';
+import { nameRuntimeCodes } from '../tflite/index.js';
 import { replyOf } from './board-info.js';
 import type { Link } from './link.js';
 import { Command, Reply } from './protocol.js';
@@ -36,19 +36,8 @@ export async function runtimeStatus(link: Link): Promise<RuntimeStatus> {
     ops: v.getUint16(5, true),
     inputBytes: v.getUint32(7, true),
     outputBytes: v.getUint32(11, true),
-    error: errLen ? nameCodes(Buffer.from(body.subarray(16, 16 + errLen)).toString('latin1')) : null,
+    error: errLen ? nameRuntimeCodes(Buffer.from(body.subarray(16, 16 + errLen)).toString('latin1')) : null,
   };
-}
-
-/**
- * The firmware names the ops it knows; others come as BUILTIN_<code>, and tensor types as TYPE_<code>: named
- * here from TFLite's schema, with the runtime's kernels listed when an op has none.
- */
-function nameCodes(error: string): string {
-  const named = error
-    .replace(/BUILTIN_(\d+)/, (_raw, code: string) => builtinOpName(Number(code)))
-    .replace(/TYPE_(\d+)/, (_raw, code: string) => (TENSOR_TYPE_NAMES[Number(code)] ?? `type ${code}`).toUpperCase());
-  return /^unsupported op /.test(named) ? `${named} (the runtime's kernels: ${BRIDGE_OPS.join(', ')})` : named;
 }
 
 const INFER_ERRORS: Record<number, string> = {

@@ -1,7 +1,8 @@
 // What the firmware-bridge's int8 runtime (firmware-bridge/runtime) takes: the ops it has kernels for, the
 // tensor types it reads, and how much of its fixed tables a model uses. The fit check asks these before a
 // model is sent, in the words the board uses when it refuses one at load.
-import { opCodeName } from './ops.js';
+import { builtinOpName, opCodeName } from './ops.js';
+import { TENSOR_TYPE_NAMES } from './tensor-type.js';
 import type { TfliteModel } from './types.js';
 
 /** The ops tg_op_name() in firmware-bridge/runtime/tg_model.c names: the runtime's kernels. */
@@ -92,4 +93,19 @@ export function bridgeProblems(needs: BridgeNeeds, limits: BridgeLimits): string
       `${needs.channelParams} per-channel parameters, the board runtime holds ${limits.maxChannelParams}`,
     );
   return problems;
+}
+
+/**
+ * The runtime names the ops it knows; others come as BUILTIN_<code>, and tensor types as TYPE_<code>: named
+ * here from TFLite's schema, with the runtime's kernels listed when an op has none.
+ */
+export function nameRuntimeCodes(error: string): string {
+  const named = error
+    .replace(/BUILTIN_(\d+)/, (_raw, code: string) => builtinOpName(Number(code)))
+    .replace(/TYPE_(\d+)/, (_raw, code: string) =>
+      (TENSOR_TYPE_NAMES[Number(code)] ?? `type ${code}`).toUpperCase(),
+    );
+  return /^unsupported op /.test(named)
+    ? `${named} (the runtime's kernels: ${BRIDGE_OPS.join(', ')})`
+    : named;
 }

@@ -5,6 +5,7 @@ export {
   type BridgeNeeds,
   bridgeNeeds,
   bridgeProblems,
+  nameRuntimeCodes,
 } from './bridge-runtime.js';
 export {
   type BoardFit,
