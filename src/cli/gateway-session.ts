@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Dashboard } from '../dashboard/server.js';
 import { Gateway, type GatewayOptions, type GatewayStatus } from '../gateway/index.js';
 
@@ -23,6 +24,10 @@ export async function runGatewaySession(o: SessionOptions): Promise<SessionResul
       // fastify loads only when the dashboard is on.
       const { startDashboard } = await import('../dashboard/server.js');
       dashboard = await startDashboard(gateway, { host: d.host, port: d.port });
+      // Home Assistant's "Visit" link: a wildcard address is reached through this machine's name.
+      const url = new URL(dashboard.url);
+      if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = hostname();
+      gateway.publisher.setConfigurationUrl(url.toString());
     }
   } catch (err) {
     await gateway.stop();

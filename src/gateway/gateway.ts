@@ -224,6 +224,14 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return this.stopping;
   }
 
+  /** Close the board's connection and open it again (an Arduino with auto-reset restarts on the reopen). */
+  restart(boardId: string): { board: string; state: string } {
+    const runner = this.runner(boardId);
+    runner.session.reconnect('restart requested');
+    this.log.info({ board: boardId }, `board ${boardId}: restarting its connection on request`);
+    return { board: boardId, state: runner.session.state };
+  }
+
   /** Learn a board's normal afresh; refused while it is in alarm unless forced (see BoardRunner.relearn). */
   learn(boardId: string, o: { force?: boolean } = {}): LearnStatus {
     const status = this.runner(boardId).relearn(o);
@@ -366,9 +374,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           typeof c.payload.version === 'number' ? c.payload.version : undefined,
         );
       else if (c.command === 'models') result = this.models(c.board);
+      else if (c.command === 'restart') result = this.restart(c.board);
       else
         throw new TinygateError('COMMAND_UNKNOWN', `no command "${c.command}" for board ${c.board}`, {
-          hint: 'Board commands: learn ({"force": true|false}), rollback ({"version": n}), models.',
+          hint: 'Board commands: learn ({"force": true|false}), rollback ({"version": n}), models, restart.',
         });
       this.publisher.publishCommandResult(c.board, { command: c.command, ...echo, ok: true, result });
     } catch (err) {
@@ -434,6 +443,7 @@ function boardInfo(runner: BoardRunner) {
     id: s.id,
     name: s.name,
     model: s.profile,
+    ...(runner.session.firmwareLabel ? { firmware: runner.session.firmwareLabel } : {}),
     learns: s.learning !== null,
     diagnostics: true,
     infersOnBoard: s.inference === 'board',

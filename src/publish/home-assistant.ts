@@ -16,6 +16,10 @@ export interface HaContext {
   topics: Topics;
   /** tinygate version, reported as the origin and gateway software version. */
   version: string;
+  /** The dashboard, as HA's "Visit" link on every device (set once it listens). */
+  configurationUrl?: string;
+  /** Seconds after which HA shows a board's readings as unknown when no state came (it streams no more). */
+  expireAfterS?: number;
 }
 
 export interface Discovery {
@@ -40,7 +44,14 @@ export function gatewayDiscovery(ctx: HaContext): Discovery {
   return {
     topic: `${ctx.prefix}/device/${id}/config`,
     payload: {
-      dev: { ids: [id], name: `tinygate ${ctx.gateway}`, mf: 'tinygate', mdl: 'gateway', sw: ctx.version },
+      dev: {
+        ids: [id],
+        name: `tinygate ${ctx.gateway}`,
+        mf: 'tinygate',
+        mdl: 'gateway',
+        sw: ctx.version,
+        ...(ctx.configurationUrl ? { cu: ctx.configurationUrl } : {}),
+      },
       o: origin(ctx.version),
       cmps: {
         connectivity: {
@@ -177,6 +188,16 @@ export function boardDiscovery(ctx: HaContext, board: BoardInfo): Discovery {
       pl_prs: JSON.stringify({ force: false, id: 'home-assistant' }),
     };
   }
+  // Pressing it is the `restart` board command: the gateway reopens the board's connection.
+  cmps.restart = {
+    p: 'button',
+    name: 'Restart connection',
+    uniq_id: `${id}_restart`,
+    dev_cla: 'restart',
+    ent_cat: 'config',
+    cmd_t: ctx.topics.boardCommand(board.id, 'restart'),
+    pl_prs: JSON.stringify({ id: 'home-assistant' }),
+  };
   for (const s of board.sensors) {
     const key = `sensor_${haSafeId(s.name)}`;
     const m = haMeasurement(s.unit, s.deviceClass);
@@ -203,6 +224,10 @@ export function boardDiscovery(ctx: HaContext, board: BoardInfo): Discovery {
   }
   // QoS per component too: HA before 2026.5 ignored the device-level one.
   for (const c of Object.values(cmps)) c.qos = 1;
+  // Readings of a board that stopped streaming turn unknown instead of showing the last value forever.
+  if (ctx.expireAfterS)
+    for (const c of Object.values(cmps))
+      if (c.p === 'sensor' && c.stat_cla === 'measurement' && !c.stat_t) c.exp_aft = ctx.expireAfterS;
   return {
     topic: `${ctx.prefix}/device/${id}/config`,
     payload: {
@@ -211,6 +236,8 @@ export function boardDiscovery(ctx: HaContext, board: BoardInfo): Discovery {
         name: board.name ?? board.id,
         mf: 'tinygate',
         mdl: board.model ?? 'board',
+        ...(board.firmware ? { sw: board.firmware } : {}),
+        ...(ctx.configurationUrl ? { cu: ctx.configurationUrl } : {}),
         via_device: gatewayDeviceId(ctx.gateway),
       },
       o: origin(ctx.version),

@@ -198,6 +198,7 @@ export class Publisher extends EventEmitter {
             gateway: gatewayId,
             topics: this.topics,
             version: VERSION,
+            expireAfterS: 60,
           }
         : null;
     const sp = config.sparkplug;
@@ -360,6 +361,13 @@ export class Publisher extends EventEmitter {
         () => this.inflight.delete(entry.seq),
       );
     this.sparkplug?.alert(alert, replayed);
+  }
+
+  /** The dashboard's address for Home Assistant's device pages; announced again when it changes. */
+  setConfigurationUrl(url: string): void {
+    if (!this.ha || this.ha.configurationUrl === url) return;
+    this.ha.configurationUrl = url;
+    if (this.conn.connected) this.announce();
   }
 
   /** Retained latest-wins state of a board (not journaled: the next state supersedes it). */

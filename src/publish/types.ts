@@ -20,6 +20,8 @@ export interface BoardInfo {
   name?: string;
   /** Board profile id, e.g. "arduino-nano-33-ble". */
   model?: string;
+  /** The firmware it answered with, e.g. "tinygate-bridge 0.1" or "StandardFirmata.ino 2.5". */
+  firmware?: string;
   sensors: SensorInfo[];
   /** The board learns its normal on site: announce its learning state and a re-learn button. */
   learns?: boolean;

@@ -115,6 +115,13 @@ export class BoardSession extends EventEmitter {
     return this.io?.firmware?.name;
   }
 
+  /** Its name and version as the board reported them (Firmata's firmware query), once connected. */
+  get firmwareLabel(): string | undefined {
+    const f = this.io?.firmware;
+    if (!f?.name) return undefined;
+    return f.version ? `${f.name} ${f.version.major}.${f.version.minor}` : f.name;
+  }
+
   start(): void {
     if (this._state !== 'stopped') return;
     void this.connect();
@@ -341,6 +348,17 @@ export class BoardSession extends EventEmitter {
       this.setState('stale', `no samples for ${Math.round(quiet)} ms`);
   }
 
+  /**
+   * Drop the connection and open it again at once (a serial Arduino with auto-reset restarts on the
+   * reopen); the board goes through lost → connecting → streaming as after any drop.
+   */
+  reconnect(reason: string): void {
+    if (this._state === 'stopped') return;
+    if (this.retry) clearTimeout(this.retry);
+    this.backoff = this.o.reconnect?.initialMs ?? 500;
+    this.lost(reason);
+  }
+
   private lost(reason: string): void {
     this.generation++;
     this.teardown();
@@ -370,7 +388,12 @@ export class BoardSession extends EventEmitter {
     this.io = null;
     const t = this.transport;
     this.transport = null;
-    if (t && !t.destroyed) t.destroy();
+    if (!t || t.destroyed) return;
+    // serialport's stream has no _destroy: destroy() alone keeps the port open and locked, so the
+    // reconnect would find it busy ("Cannot lock port"). Close it first.
+    const port = t as Duplex & { isOpen?: boolean; close?: (cb?: (err?: Error | null) => void) => void };
+    if (port.isOpen && typeof port.close === 'function') port.close(() => t.destroy());
+    else t.destroy();
   }
 }
 

@@ -140,6 +140,17 @@ describe.skipIf(!haveMosquitto())('re-learning a board over MQTT', () => {
         },
       });
       expect(press().learning?.state).toBe('watching');
+
+      // Restart (Home Assistant's Restart connection button): the link drops and comes back, streaming.
+      const reconnects = gateway.runners[0]!.session.reconnects;
+      await client.publishAsync('tinygate/plant/press/cmd/restart', JSON.stringify({ id: 'd' }), { qos: 1 });
+      await waitFor('the restart answer', () => results.some((r) => r.id === 'd'), 10_000);
+      expect(results.find((r) => r.id === 'd')).toMatchObject({
+        ok: true,
+        result: { board: 'press', state: 'lost' },
+      });
+      await waitFor('streaming again', () => press().state === 'streaming', 20_000);
+      expect(gateway.runners[0]!.session.reconnects).toBe(reconnects + 1);
     } finally {
       await client.endAsync();
       await gateway.stop();

@@ -110,6 +110,8 @@ const PLATFORM_KEYS: Record<string, Set<string>> = {
   button: new Set([...ENTITY_KEYS, 'command_topic', 'payload_press', 'retain']),
   event: new Set([...ENTITY_KEYS, 'event_types']),
 };
+/** HA's button device classes (homeassistant/components/button/const.py). */
+const BUTTON_CLASSES = new Set(['identify', 'restart', 'update']);
 const BINARY_SENSOR_CLASSES = new Set([
   'battery',
   'connectivity',
@@ -145,6 +147,7 @@ export interface HaDevice {
   manufacturer?: string;
   model?: string;
   sw_version?: string;
+  configuration_url?: string;
   via_device?: string;
 }
 
@@ -161,6 +164,8 @@ export interface HaEntity {
   stateClass?: string;
   unit?: string;
   entityCategory?: string;
+  /** Seconds without a state after which HA shows it unknown. */
+  expireAfter?: number;
   stateTopic: string;
   valueTemplate?: string;
   payloadOn: string;
@@ -225,7 +230,13 @@ export function parseDeviceDiscovery(topic: string, json: string, prefix = 'home
       throw new Error(`${where}: command_topic required`);
     if (!stateTopic) throw new Error(`${where}: state_topic required`);
     const dc = c.device_class as string | undefined;
-    if (dc && !(platform === 'binary_sensor' ? BINARY_SENSOR_CLASSES : SENSOR_CLASSES).has(dc)) {
+    const classes =
+      platform === 'binary_sensor'
+        ? BINARY_SENSOR_CLASSES
+        : platform === 'button'
+          ? BUTTON_CLASSES
+          : SENSOR_CLASSES;
+    if (dc && !classes.has(dc)) {
       throw new Error(`${where}: invalid device_class "${dc}"`);
     }
     // HA refuses a unit its device class does not take (two classes checked here: what tinygate's sensors give).
@@ -271,6 +282,7 @@ export function parseDeviceDiscovery(topic: string, json: string, prefix = 'home
       stateClass: c.state_class as string | undefined,
       unit: c.unit_of_measurement as string | undefined,
       entityCategory: c.entity_category as string | undefined,
+      ...(typeof c.expire_after === 'number' ? { expireAfter: c.expire_after } : {}),
       stateTopic,
       valueTemplate: c.value_template as string | undefined,
       payloadOn: (c.payload_on as string) ?? 'ON',

@@ -85,7 +85,8 @@ describe.skipIf(!haveMosquitto())(
 
     it('announces a gateway device and a board device with an anomaly binary_sensor, a score sensor and one sensor per quantity', async () => {
       const { publisher, latest, entities, proxy } = await setup();
-      publisher.boardOnline(board);
+      publisher.setConfigurationUrl('http://gateway.local:8080/');
+      publisher.boardOnline({ ...board, firmware: 'tinygate-bridge 0.1' });
       publisher.publishState('motor-1', {
         anomaly: true,
         score: 3.25,
@@ -98,10 +99,11 @@ describe.skipIf(!haveMosquitto())(
       await waitFor('entities with states', () => {
         try {
           return (
-            entities().length === 10 &&
+            entities().length === 11 &&
             entities().every(
               (e) =>
                 e.platform === 'event' ||
+                e.platform === 'button' ||
                 e.name === 'Last broker error' ||
                 entityState(e, latest()) !== 'unknown',
             )
@@ -125,6 +127,21 @@ describe.skipIf(!haveMosquitto())(
       expect(entityState(byName.get('tinygate gw-ha/Alerts not yet delivered')!, latest())).toBe('0');
       expect(entityState(byName.get('tinygate gw-ha/Last broker error')!, latest())).toBe('unknown');
 
+      // Devices link to the dashboard; the board says which firmware it runs; readings expire when it goes quiet.
+      expect(gateway.device).toMatchObject({
+        configuration_url: 'http://gateway.local:8080/',
+        sw_version: expect.any(String),
+      });
+      expect(byName.get('Motor 1/Anomaly score')!.device).toMatchObject({
+        sw_version: 'tinygate-bridge 0.1',
+        configuration_url: 'http://gateway.local:8080/',
+      });
+      expect(byName.get('Motor 1/Anomaly score')!.expireAfter).toBe(60);
+      expect(byName.get('Motor 1/Restart connection')).toMatchObject({
+        platform: 'button',
+        deviceClass: 'restart',
+        commandTopic: 'tinygate/gw-ha/motor-1/cmd/restart',
+      });
       const anomaly = byName.get('Motor 1/Anomaly')!;
       expect(anomaly).toMatchObject({ platform: 'binary_sensor', deviceClass: 'problem' });
       expect(entityState(anomaly, latest())).toBe('on');
