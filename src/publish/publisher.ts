@@ -376,13 +376,17 @@ export class Publisher extends EventEmitter {
    * holds for the broker, connection attempts and the last broker error (Home Assistant shows them).
    */
   publishDiagnostics(d: { uptimeS: number }): void {
+    this.sparkplug?.nodeData({
+      uptimeS: d.uptimeS,
+      unsentAlerts: this.journal.stats().unackedBySink[MQTT_SINK] ?? 0,
+    });
     if (!this.conn.connected) return;
     const e = this.conn.lastError;
     const payload = {
       v: PAYLOAD_VERSION,
       gateway: this.gatewayId,
       uptimeS: d.uptimeS,
-      unsentAlerts: this.journal.stats().unacked,
+      unsentAlerts: this.journal.stats().unackedBySink[MQTT_SINK] ?? 0,
       connectAttempts: this.conn.attempts,
       lastBrokerError: e ? e.message : null,
       ts: Date.now(),

@@ -53,6 +53,16 @@ type MetricOut = { alias: number; type: string; value: unknown; timestamp: numbe
  * one Sparkplug device per board (DBIRTH with every metric and its alias, DDATA by alias only, DDEATH when
  * lost), Rebirth on NCMD, optional wait for the primary host's STATE.
  */
+/** The gateway's own figures, node metrics of the edge node. */
+export interface NodeInfo {
+  uptimeS: number;
+  unsentAlerts: number;
+}
+const NODE_INFO: { key: keyof NodeInfo; name: string }[] = [
+  { key: 'uptimeS', name: 'Node Info/Uptime s' },
+  { key: 'unsentAlerts', name: 'Node Info/Alerts not yet delivered' },
+];
+
 export class SparkplugNode {
   private readonly opts: SparkplugNodeOptions;
   private readonly log: Logger;
@@ -65,6 +75,7 @@ export class SparkplugNode {
   /** Whether the broker read a CONNECT carrying the current bdSeq (then the next CONNECT takes the next). */
   private bdSeqUsed = false;
   private born = false;
+  private nodeInfo: NodeInfo = { uptimeS: 0, unsentAlerts: 0 };
   private hostOnline = false;
   private hostTimestamp = -1;
   /** Alerts raised while no birth was in place, sent as historical DDATA after the next birth. */
@@ -226,6 +237,30 @@ export class SparkplugNode {
     void this.conn?.publish(topic, payload, { qos: 0 }).catch(() => {});
   }
 
+  /**
+   * The gateway's own figures (uptime, alerts the journal still holds for MQTT) as node metrics: born in
+   * NBIRTH, and in NDATA (by alias) when they change.
+   */
+  nodeData(info: NodeInfo): void {
+    const changed = NODE_INFO.filter((m) => this.nodeInfo[m.key] !== info[m.key]);
+    this.nodeInfo = { ...info };
+    if (!this.born || !this.conn?.connected || changed.length === 0) return;
+    const now = Date.now();
+    this.send(
+      this.topics.ndata,
+      encodePayload({
+        timestamp: now,
+        seq: this.nextSeq(),
+        metrics: changed.map((m) => ({
+          alias: this.aliases.alias(null, m.name),
+          type: 'Int64',
+          value: info[m.key],
+          timestamp: now,
+        })) as never,
+      }),
+    );
+  }
+
   /** NBIRTH (seq 0, same bdSeq as the CONNECT's will) then a DBIRTH per online board. */
   private birth(): void {
     if (!this.conn?.connected) return;
@@ -253,6 +288,13 @@ export class SparkplugNode {
             value: `tinygate ${this.opts.version}`,
             timestamp: now,
           },
+          ...NODE_INFO.map((m) => ({
+            name: m.name,
+            alias: this.aliases.alias(null, m.name),
+            type: 'Int64' as const,
+            value: this.nodeInfo[m.key],
+            timestamp: now,
+          })),
         ],
       }),
     );

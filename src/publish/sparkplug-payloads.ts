@@ -30,6 +30,7 @@ export interface SparkplugTopics {
   nbirth: string;
   ndeath: string;
   ncmd: string;
+  ndata: string;
   /** Subscription filter for every device's DCMD. */
   dcmdAll: string;
   dbirth(device: string): string;
@@ -44,6 +45,7 @@ export function sparkplugTopics(groupId: string, edgeNodeId: string): SparkplugT
     nbirth: node('NBIRTH'),
     ndeath: node('NDEATH'),
     ncmd: node('NCMD'),
+    ndata: node('NDATA'),
     dcmdAll: `${node('DCMD')}/+`,
     dbirth: (d) => `${node('DBIRTH')}/${d}`,
     ddata: (d) => `${node('DDATA')}/${d}`,

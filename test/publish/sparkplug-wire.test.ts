@@ -93,6 +93,22 @@ describe.skipIf(!haveMosquitto())('Sparkplug B on the wire, decoded independentl
     const score = ddata.metrics.find((m) => m.alias === byName.get('Score')!.alias)!;
     expect(score.value).toBe(3.5);
 
+    // The gateway's own figures: node metrics, born in NBIRTH, then NDATA by alias when they change.
+    const uptime = nbirth!.metrics.find((m) => m.name === 'Node Info/Uptime s')!;
+    expect(uptime).toMatchObject({ datatype: DATATYPE.Int64, value: 0 });
+    expect(nbirth!.metrics.find((m) => m.name === 'Node Info/Alerts not yet delivered')).toMatchObject({
+      datatype: DATATYPE.Int64,
+      value: 0,
+    });
+    p.publishDiagnostics({ uptimeS: 42 });
+    await waitFor('NDATA', () => got('NDATA').length === 1);
+    const ndata = got('NDATA')[0]!;
+    expect(ndata.seq).toBe(3);
+    expect(ndata.metrics).toEqual([
+      expect.objectContaining({ alias: uptime.alias, datatype: DATATYPE.Int64, value: 42 }),
+    ]);
+    expect(ndata.metrics[0]!.name).toBeUndefined();
+
     // NDEATH: the bdSeq of the session, no seq.
     await p.close({ drainMs: 0 });
     await waitFor('NDEATH', () => got('NDEATH').length === 1);
