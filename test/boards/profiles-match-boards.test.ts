@@ -18,7 +18,7 @@ import {
 import { AvrBoard } from '../../src/sim/avr-board.js';
 import { BRIDGE_OPS, fitOnBoard, inspectModel, readTflite } from '../../src/tflite/index.js';
 import { ROOT } from '../helpers/cli.js';
-import { Int8Graph } from '../helpers/int8-graph.js';
+import { fullyConnectedOptions, Int8Graph } from '../helpers/int8-graph.js';
 
 const has = (cmd: string) => {
   try {
@@ -108,14 +108,7 @@ describe('the fit check knows the board runtime', () => {
         0,
         Int32Array.from({ length: 4 }, (_, i) => i * 100 - 150),
       );
-      const options = {
-        type: 'FullyConnectedOptions',
-        fusedActivation: 'NONE',
-        weightsFormat: 0,
-        keepNumDims: false,
-        asymmetricQuantizeInputs: false,
-        quantizedBiasType: 'float32',
-      } as never;
+      const options = fullyConnectedOptions('NONE');
       x = g.op(9, 4, [x, w, b], g.tensor([1, 4], 0.05, 0), options);
     }
     return g.build(input, x);

@@ -3,6 +3,18 @@
 import type { BuiltinOptions, TfliteModel, TfliteTensor } from '../../src/tflite/index.js';
 import { writeTflite } from '../../src/tflite/index.js';
 
+/** FULLY_CONNECTED's builtin options (op 9, version 4) with this fused activation. */
+export function fullyConnectedOptions(fusedActivation: 'NONE' | 'RELU' = 'NONE'): BuiltinOptions {
+  return {
+    type: 'FullyConnectedOptions',
+    fusedActivation,
+    weightsFormat: 0,
+    keepNumDims: false,
+    asymmetricQuantizeInputs: false,
+    quantizedBiasType: 'float32',
+  } as never;
+}
+
 export class Int8Graph {
   private readonly model: TfliteModel = {
     version: 3,

@@ -12,7 +12,7 @@ import {
   startHostBoard,
 } from '../../src/link/index.js';
 import { readTflite } from '../../src/tflite/index.js';
-import { Int8Graph } from '../helpers/int8-graph.js';
+import { fullyConnectedOptions, Int8Graph } from '../helpers/int8-graph.js';
 import { referenceInt8 } from '../helpers/tflite-reference.js';
 import { rng } from '../tflite/reference.js';
 
@@ -45,14 +45,7 @@ function denseNet(seed: number) {
     Int32Array.from({ length: 24 }, () => Math.round((next() - 0.5) * 4000)),
   );
   const x = g.tensor([1, 64], 0.05, -3);
-  const options = {
-    type: 'FullyConnectedOptions',
-    fusedActivation: 'RELU',
-    weightsFormat: 0,
-    keepNumDims: false,
-    asymmetricQuantizeInputs: false,
-    quantizedBiasType: 'float32',
-  } as never;
+  const options = fullyConnectedOptions('RELU');
   const y = g.op(9, 4, [x, w, b], g.tensor([1, 24], 0.04, -128), options);
   return g.build(x, y);
 }

@@ -17,7 +17,7 @@ import { readTflite } from '../../src/tflite/index.js';
 import { compareOnBoards } from '../helpers/board-compare.js';
 import { ROOT } from '../helpers/cli.js';
 import { convPoolNet } from '../helpers/converted-nets.js';
-import { Int8Graph } from '../helpers/int8-graph.js';
+import { fullyConnectedOptions, Int8Graph } from '../helpers/int8-graph.js';
 import { haveReferenceModels, referenceModel } from '../tflite/reference.js';
 
 let hb: HostBoard;
@@ -88,14 +88,7 @@ describe('on-board int8 runtime (host firmware)', () => {
     const { fitOnBoard, inspectModel } = await import('../../src/tflite/index.js');
     const { findBoard } = await import('../../src/boards/index.js');
     const host = findBoard('virtual-host');
-    const fc = {
-      type: 'FullyConnectedOptions',
-      fusedActivation: 'NONE',
-      weightsFormat: 0,
-      keepNumDims: false,
-      asymmetricQuantizeInputs: false,
-      quantizedBiasType: 'float32',
-    } as never;
+    const fc = fullyConnectedOptions('NONE');
     const dense = (g: Int8Graph, x: number) =>
       g.op(
         9,

@@ -78,14 +78,6 @@ void systick_handler(void) {
   sampler_clock(millis_count);
 }
 
-uint32_t hal_irq_save(void) {
-  uint32_t s;
-  __asm__ volatile("mrs %0, primask\n cpsid i" : "=r"(s)::"memory");
-  return s;
-}
-
-void hal_irq_restore(uint32_t state) { __asm__ volatile("msr primask, %0" ::"r"(state) : "memory"); }
-
 uint32_t hal_millis(void) { return millis_count; }
 
 uint32_t hal_micros(void) {
