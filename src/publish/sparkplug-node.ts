@@ -140,7 +140,11 @@ export class SparkplugNode {
       [this.topics.ncmd]: { qos: 1 },
       [this.topics.dcmdAll]: { qos: 1 },
     };
-    if (this.opts.primaryHostId) filters[this.topics.state(this.opts.primaryHostId)] = { qos: 1 };
+    if (this.opts.primaryHostId) {
+      filters[this.topics.state(this.opts.primaryHostId)] = { qos: 1 };
+      // A host on Sparkplug 2.2 announces itself here instead.
+      filters[this.topics.legacyState(this.opts.primaryHostId)] = { qos: 1 };
+    }
     try {
       await conn.subscribe(filters);
     } catch (err) {
@@ -173,6 +177,22 @@ export class SparkplugNode {
     }
     if (this.opts.primaryHostId && topic === this.topics.state(this.opts.primaryHostId))
       this.onHostState(payload);
+    else if (this.opts.primaryHostId && topic === this.topics.legacyState(this.opts.primaryHostId))
+      this.onLegacyHostState(payload);
+  }
+
+  // Sparkplug 2.2: "ONLINE" or "OFFLINE", no timestamp (the broker's order is the only order there is).
+  private onLegacyHostState(payload: Buffer): void {
+    const text = payload.toString('utf8').trim();
+    if (text !== 'ONLINE' && text !== 'OFFLINE') {
+      if (text)
+        this.log.warn(
+          { payload: text.slice(0, 40) },
+          'sparkplug: 2.2 STATE payload is not ONLINE or OFFLINE; ignored',
+        );
+      return;
+    }
+    this.hostStateIs(text === 'ONLINE');
   }
 
   // DCMD: `Device Control/Relearn` = true makes the board learn afresh; any other metric is not writable.
@@ -206,10 +226,14 @@ export class SparkplugNode {
     if (typeof state.online !== 'boolean' || typeof state.timestamp !== 'number') return;
     if (state.timestamp < this.hostTimestamp) return; // an older STATE delivered late
     this.hostTimestamp = state.timestamp;
-    this.hostOnline = state.online;
-    if (state.online && !this.born) {
+    this.hostStateIs(state.online);
+  }
+
+  private hostStateIs(online: boolean): void {
+    this.hostOnline = online;
+    if (online && !this.born) {
       this.birth();
-    } else if (!state.online && this.born) {
+    } else if (!online && this.born) {
       // The primary host went away: die and start the session over, so births wait for it again.
       this.log.info(
         { host: this.opts.primaryHostId },

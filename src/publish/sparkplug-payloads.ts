@@ -37,6 +37,8 @@ export interface SparkplugTopics {
   ddata(device: string): string;
   ddeath(device: string): string;
   state(hostId: string): string;
+  /** A Sparkplug 2.2 host's STATE: outside the namespace, payload ONLINE or OFFLINE. */
+  legacyState(hostId: string): string;
 }
 
 export function sparkplugTopics(groupId: string, edgeNodeId: string): SparkplugTopics {
@@ -51,6 +53,7 @@ export function sparkplugTopics(groupId: string, edgeNodeId: string): SparkplugT
     ddata: (d) => `${node('DDATA')}/${d}`,
     ddeath: (d) => `${node('DDEATH')}/${d}`,
     state: (h) => `${NAMESPACE}/STATE/${h}`,
+    legacyState: (h) => `STATE/${h}`,
   };
 }
 

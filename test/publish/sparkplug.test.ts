@@ -377,6 +377,36 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
     expect(commands).toEqual([{ board: 'motor-1', command: 'learn', payload: {} }]);
   });
 
+  it('takes a Sparkplug 2.2 host’s STATE/<host> ONLINE and OFFLINE as well', async () => {
+    const { messages } = await host('plant-c');
+    const scada = mqtt.connect(broker.url, { username: broker.username, password: broker.password });
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          scada.publish('STATE/scada22', '', { retain: true, qos: 1 }, () => scada.end(true, () => r()));
+        }),
+    );
+    await new Promise((r) => scada.once('connect', r));
+    const state = (text: string) =>
+      new Promise((r) => scada.publish('STATE/scada22', text, { retain: true, qos: 1 }, r));
+    await state('OFFLINE');
+    const p = await edgeNode(broker.url, tempDir(), {
+      enabled: true,
+      groupId: 'plant-c',
+      edgeNodeId: 'edge-3',
+      primaryHostId: 'scada22',
+    });
+    p.boardOnline(board('motor-1'));
+    await waitFor('sparkplug session up', () => p.status().sparkplug?.connected === true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(messages()).toEqual([]);
+    await state('ONLINE');
+    await waitFor('births', () => messages().filter((m) => m.verb === 'DBIRTH').length === 1);
+    expect(messages()[0]!.verb).toBe('NBIRTH');
+    await state('OFFLINE');
+    await waitFor('NDEATH', () => messages().some((m) => m.verb === 'NDEATH'));
+  });
+
   it('waits for the primary host STATE before births, and dies and reconnects when the host goes offline', async () => {
     const { messages } = await host('plant-b');
     const scada = mqtt.connect(broker.url, { username: broker.username, password: broker.password });
