@@ -53,6 +53,8 @@ export interface BoardStatus {
   score: number | null;
   threshold: number;
   anomaly: boolean;
+  /** The latest machine alarm was acknowledged by an operator; null before the first alarm. */
+  acknowledged: boolean | null;
   latest: Record<string, number>;
   /** RMS about the mean over the latest window, per moving channel (vibration): its latest sample says little. */
   rms: Record<string, number>;
@@ -100,6 +102,8 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
   private lastSampleTs: number | null = null;
   private score: number | null = null;
   private anomaly = false;
+  /** The latest machine alert and whether an operator acknowledged it (ISA-18.2's "acknowledged"). */
+  private ackOf: { alertId: string; acknowledged: boolean } | null = null;
   private readonly decimate: number;
   private sinceTrace = 0;
   private trace: TracePoint[] = [];
@@ -142,7 +146,10 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
       pipeline: plan.pipeline,
       checks: plan.checks,
       ...(detector ? { detector } : {}),
-      onAlert: (a) => this.emit('alert', a),
+      onAlert: (a) => {
+        if (a.kind === 'machine') this.ackOf = { alertId: a.id, acknowledged: false };
+        this.emit('alert', a);
+      },
       onDecision: (d) => {
         if (d.score !== null) this.score = d.score;
         if (this.learner?.state === 'learning') this.learnFrom(d);
@@ -205,6 +212,7 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
       score: this.score,
       threshold: this.thresholdInForce(),
       anomaly: this.anomaly,
+      acknowledged: this.ackOf?.acknowledged ?? null,
       latest,
       rms: { ...this.rms },
       lastSampleTs: this.lastSampleTs,
@@ -309,6 +317,21 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
       message,
     });
     if (relearn && this.learner?.state === 'watching') this.relearn();
+  }
+
+  /** An operator acknowledges the latest machine alarm; a new alarm asks for acknowledgement again. */
+  acknowledge(): { alertId: string; acknowledged: true } {
+    if (!this.ackOf) {
+      throw new TinygateError(
+        'ACK_NOTHING',
+        `board ${this.config.id} has raised no machine alarm to acknowledge`,
+        {
+          hint: 'Acknowledge after a machine alert; sensor and data-quality alerts need no acknowledgement.',
+        },
+      );
+    }
+    this.ackOf.acknowledged = true;
+    return { alertId: this.ackOf.alertId, acknowledged: true };
   }
 
   private learningOptions() {

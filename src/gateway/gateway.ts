@@ -224,6 +224,16 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return this.stopping;
   }
 
+  /** An operator acknowledges the board's latest machine alarm (HA button, MQTT cmd/ack, Sparkplug DCMD). */
+  acknowledge(boardId: string): { alertId: string; acknowledged: true } {
+    const r = this.runner(boardId).acknowledge();
+    this.log.info(
+      { board: boardId, alertId: r.alertId },
+      `board ${boardId}: alarm ${r.alertId} acknowledged`,
+    );
+    return r;
+  }
+
   /** Close the board's connection and open it again (an Arduino with auto-reset restarts on the reopen). */
   restart(boardId: string): { board: string; state: string } {
     const runner = this.runner(boardId);
@@ -375,9 +385,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         );
       else if (c.command === 'models') result = this.models(c.board);
       else if (c.command === 'restart') result = this.restart(c.board);
+      else if (c.command === 'ack') result = this.acknowledge(c.board);
       else
         throw new TinygateError('COMMAND_UNKNOWN', `no command "${c.command}" for board ${c.board}`, {
-          hint: 'Board commands: learn ({"force": true|false}), rollback ({"version": n}), models, restart.',
+          hint: 'Board commands: learn ({"force": true|false}), rollback ({"version": n}), models, restart, ack.',
         });
       this.publisher.publishCommandResult(c.board, { command: c.command, ...echo, ok: true, result });
     } catch (err) {
@@ -400,6 +411,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       if (s.state !== 'streaming' || s.lastSampleTs === null) continue;
       this.publisher.publishState(s.id, {
         anomaly: s.anomaly,
+        acknowledged: s.acknowledged,
         score: s.score,
         threshold: s.threshold,
         sensors: s.latest,

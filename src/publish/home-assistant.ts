@@ -188,6 +188,23 @@ export function boardDiscovery(ctx: HaContext, board: BoardInfo): Discovery {
       pl_prs: JSON.stringify({ force: false, id: 'home-assistant' }),
     };
   }
+  // ISA-18.2's acknowledgement: the latest machine alarm seen by an operator (unknown before the first).
+  cmps.acknowledged = {
+    p: 'binary_sensor',
+    name: 'Alarm acknowledged',
+    uniq_id: `${id}_acknowledged`,
+    // Jinja renders true/false/null as True/False/None; HA's binary sensor takes None as unknown.
+    val_tpl: "{{ value_json['acknowledged'] }}",
+    pl_on: 'True',
+    pl_off: 'False',
+  };
+  cmps.acknowledge = {
+    p: 'button',
+    name: 'Acknowledge alarm',
+    uniq_id: `${id}_acknowledge`,
+    cmd_t: ctx.topics.boardCommand(board.id, 'ack'),
+    pl_prs: JSON.stringify({ id: 'home-assistant' }),
+  };
   // Pressing it is the `restart` board command: the gateway reopens the board's connection.
   cmps.restart = {
     p: 'button',

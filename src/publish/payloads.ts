@@ -47,6 +47,7 @@ export function statePayload(gateway: string, board: string, state: BoardState):
     gateway,
     board,
     anomaly: state.anomaly,
+    acknowledged: state.acknowledged ?? null,
     score: state.score,
     threshold: state.threshold,
     sensors: state.sensors,

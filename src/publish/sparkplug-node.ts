@@ -3,6 +3,7 @@ import type { Alert } from '../detect/alert.js';
 import type { ManagedConnection, Up } from './connection.js';
 import { type Logger, silentLogger } from './logger.js';
 import {
+  ACKNOWLEDGE_METRIC,
   AliasTable,
   alertMetricValues,
   BDSEQ_METRIC,
@@ -28,7 +29,7 @@ export interface SparkplugNodeOptions {
   version: string;
   logger?: Logger;
   /** A host wrote a device's writable metric: re-learn (`Device Control/Relearn` = true). */
-  onCommand?: (c: { board: string; command: 'learn'; payload: Record<string, unknown> }) => void;
+  onCommand?: (c: { board: string; command: 'learn' | 'ack'; payload: Record<string, unknown> }) => void;
 }
 
 interface BoardEntry {
@@ -195,7 +196,8 @@ export class SparkplugNode {
     this.hostStateIs(text === 'ONLINE');
   }
 
-  // DCMD: `Device Control/Relearn` = true makes the board learn afresh; any other metric is not writable.
+  // DCMD: `Device Control/Relearn` = true makes the board learn afresh, `Device Control/Acknowledge` = true
+  // acknowledges its latest machine alarm; any other metric is not writable.
   private onDeviceCommand(board: string, payload: Buffer): void {
     let metrics: { name?: string | null; value?: unknown }[];
     try {
@@ -207,7 +209,9 @@ export class SparkplugNode {
     for (const m of metrics) {
       if (m.name === RELEARN_METRIC && m.value === true)
         this.opts.onCommand?.({ board, command: 'learn', payload: {} });
-      else if (m.name !== RELEARN_METRIC)
+      else if (m.name === ACKNOWLEDGE_METRIC && m.value === true)
+        this.opts.onCommand?.({ board, command: 'ack', payload: {} });
+      else if (m.name !== RELEARN_METRIC && m.name !== ACKNOWLEDGE_METRIC)
         this.log.warn(
           { board, metric: m.name ?? null },
           `sparkplug: DCMD for ${board} writes ${m.name ?? 'an alias'}, which is not writable; ignored`,

@@ -9,6 +9,8 @@ export const NAMESPACE = 'spBv1.0';
 export const REBIRTH_METRIC = 'Node Control/Rebirth';
 /** The one writable device metric: a host writes true to make the board learn its normal afresh. */
 export const RELEARN_METRIC = 'Device Control/Relearn';
+/** Writable too: true acknowledges the board's latest machine alarm. */
+export const ACKNOWLEDGE_METRIC = 'Device Control/Acknowledge';
 export const BDSEQ_METRIC = 'bdSeq';
 
 // sparkplug-payload (protobufjs) loads on first use: only a gateway with Sparkplug enabled pays for it.
@@ -103,6 +105,7 @@ export function boardMetricDefs(
     { name: 'Anomaly', type: 'Boolean', value: state ? state.anomaly : null },
     { name: 'Score', type: 'Double', value: state ? state.score : null },
     { name: 'Threshold', type: 'Double', value: state ? state.threshold : null },
+    { name: 'Alert/Acknowledged', type: 'Boolean', value: state?.acknowledged ?? null },
   ];
   for (const s of board.sensors) {
     defs.push({
@@ -116,6 +119,7 @@ export function boardMetricDefs(
     for (const [name, type, value] of alertMetricValues(lastAlert)) defs.push({ name, type, value });
   else for (const [name, type] of ALERT_METRICS) defs.push({ name, type, value: null });
   defs.push({ name: RELEARN_METRIC, type: 'Boolean', value: false, noAlias: true });
+  defs.push({ name: ACKNOWLEDGE_METRIC, type: 'Boolean', value: false, noAlias: true });
   return defs;
 }
 
@@ -137,6 +141,9 @@ export function stateMetricValues(
     ['Anomaly', 'Boolean', state.anomaly],
     ...(state.score === null ? [] : [['Score', 'Double', state.score] as [string, TypeStr, number]]),
     ['Threshold', 'Double', state.threshold],
+    ...(typeof state.acknowledged === 'boolean'
+      ? [['Alert/Acknowledged', 'Boolean', state.acknowledged] as [string, TypeStr, boolean]]
+      : []),
   ];
   for (const s of board.sensors) {
     const v = state.sensors[s.name];

@@ -49,6 +49,8 @@ export interface LearningState {
 /** The retained, latest-wins state of one board. */
 export interface BoardState {
   anomaly: boolean;
+  /** An operator acknowledged the latest machine alarm (null: none raised yet). */
+  acknowledged?: boolean | null;
   /** The latest window's score; null before any window was scored (HA shows it as unknown). */
   score: number | null;
   threshold: number;

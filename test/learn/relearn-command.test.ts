@@ -141,6 +141,19 @@ describe.skipIf(!haveMosquitto())('re-learning a board over MQTT', () => {
       });
       expect(press().learning?.state).toBe('watching');
 
+      // The operator acknowledges the alarm (Home Assistant's button, a host's DCMD or this command).
+      await client.publishAsync('tinygate/plant/press/cmd/ack', JSON.stringify({ id: 'e' }), { qos: 1 });
+      await waitFor('the ack answer', () => results.some((r) => r.id === 'e'), 10_000);
+      const machineAlert = gateway
+        .status()
+        .alerts.recent.filter((a) => a.kind === 'machine')
+        .at(-1)!;
+      expect(results.find((r) => r.id === 'e')).toMatchObject({
+        ok: true,
+        result: { alertId: machineAlert.id, acknowledged: true },
+      });
+      expect(press().acknowledged).toBe(true);
+
       // Restart (Home Assistant's Restart connection button): the link drops and comes back, streaming.
       const reconnects = gateway.runners[0]!.session.reconnects;
       await client.publishAsync('tinygate/plant/press/cmd/restart', JSON.stringify({ id: 'd' }), { qos: 1 });

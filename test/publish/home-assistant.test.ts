@@ -99,11 +99,12 @@ describe.skipIf(!haveMosquitto())(
       await waitFor('entities with states', () => {
         try {
           return (
-            entities().length === 11 &&
+            entities().length === 13 &&
             entities().every(
               (e) =>
                 e.platform === 'event' ||
                 e.platform === 'button' ||
+                e.name === 'Alarm acknowledged' ||
                 e.name === 'Last broker error' ||
                 entityState(e, latest()) !== 'unknown',
             )
@@ -137,6 +138,12 @@ describe.skipIf(!haveMosquitto())(
         configuration_url: 'http://gateway.local:8080/',
       });
       expect(byName.get('Motor 1/Anomaly score')!.expireAfter).toBe(60);
+      // No machine alarm yet: nothing to acknowledge; the Acknowledge alarm button sends cmd/ack.
+      expect(entityState(byName.get('Motor 1/Alarm acknowledged')!, latest())).toBe('unknown');
+      expect(byName.get('Motor 1/Acknowledge alarm')).toMatchObject({
+        platform: 'button',
+        commandTopic: 'tinygate/gw-ha/motor-1/cmd/ack',
+      });
       expect(byName.get('Motor 1/Restart connection')).toMatchObject({
         platform: 'button',
         deviceClass: 'restart',

@@ -73,6 +73,11 @@ describe.skipIf(!haveMosquitto())('Sparkplug B on the wire, decoded independentl
     });
     expect(byName.get('Alert/Id')).toMatchObject({ datatype: DATATYPE.String, isNull: true });
     expect(byName.get('Device Control/Relearn')).toMatchObject({ datatype: DATATYPE.Boolean, value: false });
+    expect(byName.get('Device Control/Acknowledge')).toMatchObject({
+      datatype: DATATYPE.Boolean,
+      value: false,
+    });
+    expect(byName.get('Alert/Acknowledged')).toMatchObject({ datatype: DATATYPE.Boolean, isNull: true });
 
     // DDATA by alias only, the next seq.
     p.publishState('motor-1', {

@@ -114,14 +114,20 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
     expect(rebirth.alias).toBeUndefined();
     // bdSeq has no alias either: hosts (Ignition) match it by name in NBIRTH and NDEATH.
     expect(bdSeq.alias).toBeUndefined();
-    // Every birth metric has a timestamp; every one but Rebirth and bdSeq has an alias, unique across the node.
+    // Every birth metric has a timestamp; every one but Rebirth, bdSeq and the writable Device Control ones has
+    // an alias, unique across the node.
     const births = [nbirth, ...rest.filter((m) => m.verb === 'DBIRTH')];
     const aliasOf = new Map<string, number>(); // "device/name" → alias
     const nameOf = new Map<number, string>();
     for (const b of births) {
       for (const m of b.payload.metrics!) {
         expect(m.timestamp).toBeDefined();
-        if (m.name === 'Node Control/Rebirth' || m.name === 'bdSeq' || m.name === 'Device Control/Relearn')
+        if (
+          m.name === 'Node Control/Rebirth' ||
+          m.name === 'bdSeq' ||
+          m.name === 'Device Control/Relearn' ||
+          m.name === 'Device Control/Acknowledge'
+        )
           continue;
         const a = num(m.alias);
         expect(nameOf.has(a)).toBe(false);
@@ -213,7 +219,7 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
     // Rebirths reuse the aliases.
     for (const b of session2.filter((m) => m.verb === 'DBIRTH')) {
       for (const m of b.payload.metrics!)
-        if (m.name !== 'Device Control/Relearn')
+        if (m.name !== 'Device Control/Relearn' && m.name !== 'Device Control/Acknowledge')
           expect(num(m.alias)).toBe(aliasOf.get(`${b.device}/${m.name}`));
     }
 
@@ -344,7 +350,7 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
     expect(num(nbirth.payload.metrics!.find((m) => m.name === 'bdSeq')!.value)).toBe(0);
   });
 
-  it('a host re-learns a board by writing Device Control/Relearn in a DCMD; other metrics are not writable', async () => {
+  it('a host re-learns a board and acknowledges its alarm by writing Device Control metrics in a DCMD; other metrics are not writable', async () => {
     const { messages } = await host('plant-f');
     const p = await edgeNode(broker.url, tempDir(), {
       enabled: true,
@@ -372,9 +378,13 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
       );
     await write('Threshold', 'Double', 9.5);
     await write('Device Control/Relearn', 'Boolean', true);
-    await waitFor('the learn command', () => commands.length > 0);
+    await write('Device Control/Acknowledge', 'Boolean', true);
+    await waitFor('the learn and ack commands', () => commands.length > 1);
     await new Promise((r) => setTimeout(r, 200));
-    expect(commands).toEqual([{ board: 'motor-1', command: 'learn', payload: {} }]);
+    expect(commands).toEqual([
+      { board: 'motor-1', command: 'learn', payload: {} },
+      { board: 'motor-1', command: 'ack', payload: {} },
+    ]);
   });
 
   it('takes a Sparkplug 2.2 host’s STATE/<host> ONLINE and OFFLINE as well', async () => {
