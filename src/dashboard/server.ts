@@ -90,7 +90,7 @@ export async function startDashboard(gateway: Gateway, o: DashboardOptions): Pro
       learning: Object.fromEntries(s.boards.map((b) => [b.id, learningHealth(b)])),
     });
   });
-  // Commands a running gateway takes (`tinygate learn`, `tinygate models`); the same go over MQTT.
+  // Commands a running gateway takes (`tinygate learn`, `tinygate models`, ack, restart); the same go over MQTT.
   app.post<{ Params: { id: string }; Body: { force?: boolean } | null }>(
     '/api/boards/:id/learn',
     (req, reply) => answer(reply, () => gateway.learn(req.params.id, { force: req.body?.force === true })),
@@ -101,6 +101,12 @@ export async function startDashboard(gateway: Gateway, o: DashboardOptions): Pro
   app.post<{ Params: { id: string }; Body: { version?: number } | null }>(
     '/api/boards/:id/rollback',
     (req, reply) => answer(reply, () => gateway.rollback(req.params.id, req.body?.version)),
+  );
+  app.post<{ Params: { id: string } }>('/api/boards/:id/ack', (req, reply) =>
+    answer(reply, () => gateway.acknowledge(req.params.id)),
+  );
+  app.post<{ Params: { id: string } }>('/api/boards/:id/restart', (req, reply) =>
+    answer(reply, () => gateway.restart(req.params.id)),
   );
   app.get('/api/status', (_req, reply) => reply.send(gateway.status()));
   app.get('/events', (req, reply) => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Dashboard, startDashboard } from '../../src/dashboard/server.js';
 import { Gateway, GatewayConfig } from '../../src/gateway/index.js';
 import { runCli } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait.js';
 import { freePort } from '../publish/mosquitto.js';
 
 const SENSORS = [{ type: 'accelerometer', controller: 'ADXL335', name: 'vib', pins: ['A0', 'A1', 'A2'] }];
@@ -56,6 +57,15 @@ describe('tinygate learn / models', () => {
     expect(back.code).toBe(1);
     expect(back.stderr).toMatch(/MODEL_VERSION_UNKNOWN|no configured model to go back to/);
   });
+
+  it('takes ack and restart over the same API: ack refused before any alarm, restart drops and reopens the link', async () => {
+    const ack = await fetch(`${dashboard.url}/api/boards/lathe/ack`, { method: 'POST' });
+    expect(ack.status).toBe(409);
+    expect(await ack.json()).toMatchObject({ ok: false, error: { code: 'ACK_NOTHING' } });
+    const restart = await fetch(`${dashboard.url}/api/boards/lathe/restart`, { method: 'POST' });
+    expect(await restart.json()).toMatchObject({ ok: true, result: { board: 'lathe', state: 'lost' } });
+    await waitFor('streaming again', () => gateway.status().boards[0]!.state === 'streaming', 20_000);
+  }, 30_000);
 
   it('names the boards when the board is not there, and says how to reach a gateway when none answers', async () => {
     const wrong = await runCli(['learn', 'lahte', '--url', dashboard.url]);
