@@ -561,7 +561,9 @@ void firmata_poll(void) {
   /* Send the slots the clock took, each behind its mark; a slot the ring could not hold shows as a jump in
      the marks, and is also summed up in a 0x54 report for hosts that read no marks. */
   const sample_entry_t *e;
-  while ((e = sampler_peek()) != 0) {
+  /* At most a ring of slots per call: a link slower than the sampling must not keep the loop from reading
+     the gateway's commands (the slots it cannot send are lost, and the marks say so). */
+  for (uint16_t sent = 0; sent < TG_SAMPLE_RING && (e = sampler_peek()) != 0; sent++) {
     if (sent_any && e->slot != sent_slot + 1) report_skipped(e->slot - sent_slot - 1, e->slot - 1);
     send_mark(e->slot);
     uint8_t n = 0;
