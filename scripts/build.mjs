@@ -22,9 +22,15 @@ for (const dir of ASSET_DIRS) cpSync(join(root, 'src', dir), join(outDir, dir), 
 // that scorer says so when asked for.
 try {
   execFileSync('make', ['-s', '-C', join(root, 'firmware-bridge'), 'wasm'], { stdio: 'pipe' });
-  cpSync(join(root, 'firmware-bridge/build/wasm/tinygate-runtime.wasm'), join(outDir, 'wasm/tinygate-runtime.wasm'));
+  cpSync(
+    join(root, 'firmware-bridge/build/wasm/tinygate-runtime.wasm'),
+    join(outDir, 'wasm/tinygate-runtime.wasm'),
+  );
 } catch (err) {
   console.warn(
-    `build: the WebAssembly runtime was not built (${String(err.stderr ?? err.message).trim().split('\n').pop()}); scorer: int8-exact will be unavailable. Install clang, lld and wasi-libc to build it.`,
+    `build: the WebAssembly runtime was not built (${String(err.stderr ?? err.message)
+      .trim()
+      .split('\n')
+      .pop()}); scorer: int8-exact will be unavailable. Install clang, lld and wasi-libc to build it.`,
   );
 }
