@@ -10,6 +10,7 @@ import {
   type BoardInfo,
   boardInfo,
   flashModel,
+  type Link,
   openLink,
   runtimeStatus,
   startHostBoard,
@@ -19,6 +20,7 @@ import { AvrBoard } from '../../src/sim/avr-board.js';
 import { BRIDGE_OPS, fitOnBoard, inspectModel, readTflite } from '../../src/tflite/index.js';
 import { ROOT } from '../helpers/cli.js';
 import { fullyConnectedOptions, Int8Graph } from '../helpers/int8-graph.js';
+import { haveReferenceModels, referenceModel } from '../tflite/reference.js';
 
 const has = (cmd: string) => {
   try {
@@ -80,6 +82,79 @@ describe('board profiles say what their boards report', () => {
       expectProfileMatches(await boardInfo(link, { timeoutMs: 20_000 }));
     },
     120_000,
+  );
+});
+
+/** Every model here: the shipped one and, when ../shared holds them, Google's references. */
+function modelsToFit(): [string, Uint8Array][] {
+  const out: [string, Uint8Array][] = [
+    ['motor-vib', new Uint8Array(readFileSync(join(ROOT, 'models/motor-vib/model.int8.tflite')))],
+  ];
+  if (haveReferenceModels)
+    for (const name of ['hello_world_int8', 'ad01_int8', 'kws_int8'] as const)
+      out.push([name, referenceModel(name)]);
+  return out;
+}
+
+/** Says "fits" of each model exactly when the board then stores and runs it. */
+async function expectFitMatchesBoard(link: Link, boardId: string) {
+  const profile = findBoard(boardId);
+  const seen: string[] = [];
+  for (const [name, model] of modelsToFit()) {
+    const fit = fitOnBoard(profile, inspectModel(readTflite(model), model.length).needs);
+    let runs = false;
+    let why = '';
+    try {
+      await flashModel(link, model);
+      const status = await runtimeStatus(link);
+      runs = status.state === 'ready';
+      why = status.error ?? '';
+    } catch (err) {
+      why = (err as Error).message; // refused before sending: larger than a slot
+    }
+    expect(
+      fit.fits,
+      `${name} on ${boardId}: fit says ${fit.problems.join('; ') || 'fits'}; board: ${why || 'runs'}`,
+    ).toBe(runs);
+    seen.push(`${name}:${runs ? 'runs' : 'refused'}`);
+  }
+  return seen;
+}
+
+describe('"fits" is said exactly of the models a board runs, for every model here and every board built here', () => {
+  it('virtual-host', async () => {
+    const hb = await startHostBoard({});
+    stops.push(() => hb.stop());
+    const link = await openLink({ path: hb.path });
+    stops.push(() => link.close());
+    const seen = await expectFitMatchesBoard(link, 'virtual-host');
+    expect(seen).toContain('motor-vib:runs');
+  }, 180_000);
+
+  it.skipIf(!haveQemu).each(['mps2-an385', 'netduinoplus2'] as const)(
+    'QEMU %s',
+    async (machine) => {
+      const qb = await startQemuBoard({ machine });
+      stops.push(() => qb.stop());
+      const link = await openLink({ path: qb.path });
+      stops.push(() => link.close());
+      await expectFitMatchesBoard(link, (await boardInfo(link)).boardId);
+    },
+    300_000,
+  );
+
+  it.skipIf(!haveAvr)(
+    'arduino-mega2560 (avr8js)',
+    async () => {
+      execFileSync('make', ['-s', '-C', join(ROOT, 'firmware-bridge'), 'hex']);
+      const avr = new AvrBoard({ hex: avrHex('arduino-mega2560'), mcu: 'atmega2560' });
+      stops.push(() => avr.stop());
+      const link = await openLink({ stream: avr.transport, name: 'mega' });
+      await boardInfo(link, { timeoutMs: 20_000 });
+      const seen = await expectFitMatchesBoard(link, 'arduino-mega2560');
+      expect(seen).toContain('motor-vib:refused');
+    },
+    180_000,
   );
 });
 
