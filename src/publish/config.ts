@@ -49,6 +49,13 @@ export const mqttConfigSchema = z
         groupId: topicToken,
         edgeNodeId: topicToken,
         primaryHostId: topicToken.optional().describe('wait for this host application to be online'),
+        servers: z
+          .array(brokerUrl)
+          .min(1)
+          .optional()
+          .describe(
+            "brokers for the Sparkplug session, in turn: it starts on the first and moves on at each NCMD 'Node Control/Next Server' (default: url)",
+          ),
       })
       .optional(),
     journal: z.object({

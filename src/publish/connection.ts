@@ -14,6 +14,8 @@ export interface Will {
 
 export interface ConnectionOptions {
   url: string;
+  /** Servers to go through with nextServer() (Sparkplug's Next Server); default just `url`. */
+  servers?: string[];
   clientId: string;
   username?: string;
   password?: string;
@@ -56,6 +58,9 @@ export class ManagedConnection extends EventEmitter {
   private connackSeen = false;
   private version: 4 | 5 = 5;
   private lastLogged = '';
+  private serverIndex = 0;
+  /** The server the current client was made for. */
+  private clientUrl = '';
   /** Set when the broker refused MQTT 5: the next attempt (3.1.1) goes out at once. */
   private fallbackNow = false;
   /** Why the last attempt failed; null once connected. */
@@ -101,8 +106,16 @@ export class ManagedConnection extends EventEmitter {
     if (this.ended) return;
     this.attempts++;
     this.connackSeen = false;
+    if (this.client && this.clientUrl !== this.url) {
+      // nextServer(): the old client is done with; a client is made for one server.
+      this.client.removeAllListeners();
+      this.client.on('error', () => {});
+      this.client.end(true);
+      this.client = null;
+    }
     if (!this.client) {
-      this.client = mqtt.connect(this.opts.url, this.clientOptions(will));
+      this.clientUrl = this.url;
+      this.client = mqtt.connect(this.url, this.clientOptions(will));
       this.wire(this.client);
       this.client.connect();
     } else {
@@ -137,7 +150,7 @@ export class ManagedConnection extends EventEmitter {
       this.emit('connect-answered');
       this.backoff.reset();
       if (this.lastError)
-        this.log.info({ url: this.opts.url, connection: this.opts.name }, 'MQTT connected again');
+        this.log.info({ url: this.url, connection: this.opts.name }, 'MQTT connected again');
       this.lastError = null;
       this.lastLogged = '';
       const receiveMaximum = packet.properties?.receiveMaximum ?? 65535;
@@ -149,20 +162,20 @@ export class ManagedConnection extends EventEmitter {
       if (typeof code === 'number') this.emit('connect-answered');
       if (this.version === 5 && typeof code === 'number' && UNSUPPORTED_PROTOCOL.has(code)) {
         this.log.info(
-          { url: this.opts.url, connection: this.opts.name },
+          { url: this.url, connection: this.opts.name },
           'broker refused MQTT 5; using MQTT 3.1.1',
         );
         this.version = 4;
         this.fallbackNow = true;
         return;
       }
-      this.lastError = describeConnectionError(this.opts.url, err, this.opts.username);
+      this.lastError = describeConnectionError(this.url, err, this.opts.username);
       const key = `${this.lastError.code}:${this.lastError.message}`;
       if (key !== this.lastLogged) {
         this.lastLogged = key;
         this.log.warn(
           {
-            url: this.opts.url,
+            url: this.url,
             connection: this.opts.name,
             code: this.lastError.code,
             hint: this.lastError.hint,
@@ -184,10 +197,7 @@ export class ManagedConnection extends EventEmitter {
     if (this.ended || this.timer) return;
     const delay = this.fallbackNow ? 0 : this.backoff.next();
     this.fallbackNow = false;
-    this.log.debug(
-      { url: this.opts.url, connection: this.opts.name, delayMs: delay },
-      'MQTT reconnect scheduled',
-    );
+    this.log.debug({ url: this.url, connection: this.opts.name, delayMs: delay }, 'MQTT reconnect scheduled');
     this.timer = setTimeout(() => void this.attempt(), delay);
   }
 
@@ -219,6 +229,22 @@ export class ManagedConnection extends EventEmitter {
     const client = this.client;
     if (!client?.connected) return;
     client.end(false, o.withWill && this.version === 5 ? { reasonCode: 0x04 } : {});
+  }
+
+  /** The server in use (or to be used next). */
+  get url(): string {
+    const list = this.opts.servers?.length ? this.opts.servers : [this.opts.url];
+    return list[this.serverIndex % list.length]!;
+  }
+
+  /**
+   * Go on to the next server of the list (Sparkplug's `Node Control/Next Server`): disconnect as restart()
+   * does, and the next connection goes to that server. Returns it.
+   */
+  nextServer(o: { withWill?: boolean } = {}): string {
+    this.serverIndex++;
+    this.restart(o);
+    return this.url;
   }
 
   /** Drop the connection as a network failure would (no DISCONNECT, so the broker sends the will). */

@@ -217,6 +217,7 @@ export class Publisher extends EventEmitter {
         ...common,
         clientId: `${clientId}-spb`,
         name: 'sparkplug',
+        ...(sp.servers ? { url: sp.servers[0]!, servers: sp.servers } : {}),
         beforeConnect: () => node.nextWill(),
       });
       node.attach(this.sparkplugConn);

@@ -10,6 +10,7 @@ import {
   boardMetricDefs,
   decodePayload,
   encodePayload,
+  NEXT_SERVER_METRIC,
   ndeathPayload,
   REBIRTH_METRIC,
   RELEARN_METRIC,
@@ -158,12 +159,17 @@ export class SparkplugNode {
   private onMessage(topic: string, payload: Buffer): void {
     if (topic === this.topics.ncmd) {
       let rebirth = false;
+      let nextServer = false;
       try {
-        rebirth = (decodePayload(payload).metrics ?? []).some(
-          (m) => m.name === REBIRTH_METRIC && m.value === true,
-        );
+        const metrics = decodePayload(payload).metrics ?? [];
+        rebirth = metrics.some((m) => m.name === REBIRTH_METRIC && m.value === true);
+        nextServer = metrics.some((m) => m.name === NEXT_SERVER_METRIC && m.value === true);
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'sparkplug: undecodable NCMD ignored');
+      }
+      if (nextServer && this.born) {
+        this.endSession('next server requested', true);
+        return;
       }
       if (rebirth && this.born) {
         this.log.info({ bdSeq: this.bdSeq }, 'sparkplug: rebirth requested');
@@ -239,21 +245,27 @@ export class SparkplugNode {
       this.birth();
     } else if (!online && this.born) {
       // The primary host went away: die and start the session over, so births wait for it again.
-      this.log.info(
-        { host: this.opts.primaryHostId },
-        'sparkplug: primary host offline; NDEATH and reconnect',
-      );
-      this.born = false;
-      const conn = this.conn!;
-      // One NDEATH: on MQTT 5 the broker sends the will (DISCONNECT 0x04); on 3.1.1 we send it and then
-      // disconnect cleanly, so the will is discarded (dropping the link had sent both).
-      if (conn.protocolVersion === 5) conn.restart({ withWill: true });
-      else
-        void conn
-          .publish(this.topics.ndeath, ndeathPayload(this.bdSeq, Date.now()), { qos: 1 })
-          .catch(() => {})
-          .finally(() => conn.restart());
+      this.endSession('primary host offline', false);
     }
+  }
+
+  /** One NDEATH, then a new session: on the same server, or with `next` on the next of `sparkplug.servers`. */
+  private endSession(why: string, next: boolean): void {
+    const conn = this.conn!;
+    this.log.info(
+      { host: this.opts.primaryHostId, server: conn.url },
+      `sparkplug: ${why}; NDEATH and reconnect${next ? ' to the next server' : ''}`,
+    );
+    this.born = false;
+    const restart = (o: { withWill?: boolean }) => (next ? conn.nextServer(o) : conn.restart(o));
+    // One NDEATH: on MQTT 5 the broker sends the will (DISCONNECT 0x04); on 3.1.1 we send it and then
+    // disconnect cleanly, so the will is discarded (dropping the link had sent both).
+    if (conn.protocolVersion === 5) restart({ withWill: true });
+    else
+      void conn
+        .publish(this.topics.ndeath, ndeathPayload(this.bdSeq, Date.now()), { qos: 1 })
+        .catch(() => {})
+        .finally(() => restart({}));
   }
 
   private nextSeq(): number {
@@ -309,6 +321,7 @@ export class SparkplugNode {
           },
           // No alias on Rebirth: a host must be able to command it knowing only its name.
           { name: REBIRTH_METRIC, type: 'Boolean', value: false, timestamp: now },
+          { name: NEXT_SERVER_METRIC, type: 'Boolean', value: false, timestamp: now },
           {
             name: 'Properties/Software',
             alias: this.aliases.alias(null, 'Properties/Software'),

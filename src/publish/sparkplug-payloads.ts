@@ -7,6 +7,8 @@ import type { BoardInfo, BoardState } from './types.js';
 /** Sparkplug B 3.0 topic namespace. */
 export const NAMESPACE = 'spBv1.0';
 export const REBIRTH_METRIC = 'Node Control/Rebirth';
+/** NCMD true: end this session (NDEATH) and connect to the next server of `sparkplug.servers`. */
+export const NEXT_SERVER_METRIC = 'Node Control/Next Server';
 /** The one writable device metric: a host writes true to make the board learn its normal afresh. */
 export const RELEARN_METRIC = 'Device Control/Relearn';
 /** Writable too: true acknowledges the board's latest machine alarm. */

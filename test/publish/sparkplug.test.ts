@@ -114,7 +114,7 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
     expect(rebirth.alias).toBeUndefined();
     // bdSeq has no alias either: hosts (Ignition) match it by name in NBIRTH and NDEATH.
     expect(bdSeq.alias).toBeUndefined();
-    // Every birth metric has a timestamp; every one but Rebirth, bdSeq and the writable Device Control ones has
+    // Every birth metric has a timestamp; every one but the Node Control ones, bdSeq and the writable Device Control ones has
     // an alias, unique across the node.
     const births = [nbirth, ...rest.filter((m) => m.verb === 'DBIRTH')];
     const aliasOf = new Map<string, number>(); // "device/name" → alias
@@ -124,6 +124,7 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
         expect(m.timestamp).toBeDefined();
         if (
           m.name === 'Node Control/Rebirth' ||
+          m.name === 'Node Control/Next Server' ||
           m.name === 'bdSeq' ||
           m.name === 'Device Control/Relearn' ||
           m.name === 'Device Control/Acknowledge'
@@ -385,6 +386,48 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
       { board: 'motor-1', command: 'learn', payload: {} },
       { board: 'motor-1', command: 'ack', payload: {} },
     ]);
+  });
+
+  it('moves to the next server on NCMD Node Control/Next Server: NDEATH on the first, births on the second', async () => {
+    const second = await startMosquitto();
+    cleanups.push(() => second.dispose());
+    const onFirst = await host('plant-n');
+    const sub2 = await subscriber(second.url, ['spBv1.0/plant-n/#'], {
+      username: second.username,
+      password: second.password,
+    });
+    cleanups.push(() => sub2.close());
+    const onSecond = () => sub2.messages.map((m) => m.topic.split('/')[2]);
+    const p = await edgeNode(broker.url, tempDir(), {
+      enabled: true,
+      groupId: 'plant-n',
+      edgeNodeId: 'edge-n',
+      servers: [broker.url, second.url],
+    });
+    p.boardOnline(board('motor-1'));
+    await waitFor('births on the first', () => onFirst.messages().some((m) => m.verb === 'DBIRTH'));
+    const nbirth = onFirst.messages().find((m) => m.verb === 'NBIRTH')!;
+    expect(nbirth.payload.metrics!.find((m) => m.name === 'Node Control/Next Server')).toMatchObject({
+      type: 'Boolean',
+      value: false,
+    });
+    const cmd = await mqtt.connectAsync(broker.url, { username: broker.username, password: broker.password });
+    cleanups.push(() => cmd.endAsync());
+    await cmd.publishAsync(
+      'spBv1.0/plant-n/NCMD/edge-n',
+      Buffer.from(
+        codec.encodePayload({
+          timestamp: Date.now(),
+          metrics: [{ name: 'Node Control/Next Server', type: 'Boolean', value: true }] as never,
+        }),
+      ),
+      { qos: 1 },
+    );
+    await waitFor('NDEATH on the first', () => onFirst.messages().some((m) => m.verb === 'NDEATH'));
+    await waitFor('births on the second', () => onSecond().includes('DBIRTH'), 15_000);
+    expect(onSecond()[0]).toBe('NBIRTH');
+    expect(onFirst.messages().filter((m) => m.verb === 'NDEATH')).toHaveLength(1);
+    expect(p.status().sparkplug).toMatchObject({ connected: true, born: true });
   });
 
   it('takes a Sparkplug 2.2 host’s STATE/<host> ONLINE and OFFLINE as well', async () => {
