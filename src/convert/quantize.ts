@@ -81,11 +81,19 @@ export function affineFromRange(r: Range): Affine {
 
 const roundHalfAway = (x: number) => (x < 0 ? -Math.round(-x) : Math.round(x));
 
-/** Symmetric int8 weights in [−127, 127]; per channel along `axis` (its length = channels), or per tensor. */
+const INT32_MAX = 2147483647;
+
+/**
+ * Symmetric int8 weights in [−127, 127]; per channel along `axis` (its length = channels), or per tensor.
+ * `minScales` (per channel, or one): no scale goes below it. A channel whose weights are essentially zero
+ * would otherwise get a scale near 1e-32 and a bias (bias ÷ input scale × weight scale) far past int32;
+ * raised, its weights round to 0 and its bias keeps its value, as TFLite's converter does.
+ */
 function quantizeWeights(
   data: Float32Array,
   shape: number[],
   axis: number | null,
+  minScales: number[] | null = null,
 ): { q: Int8Array; scales: number[] } {
   const channels = axis === null ? 1 : shape[axis]!;
   const inner = axis === null ? 1 : shape.slice(axis + 1).reduce((a, b) => a * b, 1);
@@ -93,7 +101,7 @@ function quantizeWeights(
   const maxAbs = new Float64Array(channels);
   for (let i = 0; i < data.length; i++)
     maxAbs[channelOf(i)] = Math.max(maxAbs[channelOf(i)]!, Math.abs(data[i]!));
-  const scales = Array.from(maxAbs, (m) => (m > 0 ? m / 127 : 1));
+  const scales = Array.from(maxAbs, (m, c) => Math.max(m > 0 ? m / 127 : 1, minScales?.[c] ?? 0));
   const q = new Int8Array(data.length);
   for (let i = 0; i < data.length; i++)
     q[i] = Math.max(-127, Math.min(127, roundHalfAway(data[i]! / scales[channelOf(i)]!)));
@@ -139,16 +147,28 @@ export function quantizeGraph(graph: Graph, ranges: Map<number, Range>, o: Quant
   // Which constants are weights (and of which kind) and which are biases: they quantize differently.
   const role = new Map<
     number,
-    { kind: 'weights'; axis: number | null } | { kind: 'bias'; input: number; weights: number }
+    | { kind: 'weights'; axis: number | null; input: number; bias: number | null }
+    | { kind: 'bias'; input: number; weights: number }
   >();
   for (const op of graph.ops) {
     const [x, w, b] = op.inputs;
-    if (op.op === 'FULLY_CONNECTED') role.set(w!, { kind: 'weights', axis: o.perChannelDense ? 0 : null });
-    else if (op.op === 'CONV_2D') role.set(w!, { kind: 'weights', axis: 0 });
-    else if (op.op === 'DEPTHWISE_CONV_2D') role.set(w!, { kind: 'weights', axis: 3 });
+    const bias = b !== undefined && b >= 0 ? b : null;
+    if (op.op === 'FULLY_CONNECTED')
+      role.set(w!, { kind: 'weights', axis: o.perChannelDense ? 0 : null, input: x!, bias });
+    else if (op.op === 'CONV_2D') role.set(w!, { kind: 'weights', axis: 0, input: x!, bias });
+    else if (op.op === 'DEPTHWISE_CONV_2D') role.set(w!, { kind: 'weights', axis: 3, input: x!, bias });
     else continue;
-    if (b !== undefined && b >= 0) role.set(b, { kind: 'bias', input: x!, weights: w! });
+    if (bias !== null) role.set(bias, { kind: 'bias', input: x!, weights: w! });
   }
+  // The smallest weight scale that keeps each channel's bias within half of int32 at this input's scale
+  // (the headroom keeps rounding off the edge).
+  const biasFloor = (bias: number | null, input: number, perChannel: boolean): number[] | null => {
+    const data = bias === null ? null : graph.tensors[bias]!.data;
+    if (!(data instanceof Float32Array)) return null;
+    const inScale = act.get(input)!.scale;
+    const floors = Array.from(data, (v) => Math.abs(v) / (inScale * 2 ** 30));
+    return perChannel ? floors : [Math.max(0, ...floors)];
+  };
 
   const index = new Map<number, number>();
   const weightScales = new Map<number, { scales: number[]; axis: number | null }>();
@@ -162,7 +182,8 @@ export function quantizeGraph(graph: Graph, ranges: Map<number, Range>, o: Quant
     if (g.data instanceof Int32Array) {
       index.set(t, add({ name: g.name, shape: g.shape, type: 'int32', quantization: null }, bytes(g.data)));
     } else if (g.data && r?.kind === 'weights') {
-      const { q, scales } = quantizeWeights(g.data, g.shape, r.axis);
+      const floor = biasFloor(r.bias, r.input, r.axis !== null);
+      const { q, scales } = quantizeWeights(g.data, g.shape, r.axis, floor);
       weightScales.set(t, { scales, axis: r.axis });
       const quantization: Quantization = {
         scale: scales,
@@ -181,7 +202,7 @@ export function quantizeGraph(graph: Graph, ranges: Map<number, Range>, o: Quant
           ? w.scales.map((s) => s * inScale)
           : Array.from(g.data, () => w.scales[0]! * inScale);
       const q = Int32Array.from(g.data, (v, i) =>
-        Math.max(-2147483647, Math.min(2147483647, roundHalfAway(v / scales[i]!))),
+        Math.max(-INT32_MAX, Math.min(INT32_MAX, roundHalfAway(v / scales[i]!))),
       );
       const quantization: Quantization = {
         scale: w.axis === null ? [scales[0]!] : scales,

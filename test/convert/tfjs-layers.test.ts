@@ -54,6 +54,42 @@ describe('converting tfjs Layers models', () => {
     }, 60_000);
   }
 
+  it('gives a channel of essentially zero weights zero int8 weights and a bias that keeps its value', async () => {
+    const { tfl } = await import('../../src/detect/tf.js');
+    const saved = await saveModel(
+      tfl.sequential({
+        layers: [
+          tfl.layers.dense({ inputShape: [6], units: 4, activation: 'relu' }),
+          tfl.layers.dense({ units: 3 }),
+        ],
+      }),
+      5,
+    );
+    // Unit 0 of the first layer: weights of 1e-30 (dead in practice) and a bias of 0.5, as vww has hundreds.
+    const first = saved.model.layers[0]!;
+    const [w, b] = first.getWeights().map((t) => t.arraySync() as number[] | number[][]);
+    for (const row of w as number[][]) row[0] = 1e-30;
+    (b as number[])[0] = 0.5;
+    first.setWeights([tf.tensor(w as number[][]), tf.tensor(b as number[])]);
+    const again = await saveModel(saved.model, 0, { keepWeights: true });
+    const calib = join(again.dir, 'calib.json');
+    const xs = samples(60, 6, 9);
+    writeFileSync(calib, JSON.stringify(xs.map((x) => Array.from(x))));
+    const { bytes, report } = await convertModel({ model: again.dir, calib, perChannelDense: true });
+    const g = readTflite(bytes).subgraphs[0]!;
+    const fc = g.operators[0]!;
+    const weights = g.tensors[fc.inputs[1]!]!;
+    const bias = g.tensors[fc.inputs[2]!]!;
+    // Not a scale of ~1e-32 with a saturated int32 bias: a usable scale, the bias at its value.
+    expect(weights.quantization!.scale[0]).toBeGreaterThan(1e-12);
+    const q = new Int32Array(
+      bias.data!.buffer.slice(bias.data!.byteOffset, bias.data!.byteOffset + bias.data!.byteLength),
+    );
+    expect(Math.abs(q[0]!)).toBeLessThan(2147483647);
+    expect(q[0]! * bias.quantization!.scale[0]!).toBeCloseTo(0.5, 3);
+    expect(report.accuracy.snrDb).toBeGreaterThan(18);
+  });
+
   it('refuses a layer it does not support, naming it', async () => {
     const { tfl } = await import('../../src/detect/tf.js');
     const saved = await saveModel(

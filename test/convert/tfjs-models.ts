@@ -36,9 +36,14 @@ function randomize(model: tfl.LayersModel, seed: number): void {
   }
 }
 
-export async function saveModel(model: tfl.LayersModel, seed: number): Promise<SavedModel> {
+/** Save `model` to a temporary folder, its weights first randomized from `seed` unless `keepWeights`. */
+export async function saveModel(
+  model: tfl.LayersModel,
+  seed: number,
+  o: { keepWeights?: boolean } = {},
+): Promise<SavedModel> {
   await tfReady();
-  randomize(model, seed);
+  if (!o.keepWeights) randomize(model, seed);
   const dir = mkdtempSync(join(tmpdir(), 'tg-tfjs-'));
   await model.save(
     tf.io.withSaveHandler(async (a) => {
