@@ -20,6 +20,7 @@ interface ConvertCliOptions extends JsonFlag {
   perChannel?: boolean;
   maxRmse?: string;
   maxAucDrop: string;
+  fit?: boolean;
 }
 
 export function registerConvert(program: Command): void {
@@ -45,9 +46,22 @@ export function registerConvert(program: Command): void {
       '-o, --output <file>',
       'the .tflite to write (default: <model name>.int8.tflite); the report goes beside it',
     )
+    .option(
+      '--fit',
+      'when the int8 model does not fit the --board, shrink it (tinygate shrink, learning from --calib) and write the student instead',
+    )
     .option('--json', 'print the report as one JSON document')
     .action(
       action(async (model: string, opts: ConvertCliOptions) => {
+        if (opts.fit && (opts.board?.length ?? 0) !== 1) {
+          throw new TinygateError(
+            'BAD_OPTION',
+            `--fit needs exactly one --board (got ${opts.board?.length ?? 0})`,
+            {
+              hint: 'Shrinking makes a model for one board: give the board it must fit, e.g. --board arduino-mega2560.',
+            },
+          );
+        }
         if (opts.io !== 'int8' && opts.io !== 'float') throw badOption('--io', opts.io, 'int8 or float');
         if (!['minmax', 'percentile', 'mse'].includes(opts.calibration))
           throw badOption('--calibration', opts.calibration, 'minmax, percentile or mse');
@@ -101,6 +115,10 @@ export function registerConvert(program: Command): void {
           if (rep) {
             writeFileSync(reportFile, `${JSON.stringify(rep, null, 2)}\n`);
             if (!opts.json) process.stderr.write(`${render(null, reportFile, rep)}\n`);
+          }
+          if (opts.fit && isTinygateError(err) && err.code === 'CONVERT_DOES_NOT_FIT') {
+            await shrinkInstead(model, boards[0]!, opts, out);
+            return;
           }
           throw err;
         }
@@ -186,4 +204,48 @@ function render(out: string | null, reportFile: string, r: ConvertReport): strin
   }
   if (!r.gate.passed) lines.push(`accuracy gate FAILED: ${r.gate.failures.join('; ')}`);
   return lines.join('\n');
+}
+
+/** `--fit`: the model did not fit, so shrink it for the board and write the chosen student's int8 file. */
+async function shrinkInstead(
+  model: string,
+  board: ReturnType<typeof findBoard>,
+  opts: ConvertCliOptions,
+  out: string,
+): Promise<void> {
+  const { existsSync, copyFileSync } = await import('node:fs');
+  if (!existsSync(join(model, 'pipeline.json'))) {
+    throw new TinygateError(
+      'SHRINK_UNSUPPORTED',
+      `${model} is not a tinygate model folder, so --fit cannot shrink it`,
+      {
+        hint: 'Shrinking needs the model folder `tinygate train` writes (features, normalization, threshold).',
+      },
+    );
+  }
+  const { shrinkModel, shrinkFailure } = await import('../shrink/index.js');
+  const folder = `${model.replace(/\/+$/, '')}-${board.id}`;
+  let bar: ReturnType<typeof progressBar> | null = null;
+  const r = await shrinkModel({
+    model,
+    board,
+    data: opts.calib,
+    ...(opts.eval ? { eval: [opts.eval] } : {}),
+    out: folder,
+    maxAucDrop: number('--max-auc-drop', opts.maxAucDrop),
+    command: `tinygate ${process.argv.slice(2).join(' ')}`,
+    onProgress: (done, total, what) => {
+      bar ??= progressBar('shrink', total, 'candidates');
+      bar.update(done, what);
+    },
+  });
+  (bar as ReturnType<typeof progressBar> | null)?.stop();
+  if (!r.chosen) throw shrinkFailure(r);
+  copyFileSync(join(folder, 'model.int8.tflite'), out);
+  report(opts, { output: out, shrunk: r }, () =>
+    [
+      `${model} did not fit ${board.id}; shrunk to ${r.chosen!.name} (${r.chosen!.method}), ${r.chosen!.int8Bytes} B`,
+      `wrote ${out}; model folder ${folder} (its card says how it was made); picture ${r.picture}`,
+    ].join('\n'),
+  );
 }

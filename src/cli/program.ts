@@ -30,6 +30,7 @@ export const COMMANDS: Record<string, () => Promise<(program: Command) => void>>
   inspect: async () => (await import('./inspect.js')).registerInspect,
   infer: async () => (await import('./infer.js')).registerInfer,
   train: async () => (await import('./train.js')).registerTrain,
+  shrink: async () => (await import('./shrink.js')).registerShrink,
   eval: async () => (await import('./eval.js')).registerEval,
   detect: async () => (await import('./detect.js')).registerDetect,
   record: async () => (await import('./record.js')).registerRecord,

@@ -9,7 +9,28 @@ export interface AutoencoderShape {
 
 /** A dense autoencoder: ReLU layers (int8-friendly), linear output, seeded initial weights. */
 export function buildAutoencoder(shape: AutoencoderShape, seed: number): tfl.Sequential {
-  const widths = [...shape.hidden, ...shape.hidden.slice(0, -1).reverse()];
+  return buildDenseAutoencoder(
+    shape.inputs,
+    [...shape.hidden, ...shape.hidden.slice(0, -1).reverse()],
+    seed,
+    {
+      encoderLayers: shape.hidden.length,
+    },
+  );
+}
+
+/**
+ * A dense autoencoder with any hidden widths (a pruned or distilled student need not mirror): ReLU hidden
+ * layers, a linear output as wide as the input. Layers are named enc*, dec* and out.
+ */
+export function buildDenseAutoencoder(
+  inputs: number,
+  widths: number[],
+  seed: number,
+  o: { encoderLayers?: number } = {},
+): tfl.Sequential {
+  // The bottleneck (narrowest layer) ends the encoder unless the caller says where it ends.
+  const encoderLayers = o.encoderLayers ?? widths.indexOf(Math.min(...widths)) + 1;
   const model = tfl.sequential({ name: 'autoencoder' });
   widths.forEach((units, i) => {
     model.add(
@@ -17,15 +38,16 @@ export function buildAutoencoder(shape: AutoencoderShape, seed: number): tfl.Seq
         units,
         activation: 'relu',
         kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + i }),
-        ...(i === 0 ? { inputShape: [shape.inputs] } : {}),
-        name: `${i < shape.hidden.length ? 'enc' : 'dec'}${i}`,
+        ...(i === 0 ? { inputShape: [inputs] } : {}),
+        name: `${i < encoderLayers ? 'enc' : 'dec'}${i}`,
       }),
     );
   });
   model.add(
     tfl.layers.dense({
-      units: shape.inputs,
+      units: inputs,
       kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + widths.length }),
+      ...(widths.length === 0 ? { inputShape: [inputs] } : {}),
       name: 'out',
     }),
   );
@@ -120,7 +142,7 @@ export function flatten(rows: Float32Array[]): Float32Array {
   return out;
 }
 
-function permutation(n: number, rng: Rng): Int32Array {
+export function permutation(n: number, rng: Rng): Int32Array {
   const p = Int32Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rng.next() * (i + 1));

@@ -30,10 +30,11 @@ export function renderModelCard(s: ModelSidecar, features: string[]): string {
     '',
     '## Model',
     '',
-    `- ${s.model.inputs} → ${s.model.hidden.join(' → ')} → ${[...s.model.hidden].reverse().slice(1).join(' → ')}${s.model.hidden.length > 1 ? ' → ' : ''}${s.model.inputs}, ReLU, linear output; ${s.model.parameters} parameters`,
+    `- ${[s.model.inputs, ...layerWidths(s)].join(' → ')}, ReLU, linear output; ${s.model.parameters} parameters`,
     `- Adam lr ${t.learningRate}, batch ${t.batchSize}, ${t.epochs} epochs (best ${t.bestEpoch}${t.stoppedEarly ? ', stopped early' : ''}, patience ${t.patience}), seed ${t.seed}, tfjs backend ${t.backend}`,
     `- validation loss ${Number(t.valLoss).toPrecision(4)}; validation scores: median ${val.p50?.toPrecision(3)}, p99 ${val.p99?.toPrecision(3)}, max ${val.max?.toPrecision(3)}`,
     '',
+    ...shrinkSection(t.shrink as ShrinkRecord | undefined),
     '## Sensor checks (windows failing them raise sensor alerts, never machine ones)',
     '',
     ...s.checks.map(
@@ -51,4 +52,57 @@ export function renderModelCard(s: ModelSidecar, features: string[]): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/** Every dense layer's width: `layers` when the sidecar lists them (pruned students), else the mirror. */
+function layerWidths(s: ModelSidecar): number[] {
+  if (s.model.layers) return s.model.layers.map((l) => l.width);
+  const h = s.model.hidden;
+  return [...h, ...[...h].reverse().slice(1), s.model.inputs];
+}
+
+interface ShrinkFigures {
+  int8Bytes: number;
+  parameters: number;
+  macs: number;
+  arenaBytes: number;
+  auc: Record<string, number>;
+  falseAlarms: number;
+}
+interface ShrinkRecord {
+  teacher: { id: string; hash: string; widths: number[] };
+  board: string;
+  budget: { flashBytes: number; arenaBytes: number };
+  method: string;
+  pruning: string;
+  distillation: string;
+  gate: { maxAucDrop: number; normalHours: number; labelled: boolean };
+  before: ShrinkFigures;
+  after: ShrinkFigures;
+}
+
+// How a shrunk model was made and what it cost, before and after, from `tinygate shrink`.
+function shrinkSection(r: ShrinkRecord | undefined): string[] {
+  if (!r) return [];
+  const row = (name: string, f: ShrinkFigures) =>
+    `| ${name} | ${f.int8Bytes} | ${f.parameters} | ${f.macs} | ${f.arenaBytes} | ${
+      Object.values(f.auc)
+        .map((a) => a.toFixed(4))
+        .join(' / ') || 'not measured'
+    } | ${f.falseAlarms} |`;
+  return [
+    '## Shrunk from a teacher',
+    '',
+    `- teacher: \`${r.teacher.id}\` (hash \`${r.teacher.hash}\`, hidden ${r.teacher.widths.join('-')}), for board \`${r.board}\` (${r.budget.flashBytes} B model flash, ${r.budget.arenaBytes} B arena)`,
+    `- method: ${r.method}; pruning: ${r.pruning}; distillation: ${r.distillation}`,
+    `- gate: ${r.gate.labelled ? `AUC within ${r.gate.maxAucDrop} of the teacher on every fault type, ` : 'no labelled data, so '}no more false machine alerts than the teacher over ${r.gate.normalHours.toFixed(1)} h of normal windows`,
+    '',
+    `| | int8 bytes | parameters | MACs | arena B | AUC per fault (${Object.keys(r.before.auc).join(' / ') || '–'}) | false alerts |`,
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    row('teacher', r.before),
+    row('this model', r.after),
+    '',
+    'Every candidate tried is in shrink-report.json and shrink.svg beside this card.',
+    '',
+  ];
 }

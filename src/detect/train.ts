@@ -181,8 +181,8 @@ export async function trainModel(o: TrainOptions): Promise<TrainReport> {
       patience: o.patience ?? TRAIN_DEFAULTS.patience,
       seed,
       backend,
-      validationScores: summary(valScores),
-      trainScores: summary(trainScores),
+      validationScores: scoreSummary(valScores),
+      trainScores: scoreSummary(trainScores),
       command: o.command ?? null,
       createdAt: new Date().toISOString(),
     },
@@ -268,7 +268,7 @@ export function normalize(f: Float32Array, n: Normalization): Float32Array {
   return out;
 }
 
-function summary(x: Float32Array): Record<string, number> {
+export function scoreSummary(x: Float32Array): Record<string, number> {
   let mean = 0;
   for (const v of x) mean += v / x.length;
   return {

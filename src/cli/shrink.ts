@@ -1,0 +1,152 @@
+import { basename, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { findBoard } from '../boards/index.js';
+import { TinygateError } from '../errors/index.js';
+import type { ShrinkReport } from '../shrink/index.js';
+import { formatBytes, table } from './format.js';
+import { action, type JsonFlag, report } from './output.js';
+import { progressBar } from './progress-bar.js';
+
+interface ShrinkCliOptions extends JsonFlag {
+  board: string;
+  data?: string;
+  eval?: string[];
+  output?: string;
+  targetBytes?: string;
+  maxAucDrop: string;
+  epochs: string;
+  seed: string;
+}
+
+export function registerShrink(program: Command): void {
+  program
+    .command('shrink <model>')
+    .description(
+      "make a model fit a board: structured pruning and distillation from the model (the teacher), smallest student that fits and keeps the teacher's detection quality",
+    )
+    .requiredOption('--board <id>', 'board profile whose model slot and arena the model must fit')
+    .option(
+      '--data <file.csv>',
+      "normal data to learn from (default: the teacher's training data, if still there)",
+    )
+    .option(
+      '--eval <file.csv...>',
+      'labelled recordings with machine faults and normal running to judge every candidate on (AUC per fault type and false alerts); without them only false alerts on --data are judged',
+    )
+    .option('-o, --output <folder>', 'model folder to write (default: <model>-<board>)')
+    .option('--target-bytes <n>', 'a flash budget below the board’s model slot')
+    .option('--max-auc-drop <d>', 'largest AUC drop from the teacher allowed on any fault type', '0.005')
+    .option('--epochs <n>', 'most epochs per student', '200')
+    .option('--seed <n>', 'seed for fresh students and shuffling', '1')
+    .option('--json', 'print the report as one JSON document')
+    .action(
+      action(async (model: string, opts: ShrinkCliOptions) => {
+        const board = findBoard(opts.board);
+        const data = opts.data ?? (await teacherData(model));
+        const out = opts.output ?? `${resolve(model)}-${board.id}`;
+        // tfjs and the converter load only here.
+        const { shrinkModel, shrinkFailure } = await import('../shrink/index.js');
+        let bar: ReturnType<typeof progressBar> | null = null;
+        const r = await shrinkModel({
+          model,
+          board,
+          data,
+          ...(opts.eval?.length ? { eval: opts.eval } : {}),
+          out,
+          ...(opts.targetBytes ? { targetBytes: whole('--target-bytes', opts.targetBytes) } : {}),
+          maxAucDrop: positive('--max-auc-drop', opts.maxAucDrop),
+          epochs: whole('--epochs', opts.epochs),
+          seed: whole('--seed', opts.seed),
+          command: `tinygate ${process.argv.slice(2).join(' ')}`,
+          onProgress: (done, total, what) => {
+            bar ??= progressBar('shrink', total, 'candidates');
+            bar.update(done, what);
+          },
+        });
+        (bar as ReturnType<typeof progressBar> | null)?.stop();
+        if (!r.chosen) {
+          if (!opts.json) process.stderr.write(`${render(r)}\n`);
+          throw shrinkFailure(r);
+        }
+        report(opts, r, () => render(r));
+      }),
+    );
+}
+
+/** The teacher's recorded training data, when the file is still where training read it. */
+async function teacherData(model: string): Promise<string> {
+  const { existsSync } = await import('node:fs');
+  const { loadSidecar } = await import('../detect/model-dir.js');
+  const recorded = loadSidecar(model).sidecar.training.data;
+  if (typeof recorded === 'string' && existsSync(recorded)) return recorded;
+  throw new TinygateError(
+    'SHRINK_NO_DATA',
+    `${basename(model)} was trained on ${recorded ? `"${String(recorded)}", which is not there any more` : 'data it does not name'}, and no --data was given`,
+    {
+      hint: 'Pass normal data of the same machine with --data (a CSV from `tinygate record` or `tinygate sim data`); students learn from it.',
+    },
+  );
+}
+
+function render(r: ShrinkReport): string {
+  const faults = r.gate.faults;
+  const rows = r.candidates.map((c) => [
+    c === r.chosen ? `${c.name} ←` : c.name,
+    c.method,
+    String(c.parameters),
+    String(c.macs),
+    String(c.int8Bytes),
+    String(c.arenaBytes),
+    ...faults.map((f) => c.quality.auc[f]?.toFixed(4) ?? '–'),
+    String(c.quality.falseAlarms),
+    c.method === 'teacher' ? (c.fits ? 'fits' : 'no fit') : c.passes ? 'pass' : 'fail',
+    short((c.method === 'teacher' ? c.fitProblems : c.failures)[0] ?? ''),
+  ]);
+  const lines = [
+    `${r.teacher.id} for ${r.board}: budget ${formatBytes(r.budget.flashBytes)} model flash, ${formatBytes(r.budget.arenaBytes)} arena; gate: ${r.gate.labelled ? `AUC within ${r.gate.maxAucDrop} of the teacher per fault, ` : 'no labelled data (pass --eval for AUC), '}no more false alerts than the teacher over ${r.gate.normalHours.toFixed(1)} h of normal windows`,
+    table(
+      [
+        'candidate',
+        'made by',
+        'params',
+        'MACs',
+        'int8 B',
+        'arena B',
+        ...faults.map((f) => `AUC ${f}`),
+        'false alerts',
+        '',
+      ],
+      rows,
+    ),
+  ];
+  if (r.chosen) {
+    lines.push(
+      `chosen: ${r.chosen.name} (${r.chosen.method}), ${r.chosen.int8Bytes} B — model folder ${r.out}`,
+      `picture: ${r.picture}`,
+    );
+  } else lines.push(`none chosen: ${r.noneReason}`);
+  return lines.join('\n');
+}
+
+function whole(flag: string, s: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new TinygateError('BAD_OPTION', `${flag} ${s} is not valid`, {
+      hint: 'Give a whole number above 0.',
+    });
+  return n;
+}
+
+function positive(flag: string, s: string): number {
+  const n = Number(s);
+  if (!Number.isFinite(n) || n < 0)
+    throw new TinygateError('BAD_OPTION', `${flag} ${s} is not valid`, {
+      hint: 'Give a number of 0 or more.',
+    });
+  return n;
+}
+
+// The first reason, cut to keep the table on a wide terminal; --json has them all.
+function short(s: string): string {
+  return s.length > 60 ? `${s.slice(0, 59)}…` : s;
+}
