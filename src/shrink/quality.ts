@@ -15,6 +15,8 @@ export interface Quality {
   /** Machine alerts raised on normal windows, with the scorer's own threshold and the live debounce. */
   falseAlarms: number;
   normalHours: number;
+  /** The false alerts and normal hours of each recording, by its name. */
+  byRecording: Record<string, { falseAlarms: number; normalHours: number }>;
 }
 
 /**
@@ -27,6 +29,7 @@ export async function measureQuality(scorer: WindowScorer, data: EvalRecording[]
   const byFault = new Map<string, number[]>();
   let falseAlarms = 0;
   let normalHours = 0;
+  const byRecording: Quality['byRecording'] = {};
   for (const rec of data) {
     const captured: number[] = [];
     const capture: WindowScorer = {
@@ -61,10 +64,11 @@ export async function measureQuality(scorer: WindowScorer, data: EvalRecording[]
     const r = e.finish().scorers[0]!;
     falseAlarms += r.falseAlarms.machine;
     normalHours += r.falseAlarms.normalHours;
+    byRecording[rec.name] = { falseAlarms: r.falseAlarms.machine, normalHours: r.falseAlarms.normalHours };
   }
   const auc: Record<string, number> = {};
   for (const [fault, pos] of [...byFault].sort((a, b) => a[0].localeCompare(b[0]))) {
     auc[fault] = rocAuc([...pos, ...normal], [...pos.map(() => true), ...normal.map(() => false)]);
   }
-  return { auc, falseAlarms, normalHours };
+  return { auc, falseAlarms, normalHours, byRecording };
 }
