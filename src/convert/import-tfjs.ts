@@ -211,11 +211,7 @@ class TfjsImporter {
         return this.activation(layer, this.dense(layer, x), c.activation as string);
       case 'Conv2D':
       case 'Conv1D':
-        return this.activation(
-          layer,
-          this.conv(layer, x, layer.class_name === 'Conv1D'),
-          c.activation as string,
-        );
+        return this.conv(layer, x, layer.class_name === 'Conv1D');
       case 'DepthwiseConv2D':
         return this.activation(
           layer,
@@ -390,7 +386,9 @@ class TfjsImporter {
         quantizedBiasType: 'float32',
       },
     );
-    return oneD ? this.reshape(name, out, [1, ow, outC]) : out;
+    // The activation fuses into CONV_2D before a Conv1D's reshape back (after it, it would be a RELU op).
+    const activated = this.activation(layer, out, c.activation as string);
+    return oneD ? this.reshape(name, activated, [1, ow, outC]) : activated;
   }
 
   private depthwise(

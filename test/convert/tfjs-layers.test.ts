@@ -4,9 +4,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { findBoard } from '../../src/boards/index.js';
 import { convertModel, floatTflite, importTfjsLayers } from '../../src/convert/index.js';
 import { tf, tfReady } from '../../src/detect/tf.js';
-import { readTflite, TfliteInterpreter, writeTflite } from '../../src/tflite/index.js';
+import { fitOnBoard, readTflite, TfliteInterpreter, writeTflite } from '../../src/tflite/index.js';
 import { MODELS, saveModel } from './tfjs-models.js';
 
 function samples(n: number, size: number, seed: number): Float32Array[] {
@@ -53,6 +54,24 @@ describe('converting tfjs Layers models', () => {
       expect(report.accuracy.snrDb, JSON.stringify(report.accuracy)).toBeGreaterThan(18);
     }, 60_000);
   }
+
+  it("fuses a Conv1D's activation into its CONV_2D, so the board runtime (which has no RELU kernel) runs it", async () => {
+    const saved = await saveModel(MODELS['conv1d + pooling 1d + global average, softmax head']!(), 3);
+    const size = saved.inputShape.reduce((a, b) => a * b, 1);
+    const calib = join(saved.dir, 'calib.json');
+    writeFileSync(calib, JSON.stringify(samples(40, size, 3).map((x) => Array.from(x))));
+    const { bytes, report } = await convertModel({ model: saved.dir, calib });
+    const ops = report.model.ops.map((o) => o.op);
+    expect(ops).not.toContain('RELU');
+    expect(ops).not.toContain('RELU6');
+    const m = readTflite(bytes);
+    const fused = m.subgraphs[0]!.operators.map((o) => o.options)
+      .filter((o) => o && 'fusedActivation' in o)
+      .map((o) => (o as { fusedActivation: string }).fusedActivation);
+    expect(fused).toEqual(expect.arrayContaining(['RELU', 'RELU6']));
+    const fit = fitOnBoard(findBoard('virtual-host'), report.model.needs);
+    expect(fit.problems.filter((p) => p.includes('kernel'))).toEqual([]);
+  }, 60_000);
 
   it('gives a channel of essentially zero weights zero int8 weights and a bias that keeps its value', async () => {
     const { tfl } = await import('../../src/detect/tf.js');
