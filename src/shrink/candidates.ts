@@ -8,7 +8,7 @@ export interface Architecture {
 /**
  * Student sizes to try, largest first: the teacher's depth with each layer cut to ¾, ½, ⅜ and ¼ of its
  * units (pruned from the teacher), then shallower fresh nets (two hidden layers, then one), because on a
- * small board each layer costs three tensors and about 450 B of flatbuffer tables before any weight.
+ * small board each layer costs three tensors and about 380 B of flatbuffer tables before any weight.
  */
 export function candidateArchitectures(teacher: number[]): Architecture[] {
   const out: Architecture[] = [];
