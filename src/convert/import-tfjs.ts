@@ -567,6 +567,17 @@ class TfjsImporter {
         `${name}: cannot reshape [${this.b.shapeOf(x)}] to [${shape}]`,
         'Check the target shape.',
       );
+    // A reshape of a reshape nothing else reads is one reshape (Conv1D layers in a row reshape to 2-D and
+    // back between each other): every RESHAPE costs the board an op, two tensors and their tables.
+    const producer = this.b.graph.ops.find((o) => o.outputs.includes(x));
+    if (producer?.op === 'RESHAPE' && this.consumers(x) === 0 && !this.b.graph.outputs.includes(x)) {
+      this.b.graph.tensors[x]!.shape = shape;
+      const target = this.b.graph.tensors[producer.inputs[1]!]!;
+      target.data = Int32Array.from(shape);
+      target.shape = [shape.length];
+      producer.options = { type: 'ReshapeOptions', newShape: shape };
+      return x;
+    }
     const target = this.b.tensor(`${name}/shape`, [shape.length], Int32Array.from(shape));
     return this.b.op('RESHAPE', [x, target], { name, shape }, { type: 'ReshapeOptions', newShape: shape });
   }
