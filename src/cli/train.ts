@@ -16,6 +16,9 @@ interface TrainCliOptions extends JsonFlag {
   hop?: string;
   bands?: string;
   hidden?: string;
+  conv?: string;
+  convTaps: string;
+  convStride: string;
   epochs?: string;
   patience?: string;
   batch?: string;
@@ -46,6 +49,12 @@ export function registerTrain(program: Command): void {
     .option('--hop <n>', 'samples between windows (default: half the window)')
     .option('--bands <n>', 'spectral bands', String(TRAIN_DEFAULTS.bands))
     .option('--hidden <widths>', 'encoder widths down to the bottleneck', TRAIN_DEFAULTS.hidden.join(','))
+    .option(
+      '--conv <filters>',
+      'a convolutional autoencoder: Conv1D layers with these filters over the feature vector, then the --hidden dense layers',
+    )
+    .option('--conv-taps <n>', 'taps of each Conv1D', '3')
+    .option('--conv-stride <n>', 'stride of each Conv1D (2 halves the positions)', '2')
     .option('--epochs <n>', 'most epochs', String(TRAIN_DEFAULTS.epochs))
     .option(
       '--patience <n>',
@@ -85,6 +94,15 @@ export function registerTrain(program: Command): void {
           hop: opts.hop ? int(opts.hop, '--hop') : undefined,
           bands: int(opts.bands!, '--bands'),
           hidden: list(opts.hidden!).map((h) => int(h, '--hidden')),
+          ...(opts.conv
+            ? {
+                conv: {
+                  filters: list(opts.conv).map((f) => int(f, '--conv')),
+                  taps: int(opts.convTaps, '--conv-taps'),
+                  stride: int(opts.convStride, '--conv-stride'),
+                },
+              }
+            : {}),
           epochs: int(opts.epochs!, '--epochs'),
           patience: int(opts.patience!, '--patience'),
           batchSize: int(opts.batch!, '--batch'),

@@ -54,6 +54,65 @@ export function buildDenseAutoencoder(
   return model;
 }
 
+/** The convolutional front of an autoencoder: Conv1D layers over the feature vector. */
+export interface ConvEncoder {
+  /** Filters of each Conv1D layer. */
+  filters: number[];
+  /** Taps of every Conv1D ('same' padding). */
+  taps: number;
+  /** Stride of every Conv1D: 2 halves the positions per layer. */
+  stride: number;
+}
+
+/**
+ * A convolutional autoencoder: the feature vector as one channel, Conv1D layers (ReLU, 'same' padding,
+ * strided so the positions shrink), flattened into dense layers of these widths down to the bottleneck and
+ * a linear dense output as wide as the input. Neighbouring features (adjacent frequency bands) share
+ * weights in the convolutions; the dense bottleneck keeps it from learning the identity.
+ */
+export function buildConvAutoencoder(
+  inputs: number,
+  conv: ConvEncoder,
+  dense: number[],
+  seed: number,
+): tfl.Sequential {
+  const model = tfl.sequential({ name: 'conv_autoencoder' });
+  model.add(tfl.layers.reshape({ targetShape: [inputs, 1], inputShape: [inputs], name: 'as_channel' }));
+  conv.filters.forEach((filters, i) => {
+    model.add(
+      tfl.layers.conv1d({
+        filters,
+        kernelSize: conv.taps,
+        strides: conv.stride,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + i }),
+        name: `conv${i}`,
+      }),
+    );
+  });
+  model.add(tfl.layers.flatten({ name: 'flatten' }));
+  const bottleneck = dense.indexOf(Math.min(...dense));
+  dense.forEach((units, i) => {
+    model.add(
+      tfl.layers.dense({
+        units,
+        activation: 'relu',
+        kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + conv.filters.length + i }),
+        name: `${i <= bottleneck ? 'enc' : 'dec'}${conv.filters.length + i}`,
+      }),
+    );
+  });
+  model.add(
+    tfl.layers.dense({
+      units: inputs,
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + conv.filters.length + dense.length }),
+      name: 'out',
+    }),
+  );
+  return model;
+}
+
 export interface FitOptions {
   epochs: number;
   batchSize: number;

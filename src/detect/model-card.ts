@@ -11,7 +11,7 @@ export function renderModelCard(s: ModelSidecar, features: string[]): string {
   const lines = [
     `# Model card: ${s.model.id}`,
     '',
-    `Dense autoencoder for anomaly detection, trained by tinygate. Hash \`${s.model.hash}\`.`,
+    `${s.model.kind === 'conv-autoencoder' ? 'Convolutional' : 'Dense'} autoencoder for anomaly detection, trained by tinygate. Hash \`${s.model.hash}\`.`,
     'A window is anomalous when its mean squared reconstruction error (over the normalized features)',
     `exceeds **${s.threshold.value.toPrecision(4)}** (${formatThresholdRule(s.threshold.rule)} of ${s.threshold.n} validation windows).`,
     '',
@@ -30,7 +30,7 @@ export function renderModelCard(s: ModelSidecar, features: string[]): string {
     '',
     '## Model',
     '',
-    `- ${[s.model.inputs, ...layerWidths(s)].join(' → ')}, ReLU, linear output; ${s.model.parameters} parameters`,
+    `- ${[s.model.inputs, ...layerWidths(s)].join(' → ')}${s.model.kind === 'conv-autoencoder' ? ` (the first ${(s.model.layers ?? []).filter((l) => l.type.startsWith('conv1d')).length} Conv1D filters, ${s.model.layers?.[0]?.type}; then dense units)` : ''}, ReLU, linear output; ${s.model.parameters} parameters`,
     `- Adam lr ${t.learningRate}, batch ${t.batchSize}, ${t.epochs} epochs (best ${t.bestEpoch}${t.stoppedEarly ? ', stopped early' : ''}, patience ${t.patience}), seed ${t.seed}, tfjs backend ${t.backend}`,
     `- validation loss ${Number(t.valLoss).toPrecision(4)}; validation scores: median ${val.p50?.toPrecision(3)}, p99 ${val.p99?.toPrecision(3)}, max ${val.max?.toPrecision(3)}`,
     '',
@@ -95,7 +95,7 @@ function shrinkSection(r: ShrinkRecord | undefined): string[] {
     '',
     `- teacher: \`${r.teacher.id}\` (hash \`${r.teacher.hash}\`, hidden ${r.teacher.widths.join('-')}), for board \`${r.board}\` (${r.budget.flashBytes} B model flash, ${r.budget.arenaBytes} B arena)`,
     `- method: ${r.method}; pruning: ${r.pruning}; distillation: ${r.distillation}`,
-    `- gate: ${r.gate.labelled ? `AUC within ${r.gate.maxAucDrop} of the teacher on every fault type, ` : 'no labelled data, so '}no more false machine alerts than the teacher over ${r.gate.normalHours.toFixed(1)} h of normal windows`,
+    `- gate: ${r.gate.labelled ? `AUC within ${r.gate.maxAucDrop} of the teacher on every fault type, ` : 'no labelled data, so '}no more false machine alerts than the teacher over ${hours(r.gate.normalHours)} of normal windows`,
     '',
     `| | int8 bytes | parameters | MACs | arena B | AUC per fault (${Object.keys(r.before.auc).join(' / ') || '–'}) | false alerts |`,
     '| --- | --- | --- | --- | --- | --- | --- |',
@@ -105,4 +105,8 @@ function shrinkSection(r: ShrinkRecord | undefined): string[] {
     'Every candidate tried is in shrink-report.json and shrink.svg beside this card.',
     '',
   ];
+}
+
+function hours(h: number): string {
+  return h < 1 ? `${Math.round(h * 60)} min` : `${h.toFixed(1)} h`;
 }

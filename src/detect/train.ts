@@ -9,7 +9,13 @@ import {
   readRecording,
   readRecordingMeta,
 } from '../sensing/recording.js';
-import { buildAutoencoder, fitAutoencoder, reconstructionErrors } from './autoencoder.js';
+import {
+  buildAutoencoder,
+  buildConvAutoencoder,
+  type ConvEncoder,
+  fitAutoencoder,
+  reconstructionErrors,
+} from './autoencoder.js';
 import { formatRate, formatSpan, inferChecks, type WindowSet, windowRecording } from './dataset.js';
 import { renderModelCard } from './model-card.js';
 import { defaultModelId, type ModelSidecar, modelHash, saveLayersModel, writeSidecar } from './model-dir.js';
@@ -32,6 +38,8 @@ export interface TrainOptions {
   hop?: number;
   bands?: number;
   hidden?: number[];
+  /** A convolutional autoencoder: these Conv1D layers first, then dense `hidden` (mirrored) and the output. */
+  conv?: ConvEncoder;
   epochs?: number;
   patience?: number;
   batchSize?: number;
@@ -129,7 +137,10 @@ export async function trainModel(o: TrainOptions): Promise<TrainReport> {
   const hidden = o.hidden ?? TRAIN_DEFAULTS.hidden;
   const seed = o.seed ?? TRAIN_DEFAULTS.seed;
   const inputs = train[0]!.length;
-  const model = buildAutoencoder({ inputs, hidden }, seed);
+  const dense = [...hidden, ...hidden.slice(0, -1).reverse()];
+  const model = o.conv
+    ? buildConvAutoencoder(inputs, o.conv, dense, seed)
+    : buildAutoencoder({ inputs, hidden }, seed);
   const epochs = o.epochs ?? TRAIN_DEFAULTS.epochs;
   o.onStage?.('training', epochs);
   const fit = await fitAutoencoder(model, train, validation, {
@@ -153,7 +164,20 @@ export async function trainModel(o: TrainOptions): Promise<TrainReport> {
   const sidecar: ModelSidecar = {
     format: 'tinygate-model',
     version: 1,
-    model: { id, hash, kind: 'dense-autoencoder', inputs, hidden, parameters },
+    model: o.conv
+      ? {
+          id,
+          hash,
+          kind: 'conv-autoencoder',
+          inputs,
+          hidden,
+          layers: [
+            ...o.conv.filters.map((width) => ({ type: `conv1d k${o.conv!.taps} s${o.conv!.stride}`, width })),
+            ...[...dense, inputs].map((width) => ({ type: 'dense', width })),
+          ],
+          parameters,
+        }
+      : { id, hash, kind: 'dense-autoencoder', inputs, hidden, parameters },
     features: pipeline,
     normalization,
     score: 'mse',

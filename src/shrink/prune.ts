@@ -1,72 +1,93 @@
-import { type DenseLayer, hiddenActivations } from './dense-layers.js';
+import { forward, type Net, type NetLayer } from './net.js';
+
+/** Mean of each hidden layer's activations over the data, per position and unit (position-major). */
+function meanActivations(net: Net, rows: Float32Array[], abs: boolean): Float64Array[] {
+  const sums: Float64Array[] = [];
+  for (const x of rows) {
+    forward(net, x).hidden.forEach((a, l) => {
+      sums[l] ??= new Float64Array(a.length);
+      const s = sums[l]!;
+      for (let k = 0; k < a.length; k++) s[k]! += abs ? Math.abs(a[k]!) : a[k]!;
+    });
+  }
+  return sums.map((s) => s.map((v) => v / Math.max(rows.length, 1)));
+}
+
+/** Per-position means folded to one per unit (the mean over positions). */
+function perUnit(means: Float64Array, units: number): number[] {
+  const out = new Array<number>(units).fill(0);
+  const positions = means.length / units;
+  for (let k = 0; k < means.length; k++) out[k % units]! += means[k]! / positions;
+  return out;
+}
 
 /**
- * How much each hidden unit feeds forward: the mean of |activation| over the data times the L2 norm of its
- * outgoing weights, i.e. the typical size of what the next layer loses when the unit goes. It sees both
- * dead units (never active) and live units whose output the next layer ignores, which weight magnitude
- * alone (the incoming weights) does not.
+ * How much each hidden unit (or filter) feeds forward: the mean of |activation| over the data (and
+ * positions) times the L2 norm of its outgoing weights, i.e. the typical size of what the next layer loses
+ * when the unit goes. It sees both dead units (never active) and live units whose output the next layer
+ * ignores, which the magnitude of the incoming weights alone does not.
  */
-export function unitImportance(layers: DenseLayer[], rows: Float32Array[]): number[][] {
-  const acts = hiddenActivations(layers, rows);
-  return acts.map((a, l) => {
-    const next = layers[l + 1]!;
-    const units = layers[l]!.units;
-    return Array.from({ length: units }, (_, j) => {
-      let mean = 0;
-      for (const r of a) mean += Math.abs(r[j]!) / a.length;
+export function unitImportance(net: Net, rows: Float32Array[]): number[][] {
+  return meanActivations(net, rows, true).map((means, l) => {
+    const next = net.layers[l + 1]!;
+    return perUnit(means, net.layers[l]!.units).map((m, j) => {
       let norm = 0;
-      for (let k = 0; k < next.units; k++) norm += next.kernel[j * next.units + k]! ** 2;
-      return mean * Math.sqrt(norm);
+      for (let t = 0; t < next.taps; t++)
+        for (let k = 0; k < next.units; k++)
+          norm += next.kernel[(t * next.inputs + j) * next.units + k]! ** 2;
+      return m * Math.sqrt(norm);
     });
   });
 }
 
 /**
  * Structured pruning to the given hidden widths (same depth): each hidden layer keeps its most important
- * units; a removed unit's mean output is folded into the next layer's bias, so the next layer sees the same
- * input on average (it was a constant plus noise the rest of the net can relearn).
+ * units (dense) or filters (Conv1D); a removed one's mean output is folded into the next layer's bias, so
+ * the next layer sees the same input on average: exactly for a constant unit feeding a dense layer, and
+ * for a Conv1D away from its zero-padded ends.
  */
-export function pruneUnits(layers: DenseLayer[], widths: number[], rows: Float32Array[]): DenseLayer[] {
+export function pruneUnits(net: Net, widths: number[], rows: Float32Array[]): Net {
+  const { layers } = net;
   if (widths.length !== layers.length - 1) {
     throw new Error(`pruneUnits: ${widths.length} widths for ${layers.length - 1} hidden layers`);
   }
-  const importance = unitImportance(layers, rows);
-  const acts = hiddenActivations(layers, rows);
-  const keep = importance.map((imp, l) => {
+  const means = meanActivations(net, rows, false);
+  const keep = unitImportance(net, rows).map((imp, l) => {
     const order = imp.map((v, j) => [v, j] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
     return order
       .slice(0, Math.min(widths[l]!, imp.length))
       .map(([, j]) => j)
       .sort((a, b) => a - b);
   });
-  const out: DenseLayer[] = [];
-  for (let l = 0; l < layers.length; l++) {
-    const src = layers[l]!;
-    const rowsKept = l === 0 ? range(src.inputs) : keep[l - 1]!;
-    const colsKept = l === layers.length - 1 ? range(src.units) : keep[l]!;
-    const kernel = new Float32Array(rowsKept.length * colsKept.length);
-    for (let ri = 0; ri < rowsKept.length; ri++) {
-      for (let cj = 0; cj < colsKept.length; cj++) {
-        kernel[ri * colsKept.length + cj] = src.kernel[rowsKept[ri]! * src.units + colsKept[cj]!]!;
-      }
-    }
-    const bias = Float32Array.from(colsKept, (j) => src.bias[j]!);
+  const out: NetLayer[] = layers.map((src, l) => {
+    const ins = l === 0 ? range(src.inputs) : keep[l - 1]!;
+    const cols = l === layers.length - 1 ? range(src.units) : keep[l]!;
+    const kernel = new Float32Array(src.taps * ins.length * cols.length);
+    for (let t = 0; t < src.taps; t++)
+      for (let ri = 0; ri < ins.length; ri++)
+        for (let cj = 0; cj < cols.length; cj++)
+          kernel[(t * ins.length + ri) * cols.length + cj] =
+            src.kernel[(t * src.inputs + ins[ri]!) * src.units + cols[cj]!]!;
+    const bias = Float32Array.from(cols, (j) => src.bias[j]!);
     if (l > 0) {
-      // Fold each removed input unit's mean activation into this layer's bias.
-      const kept = new Set(rowsKept);
-      const a = acts[l - 1]!;
+      // A convolution slides over positions, so it sees a unit's mean over them; a dense layer after the
+      // convolutions reads each position with its own weights, so it gets each position's mean.
+      const m = means[l - 1]!;
+      const unitMean = perUnit(m, src.inputs);
+      const kept = new Set(ins);
       for (let i = 0; i < src.inputs; i++) {
         if (kept.has(i)) continue;
-        let mean = 0;
-        for (const r of a) mean += r[i]! / a.length;
-        colsKept.forEach((j, cj) => {
-          bias[cj]! += mean * src.kernel[i * src.units + j]!;
-        });
+        for (let t = 0; t < src.taps; t++) {
+          const v = src.kind === 'conv1d' ? unitMean[i]! : m[t * src.inputs + i]!;
+          cols.forEach((j, cj) => {
+            bias[cj]! += v * src.kernel[(t * src.inputs + i) * src.units + j]!;
+          });
+        }
       }
     }
-    out.push({ inputs: rowsKept.length, units: colsKept.length, kernel, bias });
-  }
-  return out;
+    return { ...src, inputs: ins.length, units: cols.length, kernel, bias };
+  });
+  return { ...net, layers: out };
 }
 
 function range(n: number): number[] {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BoardProfile } from '../boards/index.js';
 import { convertModel } from '../convert/index.js';
-import { buildDenseAutoencoder, fitAutoencoder } from '../detect/autoencoder.js';
+import { fitAutoencoder } from '../detect/autoencoder.js';
 import { windowRecording } from '../detect/dataset.js';
 import { Int8AutoencoderScorer, int8Description } from '../detect/int8-scorer.js';
 import { renderModelCard } from '../detect/model-card.js';
@@ -28,8 +28,17 @@ import {
 } from '../sensing/recording.js';
 import { fitOnBoard, inspectModel, type ModelNeeds, readTflite } from '../tflite/index.js';
 import { type Architecture, architectureName, candidateArchitectures } from './candidates.js';
-import { denseMacs, denseModel, denseParameters, hiddenWidths, readDenseLayers } from './dense-layers.js';
 import { distill } from './distill.js';
+import {
+  convLayers,
+  freshModel,
+  hiddenWidths,
+  type Net,
+  netMacs,
+  netModel,
+  netParameters,
+  readNet,
+} from './net.js';
 import { pruneUnits } from './prune.js';
 import { type EvalRecording, measureQuality, type Quality } from './quality.js';
 import { renderShrinkSvg } from './shrink-svg.js';
@@ -110,7 +119,7 @@ export async function shrinkModel(o: ShrinkOptions): Promise<ShrinkReport> {
   const backend = await tfReady();
   const teacher = await loadModelDir(o.model);
   const ts = teacher.sidecar;
-  const teacherLayers = readDenseLayers(teacher.model);
+  const teacherNet = readNet(teacher.model);
   const rec = typeof o.data === 'string' ? readRecording(o.data) : o.data.recording;
   const meta = typeof o.data === 'string' ? readRecordingMeta(o.data) : o.data.meta;
   const dataName = typeof o.data === 'string' ? o.data : rec.file;
@@ -144,7 +153,8 @@ export async function shrinkModel(o: ShrinkOptions): Promise<ShrinkReport> {
     arenaBytes: o.board.modelBudget.arenaBytes,
   };
   const maxAucDrop = o.maxAucDrop ?? DEFAULT_MAX_AUC_DROP;
-  const architectures = o.architectures ?? candidateArchitectures(hiddenWidths(teacherLayers));
+  const architectures =
+    o.architectures ?? candidateArchitectures(hiddenWidths(teacherNet), convLayers(teacherNet));
   const total = 1 + architectures.length * 2;
   let done = 0;
   const step = (what: string) => o.onProgress?.(done++, total, what);
@@ -158,7 +168,7 @@ export async function shrinkModel(o: ShrinkOptions): Promise<ShrinkReport> {
       cpSync(teacher.dir, teacherDir, { recursive: true });
       await writeInt8(teacherDir, ts, train);
     }
-    const teacherRow = await judge(teacherDir, teacherLayers, 'teacher', ts.threshold.value, 0);
+    const teacherRow = await judge(teacherDir, teacherNet, 'teacher', ts.threshold.value, 0);
     if (labelled && Object.keys(teacherRow.quality.auc).length === 0) {
       throw new TinygateError(
         'SHRINK_NO_FAULTS',
@@ -173,18 +183,19 @@ export async function shrinkModel(o: ShrinkOptions): Promise<ShrinkReport> {
     for (const arch of architectures) {
       for (const distilled of [false, true]) {
         const method = `${arch.init}${distilled ? '+distilled' : ''}` as CandidateReport['method'];
-        const name = architectureName(arch.widths);
+        const name = architectureName(arch.widths, arch.conv);
         step(`${name} ${method}`);
         const student =
           arch.init === 'pruned'
-            ? await denseModel(pruneUnits(teacherLayers, arch.widths, train))
-            : buildDenseAutoencoder(train[0]!.length, arch.widths, o.seed ?? TRAIN_DEFAULTS.seed);
+            ? await netModel(pruneUnits(teacherNet, arch.widths, train))
+            : freshModel(teacherNet, arch.widths, arch.conv, o.seed ?? TRAIN_DEFAULTS.seed);
         const fit = await trainStudent(student, teacher, train, validation, distilled, o);
         const { threshold, scores } = await validationThreshold(student, validation, ts.threshold.rule);
         const dir = join(work, `${name}-${method}`);
         const sidecar = await saveStudent(student, dir, {
           teacher: ts,
           widths: arch.widths,
+          conv: arch.conv,
           threshold,
           training: {
             data: dataName,
@@ -212,7 +223,7 @@ export async function shrinkModel(o: ShrinkOptions): Promise<ShrinkReport> {
           },
         });
         await writeInt8(dir, sidecar, train);
-        const row = await judge(dir, readDenseLayers(student), method, threshold.value, fit.epochs);
+        const row = await judge(dir, readNet(student), method, threshold.value, fit.epochs);
         student.dispose();
         candidates.push(row);
         dirs.set(row, dir);
@@ -262,7 +273,7 @@ export async function shrinkModel(o: ShrinkOptions): Promise<ShrinkReport> {
 
   async function judge(
     dir: string,
-    layers: ReturnType<typeof readDenseLayers>,
+    net: Net,
     method: CandidateReport['method'],
     threshold: number,
     epochs: number,
@@ -276,12 +287,12 @@ export async function shrinkModel(o: ShrinkOptions): Promise<ShrinkReport> {
       return {
         name:
           method === 'teacher'
-            ? `teacher ${architectureName(hiddenWidths(layers))}`
-            : architectureName(hiddenWidths(layers)),
-        widths: hiddenWidths(layers),
+            ? `teacher ${architectureName(hiddenWidths(net), convLayers(net))}`
+            : architectureName(hiddenWidths(net), convLayers(net)),
+        widths: hiddenWidths(net),
         method,
-        parameters: denseParameters(layers),
-        macs: denseMacs(layers),
+        parameters: netParameters(net),
+        macs: netMacs(net),
         int8Bytes: bytes.length,
         weightsBytes: info.weightsBytes,
         tensors: info.tensorCount,
@@ -329,6 +340,8 @@ async function saveStudent(
   s: {
     teacher: ModelSidecar;
     widths: number[];
+    /** How many of the widths are Conv1D filters. */
+    conv: number;
     threshold: ModelSidecar['threshold'];
     training: Record<string, unknown>;
   },
@@ -341,12 +354,16 @@ async function saveStudent(
     format: 'tinygate-model',
     version: 1,
     model: {
-      id: `${t.model.id}-${architectureName(s.widths)}`,
+      id: `${t.model.id}-${architectureName(s.widths, s.conv)}`,
       hash,
-      kind: 'dense-autoencoder',
+      kind: s.conv ? 'conv-autoencoder' : 'dense-autoencoder',
       inputs: t.model.inputs,
       hidden: s.widths.slice(0, bottleneck + 1),
-      layers: [...s.widths, t.model.inputs].map((width) => ({ type: 'dense', width })),
+      // Conv students keep the teacher's Conv1D type (taps, stride) for their first `conv` layers.
+      layers: [...s.widths, t.model.inputs].map((width, i) => ({
+        type: i < s.conv ? (t.model.layers?.[0]?.type ?? 'conv1d') : 'dense',
+        width,
+      })),
       parameters: student.countParams(),
     },
     features: t.features,

@@ -117,6 +117,76 @@ describe('tinygate shrink', () => {
     expect(existsSync(join(`${teacher}-arduino-mega2560`, 'pipeline.json'))).toBe(true);
   }, 300_000);
 
+  it('shrinks a convolutional autoencoder (Conv1D filters pruned) to half its int8 size, a model the Cortex-M3 runtime takes', async () => {
+    const conv = join(dir, 'conv');
+    const t = await runCli(
+      [
+        'train',
+        '--data',
+        healthy,
+        '-o',
+        conv,
+        '--channels',
+        'vib.x,vib.y,vib.z',
+        '--conv',
+        '16,16',
+        '--hidden',
+        '8',
+        '--epochs',
+        '20',
+      ],
+      { timeoutMs: 120_000 },
+    );
+    expect(t.code, t.stderr).toBe(0);
+    const c = await runCli(
+      ['convert', conv, '--calib', healthy, '-o', join(conv, 'model.int8.tflite'), '--json'],
+      {
+        timeoutMs: 120_000,
+      },
+    );
+    expect(c.code, c.stderr).toBe(0);
+    const teacherBytes = JSON.parse(c.stdout).bytes as number;
+    const out = join(dir, 'conv-half');
+    const r = await runCli(
+      [
+        ...[
+          'shrink',
+          conv,
+          '--board',
+          'qemu-mps2-an385',
+          '--target-bytes',
+          String(Math.floor(teacherBytes / 2)),
+        ],
+        ...[
+          '--data',
+          healthy,
+          '--eval',
+          faulty,
+          '--epochs',
+          '10',
+          '--max-auc-drop',
+          '0.05',
+          '-o',
+          out,
+          '--json',
+        ],
+      ],
+      { timeoutMs: 300_000 },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout);
+    expect(
+      rep.candidates
+        .filter((x: { method: string }) => x.method === 'pruned')
+        .map((x: { name: string }) => x.name),
+    ).toContain('c8-c8-4');
+    expect(rep.chosen.int8Bytes).toBeLessThanOrEqual(teacherBytes / 2);
+    const bytes = new Uint8Array(readFileSync(join(out, 'model.int8.tflite')));
+    const fit = fitOnBoard(findBoard('qemu-mps2-an385'), inspectModel(readTflite(bytes), bytes.length).needs);
+    expect(fit.fits, fit.problems.join('; ')).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, 'pipeline.json'), 'utf8')).model.kind).toBe('conv-autoencoder');
+  }, 400_000);
+
   it('asks for normal data when the teacher’s training data is gone', async () => {
     const moved = `${healthy}.moved`;
     renameSync(healthy, moved);
