@@ -1,20 +1,23 @@
-// Shrink to fit: the shipped motor-vib model (the teacher) cut down for the Arduino Mega 2560's 1,980-byte
-// model slot by `shrinkModel`, every candidate size made twice (trained on the data alone vs distilled from
-// the teacher) and judged in one run beside the teacher on the same data: AUC per fault type (faint, slight
-// and moderate faults on the training motor and two motors it never saw, pooled), false machine alerts over
-// 24 h of normal running plus an hour of each other motor. The chosen student then runs on the Mega build
-// (avr8js) against TFLite's reference kernels, and on the emulated Cortex-M3 for instructions per inference
-// beside the teacher. The Uno's 444-byte slot is checked against every candidate. Prints one JSON document;
-// BENCH_QUICK=1 shrinks every run.
+// Shrink to fit, in one run and on the same data for every model: (1) the shipped motor-vib model (the
+// teacher) cut down for the Arduino Mega 2560's 1,980-byte model slot; (2) a convolutional autoencoder
+// trained here on the same data, cut to half its int8 size for the emulated Cortex-M3. Every candidate size
+// is made twice (trained on the data alone vs distilled from the teacher) and judged beside its teacher: AUC
+// per fault type (faint, slight and moderate faults on the training motor and two motors it never saw,
+// pooled), false machine alerts over 24 h of normal running plus an hour of each other motor. The chosen
+// students then run on the boards against TFLite's reference kernels (the dense one on the Mega build under
+// avr8js), with instructions per inference on the emulated Cortex-M3 beside their teachers. The Uno's
+// 444-byte slot is checked against every candidate. Prints one JSON document; BENCH_QUICK=1 shrinks every run.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findBoard } from '../src/boards/index.js';
-import { loadSidecar, MODEL_FILES, windowRecording } from '../src/detect/index.js';
+import { convertModel } from '../src/convert/index.js';
+import { int8Description, loadSidecar, MODEL_FILES, windowRecording } from '../src/detect/index.js';
+import { normalWindowSplit, trainModel } from '../src/detect/train.js';
 import { flashModel, type Link, openLink, startQemuBoard } from '../src/link/index.js';
-import { type EvalRecording, shrinkModel } from '../src/shrink/index.js';
+import { type EvalRecording, type ShrinkReport, shrinkModel } from '../src/shrink/index.js';
 import { AvrBoard } from '../src/sim/avr-board.js';
 import {
   machineFamily,
@@ -65,6 +68,8 @@ const SIZES = QUICK
       epochs: 200,
     };
 
+/** The convolutional teacher: Conv1D layers of 16 filters, 3 taps, stride 2, then a dense bottleneck of 8. */
+const CONV = { filters: [16, 16], taps: 3, stride: 2 };
 const sidecar = loadSidecar(TEACHER).sidecar;
 const scenario = (
   name: string,
@@ -108,31 +113,115 @@ async function run() {
       }
     }
   });
-  const mega = findBoard('arduino-mega2560');
-  const t0 = performance.now();
-  const report = await shrinkModel({
-    model: TEACHER,
-    board: mega,
+  const shrink = async (model: string, board: string, outName: string, targetBytes?: number) => {
+    const t0 = performance.now();
+    const report = await shrinkModel({
+      model,
+      board: findBoard(board),
+      data,
+      eval: evalData,
+      out: join(out, outName),
+      epochs: SIZES.epochs,
+      ...(targetBytes ? { targetBytes } : {}),
+      onProgress: (done, total, what) => log(`${outName} [${done}/${total}] ${what}`),
+    });
+    return { report, seconds: (performance.now() - t0) / 1000 };
+  };
+
+  // 1. The shipped dense model for the Mega.
+  const dense = await shrink(TEACHER, 'arduino-mega2560', 'motor-vib-mega');
+  const denseChosen = dense.report.chosen ? chosenBytes('motor-vib-mega') : null;
+  const mega = denseChosen ? await onMega(denseChosen) : null;
+
+  // 2. A convolutional autoencoder made from the same vibration data, to half its int8 size.
+  log('training the convolutional teacher');
+  const convDir = join(out, 'conv');
+  await trainModel({
     data,
-    eval: evalData,
-    out: join(out, 'motor-vib-mega'),
+    out: convDir,
+    id: 'motor-vib-conv',
+    channels: CHANNELS,
+    conv: CONV,
+    hidden: [8],
     epochs: SIZES.epochs,
-    onProgress: (done, total, what) => log(`[${done}/${total}] ${what}`),
   });
-  const shrinkSeconds = (performance.now() - t0) / 1000;
-  const teacher = report.candidates.find((c) => c.method === 'teacher')!;
-  const chosen = report.chosen;
+  const convSidecar = loadSidecar(convDir).sidecar;
+  const trainSet = windowRecording(data.recording, convSidecar.features, convSidecar.checks);
+  const { mean, std } = convSidecar.normalization;
+  const calib = normalWindowSplit(trainSet, 0.2).train.map((w) =>
+    Float32Array.from(trainSet.features[w]!, (v, i) => (v - mean[i]!) / std[i]!),
+  );
+  const converted = await convertModel({
+    model: convDir,
+    calib: '(training windows)',
+    calibSamples: calib,
+    description: int8Description(convSidecar),
+  });
+  writeFileSync(join(convDir, MODEL_FILES.int8), converted.bytes);
+  const conv = await shrink(convDir, 'qemu-mps2-an385', 'conv-half', Math.floor(converted.bytes.length / 2));
+  const convChosen = conv.report.chosen ? chosenBytes('conv-half') : null;
+
+  log('teachers and chosen students on the emulated Cortex-M3');
+  const m3 = await onCortexM3([
+    ['dense teacher', new Uint8Array(readFileSync(join(TEACHER, MODEL_FILES.int8)))],
+    ...(denseChosen ? ([['dense chosen', denseChosen]] as [string, Uint8Array][]) : []),
+    ['conv teacher', converted.bytes],
+    ...(convChosen ? ([['conv chosen', convChosen]] as [string, Uint8Array][]) : []),
+  ]);
 
   // The Uno: which candidates its 444-byte slot and runtime would take, and what the smallest is made of.
   const uno = findBoard('arduino-uno');
-  const unoFits = report.candidates
-    .filter((c) => fitOnBoard(uno, c.needs).fits)
-    .map((c) => `${c.name} ${c.method}`);
-  const smallest = [...report.candidates].sort((a, b) => a.int8Bytes - b.int8Bytes)[0]!;
+  const all = [...dense.report.candidates, ...conv.report.candidates];
+  const unoFits = all.filter((c) => fitOnBoard(uno, c.needs).fits).map((c) => `${c.name} ${c.method}`);
+  const smallest = [...all].sort((a, b) => a.int8Bytes - b.int8Bytes)[0]!;
   const tablesBytes = smallest.int8Bytes - smallest.weightsBytes;
   const perTensorTables = tablesBytes / smallest.tensors;
+  return {
+    quick: QUICK,
+    judgedOn: {
+      faults: FAULTS,
+      severities: SEVERITIES,
+      machines: family.map((m) => m.name),
+      normalHours: round(dense.report.gate.normalHours),
+      normalM0Hours: SIZES.normalS / 3600,
+    },
+    dense: {
+      teacher: 'models/motor-vib (shipped)',
+      ...summarize(dense.report, dense.seconds),
+      onBoards: { megaAvr8js: mega, cortexM3: pair(m3, 'dense') },
+    },
+    conv: {
+      teacher: `trained here: Conv1D ${CONV.filters.join(',')} (${CONV.taps} taps, stride ${CONV.stride}) then dense 8, on the same 30 min`,
+      ...summarize(conv.report, conv.seconds),
+      onBoards: { cortexM3: pair(m3, 'conv') },
+    },
+    uno: {
+      slotBytes: uno.modelBudget.flashBytes,
+      candidatesThatFit: unoFits,
+      smallest: {
+        name: `${smallest.name} ${smallest.method}`,
+        int8Bytes: smallest.int8Bytes,
+        weightsBytes: smallest.weightsBytes,
+        tablesBytes,
+        tensors: smallest.tensors,
+        tablesBytesPerTensor: round(perTensorTables),
+      },
+      why:
+        unoFits.length === 0
+          ? `the smallest candidate is ${smallest.int8Bytes} B: ${tablesBytes} B of flatbuffer tables (${smallest.tensors} tensors with their shapes, names and quantization, about ${Math.round(perTensorTables)} B each, plus the operators) and ${smallest.weightsBytes} B of weights and biases. The tables alone exceed the ${uno.modelBudget.flashBytes} B slot while the weights would fit: no TFLite flatbuffer of a ${sidecar.model.inputs}-input autoencoder fits the Uno; a board-side format without per-tensor tables, or a model with far fewer inputs, would.`
+          : null,
+    },
+  };
+}
 
-  const onBoards = chosen ? await runOnBoards(join(out, 'motor-vib-mega', MODEL_FILES.int8)) : null;
+function chosenBytes(outName: string): Uint8Array {
+  return new Uint8Array(readFileSync(join(out, outName, MODEL_FILES.int8)));
+}
+
+/** Every candidate, the curves per way of making students, distillation's measured gain, the choice. */
+function summarize(report: ShrinkReport, seconds: number) {
+  const teacher = report.candidates.find((c) => c.method === 'teacher')!;
+  const chosen = report.chosen;
   const byMethod = (m: string) =>
     report.candidates
       .filter((c) => c.method === m)
@@ -142,7 +231,7 @@ async function run() {
         worstAucDrop: round(c.worstAucDrop),
         falseAlarms: c.quality.falseAlarms,
       }));
-  // Distillation's gain, measured: for each size made both ways, the worst AUC drop without and with it.
+  // For each size made both ways, the worst AUC drop and false alerts without and with distillation.
   const gain = report.candidates
     .filter((c) => c.method === 'pruned' || c.method === 'fresh')
     .map((c) => {
@@ -157,24 +246,10 @@ async function run() {
       };
     });
   return {
-    quick: QUICK,
-    teacher: {
-      dir: 'models/motor-vib',
-      widths: teacher.widths,
-      int8Bytes: teacher.int8Bytes,
-      tensors: teacher.tensors,
-    },
-    judgedOn: {
-      faults: FAULTS,
-      severities: SEVERITIES,
-      machines: family.map((m) => m.name),
-      normalHours: round(report.gate.normalHours),
-      normalM0Hours: SIZES.normalS / 3600,
-    },
-    shrinkSeconds: round(shrinkSeconds),
     board: report.board,
     budget: report.budget,
     gate: report.gate,
+    shrinkSeconds: round(seconds),
     table: report.candidates.map((c) => ({
       name: c.name,
       method: c.method,
@@ -207,6 +282,7 @@ async function run() {
           name: chosen.name,
           method: chosen.method,
           int8Bytes: chosen.int8Bytes,
+          teacherInt8Bytes: teacher.int8Bytes,
           fractionOfTeacher: round(chosen.int8Bytes / teacher.int8Bytes),
           worstAucDrop: round(chosen.worstAucDrop),
           falseAlarms: chosen.quality.falseAlarms,
@@ -216,79 +292,72 @@ async function run() {
         }
       : null,
     noneReason: report.noneReason,
-    onBoards,
-    uno: {
-      slotBytes: uno.modelBudget.flashBytes,
-      candidatesThatFit: unoFits,
-      smallest: {
-        name: `${smallest.name} ${smallest.method}`,
-        int8Bytes: smallest.int8Bytes,
-        weightsBytes: smallest.weightsBytes,
-        tablesBytes,
-        tensors: smallest.tensors,
-        tablesBytesPerTensor: round(perTensorTables),
-      },
-      why:
-        unoFits.length === 0
-          ? `the smallest candidate is ${smallest.int8Bytes} B: ${tablesBytes} B of flatbuffer tables (${smallest.tensors} tensors with their shapes, names and quantization, about ${Math.round(perTensorTables)} B each, plus the operators) and ${smallest.weightsBytes} B of weights and biases. The tables alone exceed the ${uno.modelBudget.flashBytes} B slot while the weights would fit: no TFLite flatbuffer of a ${sidecar.model.inputs}-input autoencoder fits the Uno; a board-side format without per-tensor tables, or a model with far fewer inputs, would.`
-          : null,
-    },
-    conv: 'not measured: shrink refuses Conv layers today (SHRINK_UNSUPPORTED); the convolutional autoencoder part of the issue is not built',
   };
 }
 
-/** The chosen int8 model on the Mega build (avr8js) against the reference kernels, and the teacher and it on
- *  the emulated Cortex-M3 (QEMU -icount shift=0: a board µs is 1000 instructions). */
-async function runOnBoards(chosenFile: string) {
-  const chosen = new Uint8Array(readFileSync(chosenFile));
-  const teacherBytes = new Uint8Array(readFileSync(join(TEACHER, MODEL_FILES.int8)));
-  const n = QUICK ? 5 : 20;
+/** The chosen dense student on the Mega build (avr8js), element by element against the reference kernels. */
+async function onMega(model: Uint8Array) {
   execFileSync('make', ['-s', '-C', join(root, 'firmware-bridge'), 'hex']);
-  log('the chosen model on the Mega build (avr8js)');
+  log('the chosen dense model on the Mega build (avr8js)');
   const avr = new AvrBoard({
     hex: join(root, 'firmware-bridge/build/avr/arduino-mega2560.hex'),
     mcu: 'atmega2560',
   });
-  let mega: { outputsCompared: number; referenceKernelMismatches: number; arenaBytes: number };
-  const megaLink = await openLink({ stream: avr.transport, name: 'arduino-mega2560' });
+  const link = await openLink({ stream: avr.transport, name: 'arduino-mega2560' });
   try {
-    const r = await compareOnBoards(chosen, [megaLink], { n, seed: 7, spread: 200 });
-    mega = {
+    const r = await compareOnBoards(model, [link], { n: QUICK ? 5 : 20, seed: 7, spread: 200 });
+    return {
       outputsCompared: r.outputsCompared,
       referenceKernelMismatches: r.referenceMismatches,
       arenaBytes: r.status.arenaBytes,
     };
   } finally {
-    await megaLink.close();
+    await link.close();
     await avr.stop();
   }
-  log('teacher and chosen on the emulated Cortex-M3');
+}
+
+/** Each model on the emulated Cortex-M3 (QEMU -icount shift=0: a board µs is 1000 instructions). */
+async function onCortexM3(models: [string, Uint8Array][]) {
   const qb = await startQemuBoard({ icountShift: 0 });
   const qemu: Link = await openLink({ path: qb.path });
   const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+  const out: Record<
+    string,
+    { instructionsPerInference: number; outputsCompared: number; referenceKernelMismatches: number }
+  > = {};
   try {
-    const per = async (bytes: Uint8Array) => {
+    for (const [name, bytes] of models) {
       await flashModel(qemu, bytes);
-      const r = await compareOnBoards(bytes, [qemu], { n, seed: 7, spread: 200, flash: false });
-      return {
+      const r = await compareOnBoards(bytes, [qemu], {
+        n: QUICK ? 5 : 20,
+        seed: 7,
+        spread: 200,
+        flash: false,
+      });
+      out[name] = {
         instructionsPerInference: median(r.micros[0]!) * 1000,
+        outputsCompared: r.outputsCompared,
         referenceKernelMismatches: r.referenceMismatches,
       };
-    };
-    const teacher = await per(teacherBytes);
-    const student = await per(chosen);
-    return {
-      megaAvr8js: mega,
-      cortexM3: {
-        teacher,
-        chosen: student,
-        ratio: round(student.instructionsPerInference / teacher.instructionsPerInference),
-      },
-    };
+    }
   } finally {
     await qemu.close();
     await qb.stop();
   }
+  return out;
+}
+
+function pair(m3: Awaited<ReturnType<typeof onCortexM3>>, kind: 'dense' | 'conv') {
+  const teacher = m3[`${kind} teacher`]!;
+  const chosen = m3[`${kind} chosen`];
+  return {
+    teacher,
+    chosen: chosen ?? null,
+    instructionsRatio: chosen
+      ? round(chosen.instructionsPerInference / teacher.instructionsPerInference)
+      : null,
+  };
 }
 
 function round(x: number): number {
