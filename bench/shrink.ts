@@ -18,6 +18,7 @@ import { int8Description, loadSidecar, MODEL_FILES, windowRecording } from '../s
 import { normalWindowSplit, trainModel } from '../src/detect/train.js';
 import { flashModel, type Link, openLink, startQemuBoard } from '../src/link/index.js';
 import { type EvalRecording, type ShrinkReport, shrinkModel } from '../src/shrink/index.js';
+import { renderShrinkSvg } from '../src/shrink/shrink-svg.js';
 import { AvrBoard } from '../src/sim/avr-board.js';
 import {
   machineFamily,
@@ -125,6 +126,9 @@ async function run() {
       ...(targetBytes ? { targetBytes } : {}),
       onProgress: (done, total, what) => log(`${outName} [${done}/${total}] ${what}`),
     });
+    // The size-quality picture beside the JSON, for a person to look at.
+    if (!QUICK)
+      writeFileSync(join(root, 'bench', 'results', `shrink-${outName}.svg`), renderShrinkSvg(report));
     return { report, seconds: (performance.now() - t0) / 1000 };
   };
 
