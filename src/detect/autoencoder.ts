@@ -143,13 +143,8 @@ export async function fitAutoencoder(
   const x = tf.tensor2d(flatten(train), [train.length, d]);
   const v = tf.tensor2d(flatten(validation), [validation.length, d]);
   const rng = new Rng(o.seed).fork('shuffle');
-  let best = Number.POSITIVE_INFINITY;
-  let bestEpoch = -1;
-  let bestWeights: tf.Tensor[] = [];
-  let last = { loss: Number.NaN, valLoss: Number.NaN };
-  let epoch = 0;
   try {
-    for (; epoch < o.epochs; epoch++) {
+    const r = await withEarlyStopping(model, o, async (epoch) => {
       const order = tf.tensor1d(permutation(train.length, rng), 'int32');
       const xs = tf.gather(x, order);
       const h = await model.fit(xs, xs, { epochs: 1, batchSize: o.batchSize, shuffle: false, verbose: 0 });
@@ -158,23 +153,48 @@ export async function fitAutoencoder(
       const valLoss = (await valT.data())[0]!;
       valT.dispose();
       const loss = h.history.loss![0] as number;
-      last = { loss, valLoss };
       o.onEpoch?.(epoch, loss, valLoss);
+      return { loss, valLoss };
+    });
+    return { ...r, stoppedEarly: r.epochs < o.epochs };
+  } finally {
+    tf.dispose([x, v]);
+  }
+}
+
+/**
+ * Run epochs until `epochs`, or until `patience` epochs pass without a better validation loss; the model
+ * ends with the best epoch's weights. Shared by plain training and distillation.
+ */
+export async function withEarlyStopping(
+  model: tfl.LayersModel,
+  o: { epochs: number; patience: number },
+  epoch: (n: number) => Promise<{ loss: number; valLoss: number }>,
+): Promise<{ epochs: number; bestEpoch: number; loss: number; valLoss: number }> {
+  let best = Number.POSITIVE_INFINITY;
+  let bestEpoch = -1;
+  let bestWeights: tf.Tensor[] = [];
+  let last = Number.NaN;
+  let n = 0;
+  try {
+    for (; n < o.epochs; n++) {
+      const { loss, valLoss } = await epoch(n);
+      last = loss;
       if (valLoss < best - 1e-7) {
         best = valLoss;
-        bestEpoch = epoch;
+        bestEpoch = n;
         tf.dispose(bestWeights);
         bestWeights = model.getWeights().map((w) => w.clone());
-      } else if (epoch - bestEpoch >= o.patience) {
-        epoch++;
+      } else if (n - bestEpoch >= o.patience) {
+        n++;
         break;
       }
     }
     if (bestWeights.length) model.setWeights(bestWeights);
   } finally {
-    tf.dispose([x, v, ...bestWeights]);
+    tf.dispose(bestWeights);
   }
-  return { epochs: epoch, bestEpoch, loss: last.loss, valLoss: best, stoppedEarly: epoch < o.epochs };
+  return { epochs: n, bestEpoch, loss: last, valLoss: best };
 }
 
 /** Mean squared reconstruction error per row: the anomaly score. */

@@ -1,4 +1,4 @@
-import { flatten, permutation } from '../detect/autoencoder.js';
+import { flatten, permutation, withEarlyStopping } from '../detect/autoencoder.js';
 import { tf, type tfl } from '../detect/tf.js';
 import { Rng } from '../sim/rng.js';
 
@@ -48,12 +48,8 @@ export async function distill(
     });
   const optimizer = tf.train.adam(o.learningRate);
   const rng = new Rng(o.seed).fork('distill');
-  let best = Number.POSITIVE_INFINITY;
-  let bestEpoch = -1;
-  let bestWeights: tf.Tensor[] = [];
-  let epoch = 0;
   try {
-    for (; epoch < o.epochs; epoch++) {
+    return await withEarlyStopping(student, o, async (epoch) => {
       const order = permutation(train.length, rng);
       let sum = 0;
       let batches = 0;
@@ -70,20 +66,10 @@ export async function distill(
       const valLoss = (await valT.data())[0]!;
       valT.dispose();
       o.onEpoch?.(epoch, sum / batches, valLoss);
-      if (valLoss < best - 1e-7) {
-        best = valLoss;
-        bestEpoch = epoch;
-        tf.dispose(bestWeights);
-        bestWeights = student.getWeights().map((w) => w.clone());
-      } else if (epoch - bestEpoch >= o.patience) {
-        epoch++;
-        break;
-      }
-    }
-    if (bestWeights.length) student.setWeights(bestWeights);
+      return { loss: sum / batches, valLoss };
+    });
   } finally {
-    tf.dispose([x, v, tx, tv, ...bestWeights]);
+    tf.dispose([x, v, tx, tv]);
     optimizer.dispose();
   }
-  return { epochs: epoch, bestEpoch, valLoss: best };
 }
