@@ -107,7 +107,9 @@ export class LiveDetection {
           sensor,
           scorer: this.o.scorer,
           ...this.o.detector,
-          ...(this.o.now ? { now: this.o.now } : {}),
+          // Alerts are stamped on the clock the sample times come from (the session's monotonic epoch ms),
+          // so an alert is never stamped before the end of its window; the wall clock can lag it by a ms.
+          now: this.o.now ?? (() => Math.ceil(performance.timeOrigin + performance.now())),
         } as DetectorOptions),
       };
       this.streams.set(key, stream);
