@@ -6,6 +6,7 @@ import { type ConvertReport, convertModel } from '../convert/index.js';
 import { isTinygateError, TinygateError } from '../errors/index.js';
 import { formatBytes, table } from './format.js';
 import { action, type JsonFlag, report } from './output.js';
+import { parseNonNegative } from './parse.js';
 import { progressBar } from './progress-bar.js';
 
 interface ConvertCliOptions extends JsonFlag {
@@ -86,11 +87,11 @@ export function registerConvert(program: Command): void {
             boards,
             io: opts.io,
             strategy: opts.calibration as 'minmax',
-            ...(opts.percentile ? { percentile: number('--percentile', opts.percentile) } : {}),
+            ...(opts.percentile ? { percentile: parseNonNegative(opts.percentile, '--percentile') } : {}),
             perChannelDense: opts.perChannel ?? false,
             offlinePlan: opts.offlinePlan ?? false,
-            ...(opts.maxRmse ? { maxRmse: number('--max-rmse', opts.maxRmse) } : {}),
-            maxAucDrop: number('--max-auc-drop', opts.maxAucDrop),
+            ...(opts.maxRmse ? { maxRmse: parseNonNegative(opts.maxRmse, '--max-rmse') } : {}),
+            maxAucDrop: parseNonNegative(opts.maxAucDrop, '--max-auc-drop'),
             onProgress: (stage, done, total) => {
               if (current !== stage) {
                 bars[current ?? stage].stop();
@@ -168,12 +169,6 @@ function jsonReport(out: string, reportFile: string, r: ConvertReport) {
   };
 }
 
-function number(flag: string, s: string): number {
-  const n = Number(s);
-  if (!Number.isFinite(n) || n < 0) throw badOption(flag, s, 'a non-negative number');
-  return n;
-}
-
 function badOption(flag: string, value: string, what: string): TinygateError {
   return new TinygateError('BAD_OPTION', `${flag} ${value} is not valid`, { hint: `Give ${what}.` });
 }
@@ -232,7 +227,7 @@ async function shrinkInstead(
     data: opts.calib,
     ...(opts.eval ? { eval: [opts.eval] } : {}),
     out: folder,
-    maxAucDrop: number('--max-auc-drop', opts.maxAucDrop),
+    maxAucDrop: parseNonNegative(opts.maxAucDrop, '--max-auc-drop'),
     command: `tinygate ${process.argv.slice(2).join(' ')}`,
     onProgress: (done, total, what) => {
       bar ??= progressBar('shrink', total, 'candidates');

@@ -21,3 +21,14 @@ export function parsePort(s: string, flag: string): number {
   }
   return n;
 }
+
+/** A number of 0 or more from a flag (a tolerance, a percentile). */
+export function parseNonNegative(s: string, flag: string): number {
+  const n = Number(s);
+  if (!Number.isFinite(n) || n < 0) {
+    throw new TinygateError('BAD_OPTION', `${flag} ${s} is not valid`, {
+      hint: 'Give a non-negative number.',
+    });
+  }
+  return n;
+}

@@ -5,6 +5,7 @@ import { TinygateError } from '../errors/index.js';
 import type { ShrinkReport } from '../shrink/index.js';
 import { formatBytes, table } from './format.js';
 import { action, type JsonFlag, report } from './output.js';
+import { parseNonNegative } from './parse.js';
 import { progressBar } from './progress-bar.js';
 
 interface ShrinkCliOptions extends JsonFlag {
@@ -54,7 +55,7 @@ export function registerShrink(program: Command): void {
           ...(opts.eval?.length ? { eval: opts.eval } : {}),
           out,
           ...(opts.targetBytes ? { targetBytes: whole('--target-bytes', opts.targetBytes) } : {}),
-          maxAucDrop: positive('--max-auc-drop', opts.maxAucDrop),
+          maxAucDrop: parseNonNegative(opts.maxAucDrop, '--max-auc-drop'),
           epochs: whole('--epochs', opts.epochs),
           seed: whole('--seed', opts.seed),
           command: `tinygate ${process.argv.slice(2).join(' ')}`,
@@ -133,15 +134,6 @@ function whole(flag: string, s: string): number {
   if (!Number.isInteger(n) || n <= 0)
     throw new TinygateError('BAD_OPTION', `${flag} ${s} is not valid`, {
       hint: 'Give a whole number above 0.',
-    });
-  return n;
-}
-
-function positive(flag: string, s: string): number {
-  const n = Number(s);
-  if (!Number.isFinite(n) || n < 0)
-    throw new TinygateError('BAD_OPTION', `${flag} ${s} is not valid`, {
-      hint: 'Give a number of 0 or more.',
     });
   return n;
 }
