@@ -13,11 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findBoard } from '../src/boards/index.js';
-import { convertModel } from '../src/convert/index.js';
-import { int8Description, loadSidecar, MODEL_FILES, windowRecording } from '../src/detect/index.js';
-import { normalWindowSplit, trainModel } from '../src/detect/train.js';
+import { loadSidecar, MODEL_FILES, windowRecording } from '../src/detect/index.js';
+import { normalize, normalWindowSplit, trainModel } from '../src/detect/train.js';
 import { flashModel, type Link, openLink, startQemuBoard } from '../src/link/index.js';
 import { type EvalRecording, type ShrinkReport, shrinkModel } from '../src/shrink/index.js';
+import { writeInt8 } from '../src/shrink/shrink.js';
 import { renderShrinkSvg } from '../src/shrink/shrink-svg.js';
 import { AvrBoard } from '../src/sim/avr-board.js';
 import {
@@ -149,27 +149,21 @@ async function run() {
     hidden: [8],
     epochs: SIZES.epochs,
   });
+  // Converted as shrink converts a teacher without an int8 file: calibrated on its training windows.
   const convSidecar = loadSidecar(convDir).sidecar;
   const trainSet = windowRecording(data.recording, convSidecar.features, convSidecar.checks);
-  const { mean, std } = convSidecar.normalization;
   const calib = normalWindowSplit(trainSet, 0.2).train.map((w) =>
-    Float32Array.from(trainSet.features[w]!, (v, i) => (v - mean[i]!) / std[i]!),
+    normalize(trainSet.features[w]!, convSidecar.normalization),
   );
-  const converted = await convertModel({
-    model: convDir,
-    calib: '(training windows)',
-    calibSamples: calib,
-    description: int8Description(convSidecar),
-  });
-  writeFileSync(join(convDir, MODEL_FILES.int8), converted.bytes);
-  const conv = await shrink(convDir, 'qemu-mps2-an385', 'conv-half', Math.floor(converted.bytes.length / 2));
+  const convBytes = await writeInt8(convDir, convSidecar, calib);
+  const conv = await shrink(convDir, 'qemu-mps2-an385', 'conv-half', Math.floor(convBytes.length / 2));
   const convChosen = conv.report.chosen ? chosenBytes('conv-half') : null;
 
   log('teachers and chosen students on the emulated Cortex-M3');
   const m3 = await onCortexM3([
     ['dense teacher', new Uint8Array(readFileSync(join(TEACHER, MODEL_FILES.int8)))],
     ...(denseChosen ? ([['dense chosen', denseChosen]] as [string, Uint8Array][]) : []),
-    ['conv teacher', converted.bytes],
+    ['conv teacher', convBytes],
     ...(convChosen ? ([['conv chosen', convChosen]] as [string, Uint8Array][]) : []),
   ]);
 

@@ -17,7 +17,13 @@ import {
   writeSidecar,
 } from '../detect/model-dir.js';
 import { type tfl, tfReady } from '../detect/tf.js';
-import { normalWindowSplit, scoreSummary, TRAIN_DEFAULTS, validationThreshold } from '../detect/train.js';
+import {
+  normalize,
+  normalWindowSplit,
+  scoreSummary,
+  TRAIN_DEFAULTS,
+  validationThreshold,
+} from '../detect/train.js';
 import { TinygateError } from '../errors/index.js';
 import { featureNames } from '../sensing/features.js';
 import {
@@ -125,11 +131,8 @@ export async function shrinkModel(o: ShrinkOptions): Promise<ShrinkReport> {
   const dataName = typeof o.data === 'string' ? o.data : rec.file;
   const set = windowRecording(rec, ts.features, ts.checks);
   const split = normalWindowSplit(set, TRAIN_DEFAULTS.validation);
-  const mean = ts.normalization.mean;
-  const std = ts.normalization.std;
-  const norm = (f: Float32Array) => Float32Array.from(f, (v, i) => (v - mean[i]!) / std[i]!);
-  const train = split.train.map((w) => norm(set.features[w]!));
-  const validation = split.validation.map((w) => norm(set.features[w]!));
+  const train = split.train.map((w) => normalize(set.features[w]!, ts.normalization));
+  const validation = split.validation.map((w) => normalize(set.features[w]!, ts.normalization));
   if (train.length < 32 || validation.length < 16) {
     throw new TinygateError(
       'SHRINK_TOO_LITTLE_DATA',
@@ -378,7 +381,11 @@ async function saveStudent(
 }
 
 /** The int8 file the gateway and boards run, calibrated on the training windows as `tinygate train` users do. */
-async function writeInt8(dir: string, sidecar: ModelSidecar, calib: Float32Array[]): Promise<void> {
+export async function writeInt8(
+  dir: string,
+  sidecar: ModelSidecar,
+  calib: Float32Array[],
+): Promise<Uint8Array> {
   const { bytes } = await convertModel({
     model: dir,
     calib: '(training windows)',
@@ -388,6 +395,7 @@ async function writeInt8(dir: string, sidecar: ModelSidecar, calib: Float32Array
     maxAucDrop: Number.POSITIVE_INFINITY,
   });
   writeFileSync(join(dir, MODEL_FILES.int8), bytes);
+  return bytes;
 }
 
 function gate(
