@@ -49,12 +49,6 @@ const MAX_HELD_ALERTS = 1000;
 
 type MetricOut = { alias: number; type: string; value: unknown; timestamp: number; isHistorical?: boolean };
 
-/**
- * A Sparkplug B 3.0 edge node on its own MQTT session: NDEATH as the will (QoS 1, bdSeq persisted and
- * incremented per CONNECT), NCMD subscription before NBIRTH, seq 0 on NBIRTH then +1 (mod 256) per message,
- * one Sparkplug device per board (DBIRTH with every metric and its alias, DDATA by alias only, DDEATH when
- * lost), Rebirth on NCMD, optional wait for the primary host's STATE.
- */
 /** The gateway's own figures, node metrics of the edge node. */
 export interface NodeInfo {
   uptimeS: number;
@@ -65,6 +59,12 @@ const NODE_INFO: { key: keyof NodeInfo; name: string }[] = [
   { key: 'unsentAlerts', name: 'Node Info/Alerts not yet delivered' },
 ];
 
+/**
+ * A Sparkplug B 3.0 edge node on its own MQTT session: NDEATH as the will (QoS 1, bdSeq persisted and
+ * incremented per CONNECT), NCMD subscription before NBIRTH, seq 0 on NBIRTH then +1 (mod 256) per message,
+ * one Sparkplug device per board (DBIRTH with every metric and its alias, DDATA by alias only, DDEATH when
+ * lost), Rebirth on NCMD, optional wait for the primary host's STATE.
+ */
 export class SparkplugNode {
   private readonly opts: SparkplugNodeOptions;
   private readonly log: Logger;
