@@ -371,23 +371,21 @@ export class Publisher extends EventEmitter {
     if (this.conn.connected) this.announce();
   }
 
-  /** Retained latest-wins state of a board (not journaled: the next state supersedes it). */
   /**
    * The gateway's diagnostics, retained on tinygate/<gateway>/diagnostics: uptime, alerts the journal still
    * holds for the broker, connection attempts and the last broker error (Home Assistant shows them).
    */
   publishDiagnostics(d: { uptimeS: number }): void {
-    this.sparkplug?.nodeData({
-      uptimeS: d.uptimeS,
-      unsentAlerts: this.journal.stats().unackedBySink[MQTT_SINK] ?? 0,
-    });
+    // One pass over the journal serves both outputs.
+    const unsentAlerts = this.journal.stats().unackedBySink[MQTT_SINK] ?? 0;
+    this.sparkplug?.nodeData({ uptimeS: d.uptimeS, unsentAlerts });
     if (!this.conn.connected) return;
     const e = this.conn.lastError;
     const payload = {
       v: PAYLOAD_VERSION,
       gateway: this.gatewayId,
       uptimeS: d.uptimeS,
-      unsentAlerts: this.journal.stats().unackedBySink[MQTT_SINK] ?? 0,
+      unsentAlerts,
       connectAttempts: this.conn.attempts,
       lastBrokerError: e ? e.message : null,
       ts: Date.now(),
@@ -432,6 +430,7 @@ export class Publisher extends EventEmitter {
     return { board, command, payload: body as Record<string, unknown> };
   }
 
+  /** Retained latest-wins state of a board (not journaled: the next state supersedes it). */
   publishState(board: string, state: BoardState): void {
     checkTopicId('board', board);
     this.states.set(board, state);
