@@ -1,16 +1,26 @@
 import { forward, type Net, type NetLayer } from './net.js';
 
-/** Mean of each hidden layer's activations over the data, per position and unit (position-major). */
-function meanActivations(net: Net, rows: Float32Array[], abs: boolean): Float64Array[] {
-  const sums: Float64Array[] = [];
+/**
+ * Mean of each hidden layer's activations and of their magnitudes over the data, per position and unit
+ * (position-major), from one forward pass per row.
+ */
+function activationMeans(net: Net, rows: Float32Array[]): { mean: Float64Array[]; meanAbs: Float64Array[] } {
+  const sum: Float64Array[] = [];
+  const sumAbs: Float64Array[] = [];
   for (const x of rows) {
     forward(net, x).hidden.forEach((a, l) => {
-      sums[l] ??= new Float64Array(a.length);
-      const s = sums[l]!;
-      for (let k = 0; k < a.length; k++) s[k]! += abs ? Math.abs(a[k]!) : a[k]!;
+      sum[l] ??= new Float64Array(a.length);
+      sumAbs[l] ??= new Float64Array(a.length);
+      const s = sum[l]!;
+      const sa = sumAbs[l]!;
+      for (let k = 0; k < a.length; k++) {
+        s[k]! += a[k]!;
+        sa[k]! += Math.abs(a[k]!);
+      }
     });
   }
-  return sums.map((s) => s.map((v) => v / Math.max(rows.length, 1)));
+  const n = Math.max(rows.length, 1);
+  return { mean: sum.map((s) => s.map((v) => v / n)), meanAbs: sumAbs.map((s) => s.map((v) => v / n)) };
 }
 
 /** Per-position means folded to one per unit (the mean over positions). */
@@ -28,7 +38,11 @@ function perUnit(means: Float64Array, units: number): number[] {
  * ignores, which the magnitude of the incoming weights alone does not.
  */
 export function unitImportance(net: Net, rows: Float32Array[]): number[][] {
-  return meanActivations(net, rows, true).map((means, l) => {
+  return importanceFrom(net, activationMeans(net, rows).meanAbs);
+}
+
+function importanceFrom(net: Net, meanAbs: Float64Array[]): number[][] {
+  return meanAbs.map((means, l) => {
     const next = net.layers[l + 1]!;
     return perUnit(means, net.layers[l]!.units).map((m, j) => {
       let norm = 0;
@@ -51,8 +65,8 @@ export function pruneUnits(net: Net, widths: number[], rows: Float32Array[]): Ne
   if (widths.length !== layers.length - 1) {
     throw new Error(`pruneUnits: ${widths.length} widths for ${layers.length - 1} hidden layers`);
   }
-  const means = meanActivations(net, rows, false);
-  const keep = unitImportance(net, rows).map((imp, l) => {
+  const { mean: means, meanAbs } = activationMeans(net, rows);
+  const keep = importanceFrom(net, meanAbs).map((imp, l) => {
     const order = imp.map((v, j) => [v, j] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
     return order
       .slice(0, Math.min(widths[l]!, imp.length))
