@@ -61,7 +61,8 @@ function layerWidths(s: ModelSidecar): number[] {
   return [...h, ...[...h].reverse().slice(1), s.model.inputs];
 }
 
-interface ShrinkFigures {
+/** A model's figures before or after `tinygate shrink` (the card's table). */
+export interface ShrinkFigures {
   int8Bytes: number;
   parameters: number;
   macs: number;
@@ -69,14 +70,23 @@ interface ShrinkFigures {
   auc: Record<string, number>;
   falseAlarms: number;
 }
-interface ShrinkRecord {
-  teacher: { id: string; hash: string; widths: number[] };
+/** What `tinygate shrink` records in the chosen model's pipeline.json (training.shrink), for its card. */
+export interface ShrinkRecord {
+  teacher: {
+    dir: string;
+    id: string;
+    hash: string;
+    int8: 'shipped' | 'converted here';
+    int8Bytes: number;
+    parameters: number;
+    widths: number[];
+  };
   board: string;
   budget: { flashBytes: number; arenaBytes: number };
   method: string;
   pruning: string;
   distillation: string;
-  gate: { maxAucDrop: number; normalHours: number; labelled: boolean };
+  gate: { maxAucDrop: number; faults: string[]; normalHours: number; labelled: boolean };
   before: ShrinkFigures;
   after: ShrinkFigures;
 }

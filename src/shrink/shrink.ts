@@ -6,7 +6,7 @@ import { convertModel } from '../convert/index.js';
 import { fitAutoencoder } from '../detect/autoencoder.js';
 import { windowRecording } from '../detect/dataset.js';
 import { Int8AutoencoderScorer, int8Description } from '../detect/int8-scorer.js';
-import { renderModelCard } from '../detect/model-card.js';
+import { renderModelCard, type ShrinkFigures, type ShrinkRecord } from '../detect/model-card.js';
 import {
   type LoadedModel,
   loadModelDir,
@@ -447,11 +447,7 @@ function noneReason(candidates: CandidateReport[], budget: ShrinkReport['budget'
 }
 
 /** What the chosen model's card records about how it was made. */
-function shrinkRecord(
-  report: ShrinkReport,
-  chosen: CandidateReport,
-  teacher: CandidateReport,
-): Record<string, unknown> {
+function shrinkRecord(report: ShrinkReport, chosen: CandidateReport, teacher: CandidateReport): ShrinkRecord {
   return {
     teacher: {
       ...report.teacher,
@@ -474,7 +470,7 @@ function shrinkRecord(
   };
 }
 
-function summaryOf(c: CandidateReport): Record<string, unknown> {
+function summaryOf(c: CandidateReport): ShrinkFigures {
   return {
     int8Bytes: c.int8Bytes,
     parameters: c.parameters,
