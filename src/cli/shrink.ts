@@ -1,6 +1,7 @@
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { findBoard } from '../boards/index.js';
+import { formatSpan } from '../detect/dataset.js';
 import { TinygateError } from '../errors/index.js';
 import type { ShrinkReport } from '../shrink/index.js';
 import { formatBytes, table } from './format.js';
@@ -104,7 +105,7 @@ function render(r: ShrinkReport): string {
     short((c.method === 'teacher' ? c.fitProblems : c.failures)[0] ?? ''),
   ]);
   const lines = [
-    `${r.teacher.id} for ${r.board}: budget ${formatBytes(r.budget.flashBytes)} model flash, ${formatBytes(r.budget.arenaBytes)} arena; gate: ${r.gate.labelled ? `AUC within ${r.gate.maxAucDrop} of the teacher per fault, ` : 'no labelled data (pass --eval for AUC), '}no more false alerts than the teacher over ${r.gate.normalHours < 1 ? `${Math.round(r.gate.normalHours * 60)} min` : `${r.gate.normalHours.toFixed(1)} h`} of normal windows`,
+    `${r.teacher.id} for ${r.board}: budget ${formatBytes(r.budget.flashBytes)} model flash, ${formatBytes(r.budget.arenaBytes)} arena; gate: ${r.gate.labelled ? `AUC within ${r.gate.maxAucDrop} of the teacher per fault, ` : 'no labelled data (pass --eval for AUC), '}no more false alerts than the teacher over ${formatSpan(r.gate.normalHours * 3600)} of normal windows`,
     table(
       [
         'candidate',

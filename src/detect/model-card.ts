@@ -1,3 +1,4 @@
+import { formatSpan } from './dataset.js';
 import type { ModelSidecar } from './model-dir.js';
 import { formatThresholdRule } from './threshold.js';
 
@@ -105,7 +106,7 @@ function shrinkSection(r: ShrinkRecord | undefined): string[] {
     '',
     `- teacher: \`${r.teacher.id}\` (hash \`${r.teacher.hash}\`, hidden ${r.teacher.widths.join('-')}), for board \`${r.board}\` (${r.budget.flashBytes} B model flash, ${r.budget.arenaBytes} B arena)`,
     `- method: ${r.method}; pruning: ${r.pruning}; distillation: ${r.distillation}`,
-    `- gate: ${r.gate.labelled ? `AUC within ${r.gate.maxAucDrop} of the teacher on every fault type, ` : 'no labelled data, so '}no more false machine alerts than the teacher over ${hours(r.gate.normalHours)} of normal windows`,
+    `- gate: ${r.gate.labelled ? `AUC within ${r.gate.maxAucDrop} of the teacher on every fault type, ` : 'no labelled data, so '}no more false machine alerts than the teacher over ${formatSpan(r.gate.normalHours * 3600)} of normal windows`,
     '',
     `| | int8 bytes | parameters | MACs | arena B | AUC per fault (${Object.keys(r.before.auc).join(' / ') || '–'}) | false alerts |`,
     '| --- | --- | --- | --- | --- | --- | --- |',
@@ -115,8 +116,4 @@ function shrinkSection(r: ShrinkRecord | undefined): string[] {
     'Every candidate tried is in shrink-report.json and shrink.svg beside this card.',
     '',
   ];
-}
-
-function hours(h: number): string {
-  return h < 1 ? `${Math.round(h * 60)} min` : `${h.toFixed(1)} h`;
 }
