@@ -16,7 +16,6 @@ import { BoardLearner, type LearnOutcome, type LearnStatus } from '../learn/boar
 import { type ModelVersion, ModelVersions } from '../learn/model-versions.js';
 import { crc32, flashModel, openLink } from '../link/index.js';
 import {
-  type AlertSink,
   type BoardCommand,
   createPublisher,
   type Logger,
@@ -24,7 +23,6 @@ import {
   type PublisherStatus,
   type SinkStatus,
   silentLogger,
-  WebhookSink,
 } from '../publish/index.js';
 import { AdcSpec, channelsOfAll, type StateChange } from '../sensing/index.js';
 import { inspectModel, readTflite } from '../tflite/index.js';
@@ -59,7 +57,7 @@ export interface GatewayStatus {
   uptimeS: number;
   boards: BoardStatus[];
   mqtt: PublisherStatus;
-  /** The other alert sinks (webhooks), each delivering from the journal on its own. */
+  /** Every output (MQTT JSON topics, Home Assistant, Sparkplug, webhooks), each delivering on its own. */
   sinks: SinkStatus[];
   alerts: { total: number; recent: Alert[] };
 }
@@ -80,7 +78,6 @@ export interface GatewayEvents {
 export class Gateway extends EventEmitter<GatewayEvents> {
   readonly config: GatewayConfig;
   readonly publisher: Publisher;
-  readonly sinks: AlertSink[];
   readonly runners: BoardRunner[];
   private readonly log: Logger;
   private readonly startedAt = Date.now();
@@ -90,17 +87,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private stateRounds = 0;
   private stopping: Promise<void> | null = null;
 
-  private constructor(
-    config: GatewayConfig,
-    publisher: Publisher,
-    sinks: AlertSink[],
-    runners: BoardRunner[],
-    log: Logger,
-  ) {
+  private constructor(config: GatewayConfig, publisher: Publisher, runners: BoardRunner[], log: Logger) {
     super();
     this.config = config;
     this.publisher = publisher;
-    this.sinks = sinks;
     this.runners = runners;
     this.log = log;
   }
@@ -169,26 +159,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const publisher = await createPublisher({
       gatewayId: config.gateway.id,
       config: mqtt,
+      webhooks: config.webhooks,
       logger: log,
-      otherSinks: config.webhooks.map((w) => `webhook:${w.id}`),
     });
-    let sinks: AlertSink[];
-    try {
-      sinks = config.webhooks.map(
-        (w) =>
-          new WebhookSink({
-            config: w,
-            gatewayId: config.gateway.id,
-            journal: publisher.journal,
-            logger: log,
-          }),
-      );
-    } catch (err) {
-      await publisher.close();
-      throw err;
-    }
-    for (const s of sinks) s.start();
-    const gateway = new Gateway(config, publisher, sinks, runners, log);
+    const gateway = new Gateway(config, publisher, runners, log);
     gateway.wire();
     return gateway;
   }
@@ -200,7 +174,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
       boards: this.runners.map((r) => r.status()),
       mqtt: this.publisher.status(),
-      sinks: this.sinks.map((s) => s.status()),
+      sinks: this.publisher.sinks.map((s) => s.status()),
       alerts: { total: this.alertsTotal, recent: [...this.recent] },
     };
   }
@@ -215,8 +189,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
           this.log.info({ board: r.config.id }, `board ${r.config.id} closed`);
         }),
       );
-      await Promise.allSettled(this.sinks.map((s) => s.close({ drainMs: 2000 })));
-      this.log.info({}, 'boards stopped; closing MQTT (journal flush, offline)');
+      this.log.info({}, 'boards stopped; closing the outputs (journal flush, offline)');
       await this.publisher.close({ drainMs: 2000 });
       this.log.info({}, 'MQTT closed');
       forgetModels();

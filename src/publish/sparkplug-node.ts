@@ -31,6 +31,8 @@ export interface SparkplugNodeOptions {
   logger?: Logger;
   /** A host wrote a device's writable metric: re-learn (`Device Control/Relearn` = true). */
   onCommand?: (c: { board: string; command: 'learn' | 'ack'; payload: Record<string, unknown> }) => void;
+  /** A board's DBIRTH went out: alerts held for it can now be sent (as historical). */
+  onDeviceBorn?: (board: string) => void;
 }
 
 interface BoardEntry {
@@ -43,9 +45,6 @@ interface BoardEntry {
   /** Last value sent per metric name, so DDATA carries only what changed. */
   sent: Map<string, unknown>;
 }
-
-/** Alerts kept for Sparkplug while unborn; the JSON alert topic and its journal are the lossless path. */
-const MAX_HELD_ALERTS = 1000;
 
 type MetricOut = { alias: number; type: string; value: unknown; timestamp: number; isHistorical?: boolean };
 
@@ -80,8 +79,6 @@ export class SparkplugNode {
   private nodeInfo: NodeInfo = { uptimeS: 0, unsentAlerts: 0 };
   private hostOnline = false;
   private hostTimestamp = -1;
-  /** Alerts raised while no birth was in place, sent as historical DDATA after the next birth. */
-  private heldAlerts: Alert[] = [];
 
   constructor(opts: SparkplugNodeOptions) {
     this.opts = opts;
@@ -273,8 +270,13 @@ export class SparkplugNode {
     return this.seq;
   }
 
-  private send(topic: string, payload: Buffer): void {
-    void this.conn?.publish(topic, payload, { qos: 0 }).catch(() => {});
+  // QoS 0 (the spec's rule for every Sparkplug message but NDEATH): resolves once written to the broker.
+  private send(topic: string, payload: Buffer): Promise<void> {
+    const sent = this.conn
+      ? this.conn.publish(topic, payload, { qos: 0 })
+      : Promise.reject(new Error('no connection'));
+    sent.catch(() => {});
+    return sent;
   }
 
   /**
@@ -341,13 +343,6 @@ export class SparkplugNode {
     );
     this.born = true;
     for (const b of this.boards.values()) if (b.online) this.deviceBirth(b);
-    this.flushHeld();
-  }
-
-  private flushHeld(): void {
-    const held = this.heldAlerts;
-    this.heldAlerts = [];
-    for (const a of held) this.alert(a, true);
   }
 
   private deviceBirth(b: BoardEntry): void {
@@ -371,12 +366,13 @@ export class SparkplugNode {
       }),
     );
     b.born = true;
+    this.opts.onDeviceBorn?.(b.info.id);
   }
 
-  private deviceData(b: BoardEntry, metrics: MetricOut[], timestamp: number): void {
-    if (!this.born || !b.born || metrics.length === 0) return;
+  private deviceData(b: BoardEntry, metrics: MetricOut[], timestamp: number): Promise<void> | null {
+    if (!this.born || !b.born || metrics.length === 0) return null;
     // DDATA names metrics by alias only (Sparkplug 3.0 tck-id-payloads-alias-data-cmd-requirement).
-    this.send(
+    return this.send(
       this.topics.ddata(b.info.id),
       encodePayload({ timestamp, seq: this.nextSeq(), metrics: metrics as never }),
     );
@@ -388,10 +384,7 @@ export class SparkplugNode {
     b.info = info;
     b.online = true;
     this.boards.set(info.id, b);
-    if (this.born) {
-      this.deviceBirth(b);
-      this.flushHeld();
-    }
+    if (this.born) this.deviceBirth(b);
   }
 
   boardLost(id: string): void {
@@ -418,15 +411,13 @@ export class SparkplugNode {
     this.deviceData(b, changed, Date.now());
   }
 
-  /** Alert metrics as DDATA; `historical` for alerts replayed from the journal rather than sent live. */
-  alert(alert: Alert, historical: boolean): void {
+  /**
+   * Alert metrics as DDATA; `historical` for alerts sent after a birth rather than live. Resolves once written
+   * to the broker; null when the board has no birth in place (the caller holds the alert until onDeviceBorn).
+   */
+  alert(alert: Alert, historical: boolean): Promise<void> | null {
     const b = this.boards.get(alert.board);
-    if (!this.born || !b?.born) {
-      // Store and forward: Sparkplug DATA is QoS 0 and needs a birth first, so hold it (bounded) until then.
-      this.heldAlerts.push(alert);
-      if (this.heldAlerts.length > MAX_HELD_ALERTS) this.heldAlerts.shift();
-      return;
-    }
+    if (!this.born || !b?.born || !this.conn?.connected) return null;
     if (!b.lastAlert || alert.ts >= b.lastAlert.ts) b.lastAlert = alert;
     const metrics = alertMetricValues(alert).map(([name, type, value]) => ({
       alias: this.aliases.alias(alert.board, name),
@@ -435,7 +426,7 @@ export class SparkplugNode {
       timestamp: alert.ts,
       ...(historical ? { isHistorical: true } : {}),
     }));
-    this.deviceData(b, metrics, Date.now());
+    return this.deviceData(b, metrics, Date.now());
   }
 
   /**

@@ -7,7 +7,7 @@ import { Backoff } from './backoff.js';
 import type { JournalEntry } from './journal.js';
 import { type Logger, silentLogger } from './logger.js';
 import { alertPayload } from './payloads.js';
-import type { AlertSink, SinkJournal, SinkStatus } from './sink.js';
+import type { Sink, SinkJournal, SinkStatus } from './sink.js';
 
 export const WebhookConfig = z
   .object({
@@ -43,8 +43,9 @@ export function webhookSignature(key: string, body: string): string {
   return `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
 }
 
-export class WebhookSink implements AlertSink {
+export class WebhookSink implements Sink {
   readonly name: string;
+  readonly takesAlerts = true;
   private readonly o: WebhookConfig;
   private readonly key: string | null;
   private readonly gatewayId: string;

@@ -460,6 +460,65 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
     await waitFor('NDEATH', () => messages().some((m) => m.verb === 'NDEATH'));
   });
 
+  it('keeps alerts raised with no host online in the journal across a gateway restart, and sends each once, as historical, after the next birth', async () => {
+    const { messages } = await host('plant-c');
+    const scada = mqtt.connect(broker.url, { username: broker.username, password: broker.password });
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          scada.publish('spBv1.0/STATE/scada-c', '', { retain: true, qos: 1 }, () =>
+            scada.end(true, () => r()),
+          );
+        }),
+    );
+    await new Promise((r) => scada.once('connect', r));
+    const state = (online: boolean) =>
+      new Promise((r) =>
+        scada.publish(
+          'spBv1.0/STATE/scada-c',
+          JSON.stringify({ online, timestamp: Date.now() }),
+          { retain: true, qos: 1 },
+          r,
+        ),
+      );
+    await state(false);
+    const sparkplug = { enabled: true, groupId: 'plant-c', edgeNodeId: 'edge-3', primaryHostId: 'scada-c' };
+    const dir = tempDir();
+    const first = await edgeNode(broker.url, dir, sparkplug);
+    first.boardOnline(board('motor-1'));
+    await waitFor('sparkplug session up', () => first.status().sparkplug?.connected === true);
+    const alerts = [0, 1, 2].map((i) => makeAlert(i, 'motor-1'));
+    for (const a of alerts) await first.publishAlert(a);
+    expect(first.sinks.find((s) => s.name === 'sparkplug')!.status().pending).toBe(3);
+    // The gateway stops before the host ever came online: nothing was born, so nothing went out.
+    await first.close({ drainMs: 0 });
+    expect(messages().filter((m) => m.verb !== 'NDEATH')).toEqual([]);
+
+    const second = await edgeNode(broker.url, dir, sparkplug);
+    second.boardOnline(board('motor-1'));
+    await state(true);
+    const ids = alerts.map((a) => a.id);
+    const sentIds = () =>
+      messages()
+        .filter((m) => m.verb === 'DDATA')
+        .flatMap((m) =>
+          m.payload.metrics!.filter((x) => typeof x.value === 'string' && ids.includes(x.value)),
+        );
+    await waitFor('the three alerts', () => sentIds().length === 3);
+    const ddata = messages().filter(
+      (m) => m.verb === 'DDATA' && m.payload.metrics!.some((x) => ids.includes(x.value as string)),
+    );
+    expect(ddata.every((m) => m.payload.metrics!.every((x) => x.isHistorical === true))).toBe(true);
+    expect(sentIds().map((x) => x.value)).toEqual(ids);
+    await waitFor(
+      'acknowledged',
+      () => second.sinks.find((s) => s.name === 'sparkplug')!.status().pending === 0,
+    );
+    // Acknowledged under "sparkplug": none goes twice.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(sentIds()).toHaveLength(3);
+  });
+
   it('waits for the primary host STATE before births, and dies and reconnects when the host goes offline', async () => {
     const { messages } = await host('plant-b');
     const scada = mqtt.connect(broker.url, { username: broker.username, password: broker.password });

@@ -1,7 +1,7 @@
 // A stand-in gateway for the webhook SIGKILL test: journals alerts (a few a tick) and delivers them to a
 // webhook until it is killed, printing each id once it is on disk.
 // Run as: node --import tsx webhook-child.ts '<mqtt config JSON>' '<webhook config JSON>'
-import { createPublisher, WebhookConfig, WebhookSink } from '../../src/publish/index.js';
+import { createPublisher, WebhookConfig } from '../../src/publish/index.js';
 import { makeAlert } from './fixtures.js';
 
 const mqtt = JSON.parse(process.argv[2]!);
@@ -9,9 +9,8 @@ const hook = WebhookConfig.parse(JSON.parse(process.argv[3]!));
 const publisher = await createPublisher({
   gatewayId: 'gw-hook',
   config: mqtt,
-  otherSinks: [`webhook:${hook.id}`],
+  webhooks: [hook],
 });
-new WebhookSink({ config: hook, gatewayId: 'gw-hook', journal: publisher.journal }).start();
 for (let i = 0; ; i++) {
   const batch = Array.from({ length: 4 }, (_, k) => makeAlert(i * 4 + k, `board-${k}`));
   await Promise.all(

@@ -102,18 +102,17 @@ describe('webhook sink', () => {
     await new Promise((res) => child.once('exit', res));
 
     // The gateway starts again on the same journal and delivers what the killed one had not.
-    const p = await createPublisher({ gatewayId: 'gw-hook', config: mqtt, otherSinks: ['webhook:ops'] });
-    const sink = new WebhookSink({
-      config: WebhookConfig.parse(hook),
+    process.env.TG_HOOK_KEY = KEY;
+    const p = await createPublisher({
       gatewayId: 'gw-hook',
-      journal: p.journal,
-      env: { TG_HOOK_KEY: KEY },
+      config: mqtt,
+      webhooks: [WebhookConfig.parse(hook)],
     });
     cleanups.push(async () => {
-      await sink.close();
+      delete process.env.TG_HOOK_KEY;
       await p.close({ drainMs: 0 });
     });
-    sink.start();
+    const sink = p.sinks.find((s) => s.name === 'webhook:ops')!;
     await waitFor('every journaled alert received', () => journaled.every((id) => r.posts.has(id)), 30_000);
     await waitFor('nothing pending', () => sink.status().pending === 0, 10_000);
 

@@ -1,0 +1,120 @@
+// Home Assistant discovery on the gateway's main MQTT connection: the gateway and each board as HA devices,
+// announced again when HA restarts, and removed from HA once a board leaves the config.
+import type { ManagedConnection } from './connection.js';
+import {
+  boardDeviceId,
+  boardDiscovery,
+  type Discovery,
+  gatewayDeviceId,
+  gatewayDiscovery,
+  type HaContext,
+} from './home-assistant.js';
+import { type Logger, silentLogger } from './logger.js';
+import { ONLINE } from './payloads.js';
+import type { Sink, SinkStatus } from './sink.js';
+import type { BoardInfo } from './types.js';
+
+const RETAINED = { qos: 1 as const, retain: true };
+
+/** Takes no alerts itself: HA's alert event entity reads the JSON sink's alert topic. */
+export class HomeAssistantSink implements Sink {
+  readonly name = 'home-assistant';
+  readonly takesAlerts = false;
+  private readonly ha: HaContext;
+  private readonly conn: ManagedConnection;
+  private readonly log: Logger;
+  private readonly boards = new Map<string, BoardInfo>();
+  /** HA device ids of the boards the gateway runs (null until it says): others of ours are retired. */
+  private configured: Set<string> | null = null;
+  private seenDiscovery: [string, Buffer][] = [];
+  private announced = 0;
+
+  constructor(o: { ha: HaContext; conn: ManagedConnection; logger?: Logger }) {
+    this.ha = o.ha;
+    this.conn = o.conn;
+    this.log = o.logger ?? silentLogger;
+  }
+
+  start(): void {
+    this.conn.on('up', () => {
+      void this.conn.subscribe({ [this.ha.statusTopic]: { qos: 1 } }).catch(() => {});
+      // Retained discovery of boards this gateway announced before: those no longer configured are removed.
+      void this.conn.subscribe({ [`${this.ha.prefix}/device/+/config`]: { qos: 1 } }).catch(() => {});
+      this.announceAll();
+    });
+    this.conn.on('message', (topic: string, payload: Buffer) => {
+      if (topic.startsWith(`${this.ha.prefix}/device/`)) this.retiredBoard(topic, payload);
+      else if (topic === this.ha.statusTopic && payload.toString() === ONLINE) {
+        this.log.info({}, 'Home Assistant is online: announcing devices again');
+        this.announceAll();
+      }
+    });
+  }
+
+  private announceAll(): void {
+    this.publish(gatewayDiscovery(this.ha));
+    for (const info of this.boards.values()) this.publish(boardDiscovery(this.ha, info));
+  }
+
+  private publish(d: Discovery): void {
+    if (!this.conn.connected) return;
+    this.announced++;
+    void this.conn.publish(d.topic, JSON.stringify(d.payload), RETAINED).catch(() => {});
+  }
+
+  /** The dashboard's address for HA's device pages; announced again when it changes. */
+  setConfigurationUrl(url: string): void {
+    if (this.ha.configurationUrl === url) return;
+    this.ha.configurationUrl = url;
+    this.announceAll();
+  }
+
+  boardConfigured(board: BoardInfo): void {
+    if (this.boards.has(board.id)) return;
+    this.boardOnline(board);
+  }
+
+  boardOnline(board: BoardInfo): void {
+    this.boards.set(board.id, board);
+    this.publish(boardDiscovery(this.ha, board));
+  }
+
+  configuredBoards(ids: string[]): void {
+    this.configured = new Set(ids.map((b) => boardDeviceId(this.ha.gateway, b)));
+    const seen = this.seenDiscovery;
+    this.seenDiscovery = [];
+    for (const [topic, payload] of seen) this.retiredBoard(topic, payload);
+  }
+
+  // A retained device discovery: if it is one of ours for a board no longer configured, publish it empty.
+  private retiredBoard(topic: string, payload: Buffer): void {
+    if (payload.length === 0) return;
+    if (!this.configured) {
+      this.seenDiscovery.push([topic, payload]);
+      return;
+    }
+    let doc: { dev?: { ids?: string[]; via_device?: string } };
+    try {
+      doc = JSON.parse(payload.toString('utf8'));
+    } catch {
+      return;
+    }
+    const id = doc.dev?.ids?.[0];
+    if (doc.dev?.via_device !== gatewayDeviceId(this.ha.gateway) || !id || this.configured.has(id)) return;
+    this.log.info({ device: id }, `Home Assistant: removing ${id}, a board no longer in the config`);
+    void this.conn.publish(topic, '', RETAINED).catch(() => {});
+  }
+
+  status(): SinkStatus {
+    return {
+      name: this.name,
+      target: `${this.conn.url} (${this.ha.prefix}/…)`,
+      reachable: this.conn.attempts === 0 ? null : this.conn.connected,
+      delivered: this.announced,
+      pending: 0,
+      lastError: null,
+    };
+  }
+
+  async close(): Promise<void> {}
+}
