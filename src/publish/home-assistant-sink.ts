@@ -8,6 +8,7 @@ import {
   gatewayDeviceId,
   gatewayDiscovery,
   type HaContext,
+  isOwnDiscovery,
 } from './home-assistant.js';
 import { type Logger, silentLogger } from './logger.js';
 import { ONLINE } from './payloads.js';
@@ -15,6 +16,7 @@ import type { Sink, SinkStatus } from './sink.js';
 import type { BoardInfo } from './types.js';
 
 const RETAINED = { qos: 1 as const, retain: true };
+const RETAINED_SETTLE_MS = 300;
 
 /** Takes no alerts itself: HA's alert event entity reads the JSON sink's alert topic. */
 export class HomeAssistantSink implements Sink {
@@ -24,7 +26,7 @@ export class HomeAssistantSink implements Sink {
   private readonly conn: ManagedConnection;
   private readonly log: Logger;
   private readonly boards = new Map<string, BoardInfo>();
-  /** HA device ids of the boards the gateway runs (null until it says): others of ours are retired. */
+  /** HA device ids of the gateway and the boards it runs (null until it says): others of ours are retired. */
   private configured: Set<string> | null = null;
   private seenDiscovery: [string, Buffer][] = [];
   private announced = 0;
@@ -36,12 +38,7 @@ export class HomeAssistantSink implements Sink {
   }
 
   start(): void {
-    this.conn.on('up', () => {
-      void this.conn.subscribe({ [this.ha.statusTopic]: { qos: 1 } }).catch(() => {});
-      // Retained discovery of boards this gateway announced before: those no longer configured are removed.
-      void this.conn.subscribe({ [`${this.ha.prefix}/device/+/config`]: { qos: 1 } }).catch(() => {});
-      this.announceAll();
-    });
+    this.conn.on('up', () => void this.onUp());
     this.conn.on('message', (topic: string, payload: Buffer) => {
       if (topic.startsWith(`${this.ha.prefix}/device/`)) this.retiredBoard(topic, payload);
       else if (topic === this.ha.statusTopic && payload.toString() === ONLINE) {
@@ -49,6 +46,21 @@ export class HomeAssistantSink implements Sink {
         this.announceAll();
       }
     });
+  }
+
+  // Retained discovery this gateway announced before is read first: a board no longer configured, or a device
+  // under an id an older version gave it, is removed before the announcement, so HA can give the new entities
+  // the entity ids the old ones had.
+  private async onUp(): Promise<void> {
+    void this.conn.subscribe({ [this.ha.statusTopic]: { qos: 1 } }).catch(() => {});
+    try {
+      await this.conn.subscribe({ [`${this.ha.prefix}/device/+/config`]: { qos: 1 } });
+      // The broker sends retained messages right after SUBACK, with no end marker: give them a moment.
+      await new Promise((r) => setTimeout(r, RETAINED_SETTLE_MS));
+    } catch {
+      // Not connected any more: the next 'up' announces.
+    }
+    this.announceAll();
   }
 
   private announceAll(): void {
@@ -80,28 +92,35 @@ export class HomeAssistantSink implements Sink {
   }
 
   configuredBoards(ids: string[]): void {
-    this.configured = new Set(ids.map((b) => boardDeviceId(this.ha.gateway, b)));
+    this.configured = new Set([
+      gatewayDeviceId(this.ha.gateway),
+      ...ids.map((b) => boardDeviceId(this.ha.gateway, b)),
+    ]);
     const seen = this.seenDiscovery;
     this.seenDiscovery = [];
     for (const [topic, payload] of seen) this.retiredBoard(topic, payload);
   }
 
-  // A retained device discovery: if it is one of ours for a board no longer configured, publish it empty.
+  // A retained device discovery: if it is one of ours that is not the gateway or a configured board under
+  // today's ids, publish it empty (HA removes the device).
   private retiredBoard(topic: string, payload: Buffer): void {
     if (payload.length === 0) return;
     if (!this.configured) {
       this.seenDiscovery.push([topic, payload]);
       return;
     }
-    let doc: { dev?: { ids?: string[]; via_device?: string } };
+    let doc: { dev?: { ids?: string[] } };
     try {
       doc = JSON.parse(payload.toString('utf8'));
     } catch {
       return;
     }
     const id = doc.dev?.ids?.[0];
-    if (doc.dev?.via_device !== gatewayDeviceId(this.ha.gateway) || !id || this.configured.has(id)) return;
-    this.log.info({ device: id }, `Home Assistant: removing ${id}, a board no longer in the config`);
+    if (!id || this.configured.has(id) || !isOwnDiscovery(doc, this.ha.topics)) return;
+    this.log.info(
+      { device: id },
+      `Home Assistant: removing ${id}, a board no longer in the config or a device id of an older version`,
+    );
     void this.conn.publish(topic, '', RETAINED).catch(() => {});
   }
 

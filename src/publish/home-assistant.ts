@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { haMeasurement } from './ha-units.js';
 import { ALERT_EVENT_TYPES, OFFLINE, ONLINE } from './payloads.js';
 import { haSafeId, type Topics } from './topics.js';
@@ -28,11 +29,26 @@ export interface Discovery {
 }
 
 export function gatewayDeviceId(gateway: string): string {
-  return `tinygate_${haSafeId(gateway)}`;
+  return `tinygate_${haIdPart(gateway)}`;
 }
 
 export function boardDeviceId(gateway: string, board: string): string {
-  return `tinygate_${haSafeId(gateway)}_${haSafeId(board)}`;
+  return `tinygate_${haIdPart(gateway)}_${haIdPart(board)}`;
+}
+
+// An id of letters, digits and '-' is used as it is; any other also gets a hash of itself, so no two gateway
+// and board pairs share an HA id (plain `_` joining made gateway `line_x` and gateway `line` + board `x` one).
+function haIdPart(id: string): string {
+  if (/^[A-Za-z0-9-]+$/.test(id)) return id;
+  return `${haSafeId(id)}_${createHash('sha256').update(id).digest('hex').slice(0, 8)}`;
+}
+
+/**
+ * Whether a retained device discovery is this gateway's: its entities read the gateway's status topic (the
+ * gateway's connectivity, every board's availability), whatever device id an older version gave it.
+ */
+export function isOwnDiscovery(doc: unknown, topics: Topics): boolean {
+  return JSON.stringify(doc).includes(JSON.stringify(topics.gatewayStatus));
 }
 
 function origin(version: string): Record<string, unknown> {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createPublisher, type Publisher } from '../../src/publish/index.js';
+import { boardDeviceId, createPublisher, gatewayDeviceId, type Publisher } from '../../src/publish/index.js';
 import { makeAlert, subscriber, tcpProxy, waitFor } from './fixtures.js';
 import {
   entityState,
@@ -50,7 +50,7 @@ describe.skipIf(!haveMosquitto())(
       await broker?.dispose();
     });
 
-    async function setup(prefix?: string) {
+    async function setup(prefix?: string, gatewayId = 'gw-ha') {
       const p = prefix ?? 'homeassistant';
       const creds = { username: broker.username, password: broker.password };
       const sub = await subscriber(broker.url, [`${p}/#`, 'tinygate/#'], creds);
@@ -60,7 +60,7 @@ describe.skipIf(!haveMosquitto())(
       const proxy = await tcpProxy(broker.port);
       cleanups.push(() => proxy.close());
       const publisher: Publisher = await createPublisher({
-        gatewayId: 'gw-ha',
+        gatewayId,
         config: {
           url: proxy.url,
           ...creds,
@@ -350,6 +350,70 @@ describe.skipIf(!haveMosquitto())(
         'ha-retire/device/tinygate_gw-ha_keep/config',
         'ha-retire/device/tinygate_other_gone/config',
       ]);
+    });
+
+    it('gives gateway `line_x` and board `x` of gateway `line` different device ids, and moves devices off the ids older versions gave them before announcing', async () => {
+      const other = await mqtt.connectAsync(broker.url, {
+        username: broker.username,
+        password: broker.password,
+      });
+      cleanups.push(() => other.endAsync());
+      const retain = (topic: string, doc: unknown) =>
+        other.publishAsync(topic, JSON.stringify(doc), { qos: 1, retain: true });
+      // What older versions left retained for gateway `line_x` with board `m.1` (ids joined with `_`)…
+      const legacyGateway = {
+        dev: { ids: ['tinygate_line_x'] },
+        cmps: { connectivity: { p: 'binary_sensor', stat_t: 'tinygate/line_x/status' } },
+      };
+      const legacyBoard = {
+        dev: { ids: ['tinygate_line_x_m_1'], via_device: 'tinygate_line_x' },
+        avty: [{ t: 'tinygate/line_x/status' }, { t: 'tinygate/line_x/m.1/status' }],
+        cmps: {},
+      };
+      // …and gateway `line`'s board `x`, which had the very same id as gateway `line_x`: it must stay.
+      const neighbour = {
+        dev: { ids: ['tinygate_line_x'], via_device: 'tinygate_line' },
+        avty: [{ t: 'tinygate/line/status' }, { t: 'tinygate/line/x/status' }],
+        cmps: {},
+      };
+      await retain('ha-ids/device/tinygate_line_x/config', legacyGateway);
+      await retain('ha-ids/device/tinygate_line_x_m_1/config', legacyBoard);
+      await retain('ha-ids/device/neighbour/config', neighbour);
+
+      const { publisher, sub } = await setup('ha-ids', 'line_x');
+      publisher.setConfiguredBoards(['m.1']);
+      publisher.boardConfigured({ ...board, id: 'm.1' });
+      await waitFor('the legacy devices emptied and the new ones announced', () => {
+        const topics = sub.messages.filter((m) => m.topic.startsWith('ha-ids/device/') && !m.retain);
+        return (
+          topics.filter((m) => m.payload.length > 0).length >= 2 && topics.some((m) => m.payload.length === 0)
+        );
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      const live = sub.messages.filter((m) => m.topic.startsWith('ha-ids/device/') && !m.retain);
+      const emptied = live.filter((m) => m.payload.length === 0).map((m) => m.topic);
+      const announced = live.filter((m) => m.payload.length > 0);
+      expect(emptied.sort()).toEqual([
+        'ha-ids/device/tinygate_line_x/config',
+        'ha-ids/device/tinygate_line_x_m_1/config',
+      ]);
+      // The old devices go before the new ones come, so HA can hand the new entities the old entity ids.
+      expect(live.findIndex((m) => m.payload.length > 0)).toBeGreaterThan(
+        Math.max(...emptied.map((t) => live.findIndex((m) => m.topic === t))),
+      );
+      const ids = announced.map((m) => JSON.parse(m.payload.toString()).dev.ids[0] as string);
+      expect(new Set(ids).size).toBe(2);
+      expect(ids).not.toContain('tinygate_line_x');
+      expect(ids.every((id) => /^tinygate_line_x_[0-9a-f]{8}/.test(id))).toBe(true);
+      // Gateway `line` with board `x` keeps its id, different from gateway `line_x`'s.
+      expect(boardDeviceId('line', 'x')).toBe('tinygate_line_x');
+      expect(gatewayDeviceId('line_x')).not.toBe(boardDeviceId('line', 'x'));
+      expect(boardDeviceId('line', 'x.y')).not.toBe(boardDeviceId('line', 'x_y'));
+      // Ids of letters, digits and '-' are what they always were.
+      expect(boardDeviceId('gw-1', 'motor-1')).toBe('tinygate_gw-1_motor-1');
+      const retained = await retainedTopics(broker, 'ha-ids/device/+/config');
+      expect(retained).toContain('ha-ids/device/neighbour/config');
+      expect(retained).not.toContain('ha-ids/device/tinygate_line_x_m_1/config');
     });
 
     it('announces again when Home Assistant says online on its status topic (custom prefix, default status topic)', async () => {
