@@ -108,6 +108,10 @@ export async function startDashboard(gateway: Gateway, o: DashboardOptions): Pro
   app.post<{ Params: { id: string } }>('/api/boards/:id/restart', (req, reply) =>
     answer(reply, () => gateway.restart(req.params.id)),
   );
+  app.post<{ Params: { id: string }; Body: { value?: unknown } | null }>(
+    '/api/boards/:id/threshold',
+    (req, reply) => answer(reply, () => gateway.setThreshold(req.params.id, req.body?.value)),
+  );
   app.get('/api/status', (_req, reply) => reply.send(gateway.status()));
   app.get('/events', (req, reply) => {
     reply.hijack();

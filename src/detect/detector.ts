@@ -108,6 +108,11 @@ export class StreamDetector {
     return this.machineAlarm;
   }
 
+  /** An operator's threshold, in force from the next window; the alarm state and debounce history stay. */
+  setThreshold(threshold: number): void {
+    this.threshold = threshold;
+  }
+
   get inSensorAlarm(): boolean {
     return this.sensorAlarm;
   }

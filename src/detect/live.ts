@@ -52,6 +52,8 @@ export class LiveDetection {
   private queue: Pending[] = [];
   private scheduled = false;
   private busy: Promise<void> = Promise.resolve();
+  /** An operator's threshold for every stream, until the next restart (a new model brings its own). */
+  private operatorThreshold: number | null = null;
   private readonly scratch: Float64Array;
   /** Windows scored so far, windows that failed sensor checks, and where the time went (ms). */
   scored = 0;
@@ -88,6 +90,18 @@ export class LiveDetection {
         : {}),
     };
     this.streams.clear();
+    this.operatorThreshold = null;
+  }
+
+  /** The threshold an operator set (null: the model's, or the learned one). */
+  get thresholdOverride(): number | null {
+    return this.operatorThreshold;
+  }
+
+  /** Every stream, and any that starts later, judges with `threshold` from its next window until a restart. */
+  setThreshold(threshold: number): void {
+    this.operatorThreshold = threshold;
+    for (const s of this.streams.values()) s.detector.setThreshold(threshold);
   }
 
   /** Whether any stream of this detection is in a machine alarm now. */
@@ -112,6 +126,7 @@ export class LiveDetection {
           now: this.o.now ?? (() => Math.ceil(performance.timeOrigin + performance.now())),
         } as DetectorOptions),
       };
+      if (this.operatorThreshold !== null) stream.detector.setThreshold(this.operatorThreshold);
       this.streams.set(key, stream);
     }
     const t0 = performance.now();

@@ -225,10 +225,41 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
     return this.learner?.status() ?? null;
   }
 
-  /** The threshold in force: while learning, the model's own; once learned, the stream's. */
+  /** The threshold in force: an operator's if set; while learning, the model's own; once learned, the stream's. */
   private thresholdInForce(): number {
+    if (this.live.thresholdOverride !== null) return this.live.thresholdOverride;
     const s = this.live.learning()[0];
     return s?.done ? s.threshold : this.plan.scorer.threshold;
+  }
+
+  /**
+   * An operator's threshold for this board's windows from the next one on, until its model or learning
+   * changes (a new model brings its own threshold). Refused while the board learns its threshold.
+   */
+  setThreshold(value: unknown): { threshold: number; previous: number } {
+    const id = this.config.id;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new TinygateError(
+        'THRESHOLD_INVALID',
+        `board ${id}: threshold ${JSON.stringify(value)} is not a positive number`,
+        {
+          hint: `Send a number above 0 on the board's score scale (in force now: ${this.thresholdInForce()}).`,
+        },
+      );
+    }
+    const learning = this.live.learning()[0];
+    if ((learning && !learning.done) || this.learner?.state === 'training') {
+      throw new TinygateError(
+        'THRESHOLD_WHILE_LEARNING',
+        `board ${id} is learning its normal: its threshold is not set yet`,
+        {
+          hint: 'Wait until learning ends (the learning state says watching), then set the threshold.',
+        },
+      );
+    }
+    const previous = this.thresholdInForce();
+    this.live.setThreshold(value);
+    return { threshold: value, previous };
   }
 
   /**

@@ -225,6 +225,16 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     return status;
   }
 
+  /** An operator's threshold for a board (MQTT cmd/threshold, Sparkplug DCMD Threshold, HTTP); see BoardRunner.setThreshold. */
+  setThreshold(boardId: string, value: unknown): { threshold: number; previous: number } {
+    const r = this.runner(boardId).setThreshold(value);
+    this.log.info(
+      { board: boardId, ...r },
+      `board ${boardId}: threshold ${r.previous} → ${r.threshold} (operator)`,
+    );
+    return r;
+  }
+
   /** A board's learned model versions, oldest first. */
   models(boardId: string): ModelVersion[] {
     return this.runner(boardId).learner!.o.versions.list();
@@ -359,9 +369,10 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       else if (c.command === 'models') result = this.models(c.board);
       else if (c.command === 'restart') result = this.restart(c.board);
       else if (c.command === 'ack') result = this.acknowledge(c.board);
+      else if (c.command === 'threshold') result = this.setThreshold(c.board, c.payload.value);
       else
         throw new TinygateError('COMMAND_UNKNOWN', `no command "${c.command}" for board ${c.board}`, {
-          hint: 'Board commands: learn ({"force": true|false}), rollback ({"version": n}), models, restart, ack.',
+          hint: 'Board commands: learn ({"force": true|false}), rollback ({"version": n}), models, restart, ack, threshold ({"value": x}).',
         });
       this.publisher.publishCommandResult(c.board, { command: c.command, ...echo, ok: true, result });
     } catch (err) {

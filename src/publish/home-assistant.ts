@@ -140,12 +140,20 @@ export function boardDiscovery(ctx: HaContext, board: BoardInfo): Discovery {
       sug_dsp_prc: 3,
       val_tpl: "{{ value_json['score'] }}",
     },
+    // Shows the threshold in force and sets the operator's (the `threshold` board command); scores of
+    // different models differ by orders of magnitude, hence the wide range.
     anomaly_threshold: {
-      p: 'sensor',
+      p: 'number',
       name: 'Anomaly threshold',
       uniq_id: `${id}_anomaly_threshold`,
-      ent_cat: 'diagnostic',
+      ent_cat: 'config',
+      mode: 'box',
+      min: 0.001,
+      max: 1_000_000,
+      step: 0.001,
       val_tpl: "{{ value_json['threshold'] }}",
+      cmd_t: ctx.topics.boardCommand(board.id, 'threshold'),
+      cmd_tpl: '{"value": {{ value }}, "id": "home-assistant"}',
     },
   };
   // Every alert is an HA event (its payload's event_type is the kind; score, threshold and message come

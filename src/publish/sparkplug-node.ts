@@ -17,6 +17,7 @@ import {
   type SparkplugTopics,
   sparkplugTopics,
   stateMetricValues,
+  THRESHOLD_METRIC,
 } from './sparkplug-payloads.js';
 import type { BoardInfo, BoardState } from './types.js';
 
@@ -29,8 +30,12 @@ export interface SparkplugNodeOptions {
   bdSeqFile: string;
   version: string;
   logger?: Logger;
-  /** A host wrote a device's writable metric: re-learn (`Device Control/Relearn` = true). */
-  onCommand?: (c: { board: string; command: 'learn' | 'ack'; payload: Record<string, unknown> }) => void;
+  /** A host wrote a device's writable metric: re-learn, acknowledge, or the threshold. */
+  onCommand?: (c: {
+    board: string;
+    command: 'learn' | 'ack' | 'threshold';
+    payload: Record<string, unknown>;
+  }) => void;
   /** A board's DBIRTH went out: alerts held for it can now be sent (as historical). */
   onDeviceBorn?: (board: string) => void;
 }
@@ -200,9 +205,10 @@ export class SparkplugNode {
   }
 
   // DCMD: `Device Control/Relearn` = true makes the board learn afresh, `Device Control/Acknowledge` = true
-  // acknowledges its latest machine alarm; any other metric is not writable.
+  // acknowledges its latest machine alarm, `Threshold` (by name or alias) sets the operator's threshold;
+  // any other metric is not writable.
   private onDeviceCommand(board: string, payload: Buffer): void {
-    let metrics: { name?: string | null; value?: unknown }[];
+    let metrics: { name?: string | null; alias?: unknown; value?: unknown }[];
     try {
       metrics = decodePayload(payload).metrics ?? [];
     } catch (err) {
@@ -210,14 +216,17 @@ export class SparkplugNode {
       return;
     }
     for (const m of metrics) {
-      if (m.name === RELEARN_METRIC && m.value === true)
+      const name = m.name ?? (m.alias == null ? undefined : this.aliases.nameOf(board, Number(m.alias)));
+      if (name === RELEARN_METRIC && m.value === true)
         this.opts.onCommand?.({ board, command: 'learn', payload: {} });
-      else if (m.name === ACKNOWLEDGE_METRIC && m.value === true)
+      else if (name === ACKNOWLEDGE_METRIC && m.value === true)
         this.opts.onCommand?.({ board, command: 'ack', payload: {} });
-      else if (m.name !== RELEARN_METRIC && m.name !== ACKNOWLEDGE_METRIC)
+      else if (name === THRESHOLD_METRIC)
+        this.opts.onCommand?.({ board, command: 'threshold', payload: { value: m.value } });
+      else if (name !== RELEARN_METRIC && name !== ACKNOWLEDGE_METRIC)
         this.log.warn(
-          { board, metric: m.name ?? null },
-          `sparkplug: DCMD for ${board} writes ${m.name ?? 'an alias'}, which is not writable; ignored`,
+          { board, metric: name ?? null, alias: m.alias ?? null },
+          `sparkplug: DCMD for ${board} writes ${name ?? `alias ${String(m.alias)}`}, which is not writable; ignored`,
         );
     }
   }

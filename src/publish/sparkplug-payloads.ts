@@ -14,6 +14,8 @@ export const RELEARN_METRIC = 'Device Control/Relearn';
 /** Writable too: true acknowledges the board's latest machine alarm. */
 export const ACKNOWLEDGE_METRIC = 'Device Control/Acknowledge';
 export const BDSEQ_METRIC = 'bdSeq';
+/** The board's anomaly threshold, writable: a host's DCMD sets the operator's threshold. */
+export const THRESHOLD_METRIC = 'Threshold';
 
 // sparkplug-payload (protobufjs) loads on first use: only a gateway with Sparkplug enabled pays for it.
 let loaded: ReturnType<typeof sparkplugPayload.get> | undefined;
@@ -75,6 +77,14 @@ export class AliasTable {
     }
     return a;
   }
+
+  /** The name a host wrote by alias (DCMD), or undefined for an alias this node never gave. */
+  nameOf(device: string | null, alias: number): string | undefined {
+    const prefix = `${device ?? ''}\u0000`;
+    for (const [key, a] of this.map)
+      if (a === alias && key.startsWith(prefix)) return key.slice(prefix.length);
+    return undefined;
+  }
 }
 
 interface MetricDef {
@@ -106,7 +116,7 @@ export function boardMetricDefs(
   const defs: MetricDef[] = [
     { name: 'Anomaly', type: 'Boolean', value: state ? state.anomaly : null },
     { name: 'Score', type: 'Double', value: state ? state.score : null },
-    { name: 'Threshold', type: 'Double', value: state ? state.threshold : null },
+    { name: THRESHOLD_METRIC, type: 'Double', value: state ? state.threshold : null },
     { name: 'Alert/Acknowledged', type: 'Boolean', value: state?.acknowledged ?? null },
   ];
   for (const s of board.sensors) {
@@ -142,7 +152,7 @@ export function stateMetricValues(
   const out: [string, TypeStr, number | boolean][] = [
     ['Anomaly', 'Boolean', state.anomaly],
     ...(state.score === null ? [] : [['Score', 'Double', state.score] as [string, TypeStr, number]]),
-    ['Threshold', 'Double', state.threshold],
+    [THRESHOLD_METRIC, 'Double', state.threshold],
     ...(typeof state.acknowledged === 'boolean'
       ? [['Alert/Acknowledged', 'Boolean', state.acknowledged] as [string, TypeStr, boolean]]
       : []),

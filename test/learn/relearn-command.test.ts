@@ -57,7 +57,7 @@ describe.skipIf(!haveMosquitto())('re-learning a board over MQTT', () => {
   }, 240_000);
   afterAll(async () => broker?.dispose());
 
-  it('learns, flashes and scores a new version; rolls back; refuses to learn in alarm', async () => {
+  it('learns, flashes and scores a new version; rolls back; refuses to learn in alarm; an operator threshold clears the alarm', async () => {
     const config = GatewayConfig.parse({
       gateway: { id: 'plant', dataDir: join(dir, 'data') },
       boards: [
@@ -153,6 +153,38 @@ describe.skipIf(!haveMosquitto())('re-learning a board over MQTT', () => {
         result: { alertId: machineAlert.id, acknowledged: true },
       });
       expect(press().acknowledged).toBe(true);
+
+      // The operator raises the threshold far above the failing bearing's scores: the alarm clears by the
+      // detector's own hysteresis, and the state reports the operator's threshold.
+      await client.publishAsync(
+        'tinygate/plant/press/cmd/threshold',
+        JSON.stringify({ id: 'f', value: 'high' }),
+        {
+          qos: 1,
+        },
+      );
+      await waitFor('the refused threshold answer', () => results.some((r) => r.id === 'f'), 10_000);
+      expect(results.find((r) => r.id === 'f')).toMatchObject({
+        ok: false,
+        error: { code: 'THRESHOLD_INVALID' },
+      });
+      expect(press().anomaly).toBe(true);
+      const raised = Math.max(press().score ?? 0, press().threshold) * 1000;
+      await client.publishAsync(
+        'tinygate/plant/press/cmd/threshold',
+        JSON.stringify({ id: 'g', value: raised }),
+        {
+          qos: 1,
+        },
+      );
+      await waitFor('the threshold answer', () => results.some((r) => r.id === 'g'), 10_000);
+      expect(results.find((r) => r.id === 'g')).toMatchObject({ ok: true, result: { threshold: raised } });
+      expect(press().threshold).toBe(raised);
+      await waitFor(
+        'the alarm cleared under the operator threshold',
+        () => press().anomaly === false,
+        20_000,
+      );
 
       // Restart (Home Assistant's Restart connection button): the link drops and comes back, streaming.
       const reconnects = gateway.runners[0]!.session.reconnects;

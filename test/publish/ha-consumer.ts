@@ -10,6 +10,7 @@ const ABBREVIATIONS: Record<string, string> = {
   avty_t: 'availability_topic',
   avty_tpl: 'availability_template',
   cmd_t: 'command_topic',
+  cmd_tpl: 'command_template',
   cmps: 'components',
   dev: 'device',
   dev_cla: 'device_class',
@@ -109,6 +110,17 @@ const PLATFORM_KEYS: Record<string, Set<string>> = {
   sensor: new Set([...ENTITY_KEYS, 'unit_of_measurement', 'state_class', 'suggested_display_precision']),
   button: new Set([...ENTITY_KEYS, 'command_topic', 'payload_press', 'retain']),
   event: new Set([...ENTITY_KEYS, 'event_types']),
+  number: new Set([
+    ...ENTITY_KEYS,
+    'command_topic',
+    'command_template',
+    'min',
+    'max',
+    'step',
+    'mode',
+    'unit_of_measurement',
+    'retain',
+  ]),
 };
 /** HA's button device classes (homeassistant/components/button/const.py). */
 const BUTTON_CLASSES = new Set(['identify', 'restart', 'update']);
@@ -152,7 +164,11 @@ export interface HaDevice {
 }
 
 export interface HaEntity {
-  platform: 'binary_sensor' | 'sensor' | 'button' | 'event';
+  platform: 'binary_sensor' | 'sensor' | 'button' | 'event' | 'number';
+  /** A number's: what HA publishes when it is set, and the range it lets a user set. */
+  commandTemplate?: string;
+  min?: number;
+  max?: number;
   /** An event's: the types it may fire. */
   eventTypes?: string[];
   /** A button's: what HA publishes where when it is pressed (default payload PRESS). */
@@ -226,8 +242,18 @@ export function parseDeviceDiscovery(topic: string, json: string, prefix = 'home
     if (typeof c.unique_id !== 'string' || !c.unique_id) throw new Error(`${where}: unique_id required`);
     // Shared options apply unless the component overrides them.
     const stateTopic = (c.state_topic ?? root.state_topic) as string | undefined;
-    if (platform === 'button' && typeof c.command_topic !== 'string')
+    if ((platform === 'button' || platform === 'number') && typeof c.command_topic !== 'string')
       throw new Error(`${where}: command_topic required`);
+    if (platform === 'number') {
+      // HA's defaults are 1..100, step 1; its smallest step is 0.001; mode auto, box or slider.
+      const min = (c.min as number) ?? 1;
+      const max = (c.max as number) ?? 100;
+      const step = (c.step as number) ?? 1;
+      if (!(min < max) || step < 0.001)
+        throw new Error(`${where}: bad number range ${min}..${max} step ${step}`);
+      if (c.mode !== undefined && !['auto', 'box', 'slider'].includes(c.mode as string))
+        throw new Error(`${where}: invalid mode`);
+    }
     if (!stateTopic) throw new Error(`${where}: state_topic required`);
     const dc = c.device_class as string | undefined;
     const classes =
@@ -276,6 +302,14 @@ export function parseDeviceDiscovery(topic: string, json: string, prefix = 'home
         ? { commandTopic: c.command_topic as string, payloadPress: (c.payload_press as string) ?? 'PRESS' }
         : {}),
       ...(platform === 'event' ? { eventTypes: c.event_types as string[] } : {}),
+      ...(platform === 'number'
+        ? {
+            commandTopic: c.command_topic as string,
+            commandTemplate: c.command_template as string | undefined,
+            min: (c.min as number) ?? 1,
+            max: (c.max as number) ?? 100,
+          }
+        : {}),
       uniqueId: c.unique_id,
       name: (c.name as string) ?? cid,
       deviceClass: dc,
@@ -296,6 +330,17 @@ export function parseDeviceDiscovery(topic: string, json: string, prefix = 'home
     });
   }
   return entities;
+}
+
+/** What HA publishes when a user sets a number entity to `value`: its command template with `value` in it. */
+export function numberCommand(entity: HaEntity, value: number): string {
+  if (value < entity.min! || value > entity.max!)
+    throw new Error(`${value} is outside ${entity.min}..${entity.max}`);
+  const template = entity.commandTemplate ?? '{{ value }}';
+  const rest = template.replaceAll('{{ value }}', '');
+  if (rest === template || rest.includes('{{') || rest.includes('{%'))
+    throw new Error(`command template not understood by the test consumer: ${template}`);
+  return template.replaceAll('{{ value }}', String(value));
 }
 
 /**

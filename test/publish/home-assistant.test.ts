@@ -9,6 +9,7 @@ import {
   entityState,
   type HaEntity,
   lastEvent,
+  numberCommand,
   parseDeviceDiscovery,
   renderTemplate,
 } from './ha-consumer.js';
@@ -161,7 +162,15 @@ describe.skipIf(!haveMosquitto())(
       const temp = byName.get("Motor 1/bearing temp's")!;
       expect(temp).toMatchObject({ unit: '°C', deviceClass: 'temperature' });
       expect(entityState(temp, latest())).toBe('41.5');
-      expect(entityState(byName.get('Motor 1/Anomaly threshold')!, latest())).toBe('2.5');
+      // The threshold is a number a user can set: HA publishes the `threshold` board command.
+      const threshold = byName.get('Motor 1/Anomaly threshold')!;
+      expect(threshold).toMatchObject({
+        platform: 'number',
+        commandTopic: 'tinygate/gw-ha/motor-1/cmd/threshold',
+      });
+      expect(entityState(threshold, latest())).toBe('2.5');
+      expect(JSON.parse(numberCommand(threshold, 0.042))).toEqual({ value: 0.042, id: 'home-assistant' });
+      expect(JSON.parse(numberCommand(threshold, 3.75))).toEqual({ value: 3.75, id: 'home-assistant' });
 
       // Alerts are HA events, sensor faults included: an automation sees the kind, score, threshold and message.
       const alertEntity = byName.get('Motor 1/Alert')!;

@@ -351,7 +351,7 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
     expect(num(nbirth.payload.metrics!.find((m) => m.name === 'bdSeq')!.value)).toBe(0);
   });
 
-  it('a host re-learns a board and acknowledges its alarm by writing Device Control metrics in a DCMD; other metrics are not writable', async () => {
+  it('a host re-learns a board, acknowledges its alarm and sets its threshold (by alias, as Ignition writes) in a DCMD; other metrics are not writable', async () => {
     const { messages } = await host('plant-f');
     const p = await edgeNode(broker.url, tempDir(), {
       enabled: true,
@@ -369,22 +369,33 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
     expect(relearn.alias).toBeUndefined();
     const cmd = await mqtt.connectAsync(broker.url, { username: broker.username, password: broker.password });
     cleanups.push(() => cmd.endAsync());
-    const write = (name: string, type: string, value: unknown) =>
+    const write = (metric: { name?: string; alias?: number }, type: string, value: unknown) =>
       cmd.publishAsync(
         'spBv1.0/plant-f/DCMD/edge-6/motor-1',
         Buffer.from(
-          codec.encodePayload({ timestamp: Date.now(), metrics: [{ name, type, value }] as never }),
+          codec.encodePayload({ timestamp: Date.now(), metrics: [{ ...metric, type, value }] as never }),
         ),
         { qos: 1 },
       );
-    await write('Threshold', 'Double', 9.5);
-    await write('Device Control/Relearn', 'Boolean', true);
-    await write('Device Control/Acknowledge', 'Boolean', true);
-    await waitFor('the learn and ack commands', () => commands.length > 1);
+    const aliasOf = (name: string) =>
+      num(
+        messages()
+          .find((m) => m.verb === 'DBIRTH')!
+          .payload.metrics!.find((m) => m.name === name)!.alias,
+      );
+    await write({ name: 'Score' }, 'Double', 9.5);
+    await write({ alias: aliasOf('Anomaly') }, 'Boolean', true);
+    await write({ alias: aliasOf('Threshold') }, 'Double', 0.42);
+    await write({ name: 'Device Control/Relearn' }, 'Boolean', true);
+    await write({ name: 'Device Control/Acknowledge' }, 'Boolean', true);
+    await write({ name: 'Threshold' }, 'Double', 0.5);
+    await waitFor('the commands', () => commands.length > 3);
     await new Promise((r) => setTimeout(r, 200));
     expect(commands).toEqual([
+      { board: 'motor-1', command: 'threshold', payload: { value: 0.42 } },
       { board: 'motor-1', command: 'learn', payload: {} },
       { board: 'motor-1', command: 'ack', payload: {} },
+      { board: 'motor-1', command: 'threshold', payload: { value: 0.5 } },
     ]);
   });
 
