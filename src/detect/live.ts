@@ -13,6 +13,8 @@ export interface LiveDecision extends Decision {
   score: number | null;
   /** The window's features when it was scored (what on-site learning keeps). */
   features: Float32Array | null;
+  /** The channel whose sensor check failed in this window (null when none did). */
+  faultyChannel: string | null;
   /** performance.now() when the decision was made (monotonic ms, for latency measurements). */
   decidedAt: number;
 }
@@ -197,6 +199,7 @@ export class LiveDetection {
         window: p.window,
         score,
         features: score === null ? null : p.features,
+        faultyChannel: p.verdict?.channel ?? null,
         decidedAt: performance.now(),
       });
     }

@@ -53,6 +53,8 @@ export interface BoardStatus {
   score: number | null;
   threshold: number;
   anomaly: boolean;
+  /** Channels in a sensor alarm now (stuck, dropped out, spiking): their readings are not to be trusted. */
+  faultyChannels: string[];
   /** The latest machine alarm was acknowledged by an operator; null before the first alarm. */
   acknowledged: boolean | null;
   latest: Record<string, number>;
@@ -102,6 +104,8 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
   private lastSampleTs: number | null = null;
   private score: number | null = null;
   private anomaly = false;
+  /** Channels whose sensor check failed during the stream's current sensor alarm (empty when none). */
+  private readonly faultyChannels = new Set<string>();
   /** The latest machine alert and whether an operator acknowledged it (ISA-18.2's "acknowledged"). */
   private ackOf: { alertId: string; acknowledged: boolean } | null = null;
   private readonly decimate: number;
@@ -155,6 +159,8 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
         if (this.learner?.state === 'learning') this.learnFrom(d);
         else if (d.score !== null) this.watchDrift(d);
         this.anomaly = d.verdict === 'machine' || d.alert?.kind === 'machine';
+        if (!d.sensorAlarm) this.faultyChannels.clear();
+        else if (d.faultyChannel) this.faultyChannels.add(d.faultyChannel);
         this.emit('decision', d);
       },
     });
@@ -212,6 +218,7 @@ export class BoardRunner extends EventEmitter<BoardRunnerEvents> {
       score: this.score,
       threshold: this.thresholdInForce(),
       anomaly: this.anomaly,
+      faultyChannels: [...this.faultyChannels],
       acknowledged: this.ackOf?.acknowledged ?? null,
       latest,
       rms: { ...this.rms },

@@ -399,6 +399,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         score: s.score,
         threshold: s.threshold,
         sensors: s.latest,
+        faultySensors: s.faultyChannels,
         ...(Object.keys(s.rms).length ? { rms: s.rms } : {}),
         diagnostics: {
           dataQualityWindows: s.dataQualityWindows,

@@ -51,6 +51,7 @@ export function statePayload(gateway: string, board: string, state: BoardState):
     score: state.score,
     threshold: state.threshold,
     sensors: state.sensors,
+    faultySensors: state.faultySensors ?? [],
     ts: state.ts,
     ...(state.rms ? { rms: state.rms } : {}),
     ...(state.diagnostics ? { diagnostics: state.diagnostics } : {}),

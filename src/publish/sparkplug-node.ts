@@ -12,9 +12,13 @@ import {
   encodePayload,
   NEXT_SERVER_METRIC,
   ndeathPayload,
+  QUALITY_GOOD,
+  QUALITY_PROPERTY,
   REBIRTH_METRIC,
   RELEARN_METRIC,
   type SparkplugTopics,
+  sensorMetricName,
+  sensorQuality,
   sparkplugTopics,
   stateMetricValues,
   THRESHOLD_METRIC,
@@ -49,9 +53,18 @@ interface BoardEntry {
   lastAlert?: Alert;
   /** Last value sent per metric name, so DDATA carries only what changed. */
   sent: Map<string, unknown>;
+  /** Last quality sent per sensor metric (Good unless a Quality property said otherwise). */
+  sentQuality: Map<string, number>;
 }
 
-type MetricOut = { alias: number; type: string; value: unknown; timestamp: number; isHistorical?: boolean };
+type MetricOut = {
+  alias: number;
+  type: string;
+  value: unknown;
+  timestamp: number;
+  isHistorical?: boolean;
+  properties?: Record<string, { type: string; value: unknown }>;
+};
 
 /** The gateway's own figures, node metrics of the edge node. */
 export interface NodeInfo {
@@ -358,7 +371,10 @@ export class SparkplugNode {
     const now = Date.now();
     const defs = boardMetricDefs(b.info, b.state, b.lastAlert);
     b.sent.clear();
+    b.sentQuality.clear();
     for (const d of defs) if (d.value !== null) b.sent.set(d.name, d.value);
+    for (const s of b.info.sensors)
+      b.sentQuality.set(sensorMetricName(s.name), b.state ? sensorQuality(b.state, s.name) : QUALITY_GOOD);
     this.send(
       this.topics.dbirth(b.info.id),
       encodePayload({
@@ -389,7 +405,13 @@ export class SparkplugNode {
 
   boardOnline(info: BoardInfo): void {
     const known = this.boards.get(info.id);
-    const b: BoardEntry = known ?? { info, online: true, born: false, sent: new Map() };
+    const b: BoardEntry = known ?? {
+      info,
+      online: true,
+      born: false,
+      sent: new Map(),
+      sentQuality: new Map(),
+    };
     b.info = info;
     b.online = true;
     this.boards.set(info.id, b);
@@ -411,12 +433,27 @@ export class SparkplugNode {
     if (!b) return;
     b.state = state;
     const changed: MetricOut[] = [];
+    const quality = new Map(
+      b.info.sensors.map((s) => [sensorMetricName(s.name), sensorQuality(state, s.name)]),
+    );
     for (const [name, type, value] of stateMetricValues(b.info, state)) {
-      if (b.sent.get(name) === value) continue;
-      changed.push({ alias: this.aliases.alias(board, name), type, value, timestamp: state.ts });
+      const q = quality.get(name);
+      // A sensor's metric goes when its value or its quality changed; while bad it says so each time.
+      const qualityChanged = q !== undefined && b.sentQuality.get(name) !== q;
+      if (b.sent.get(name) === value && !qualityChanged) continue;
+      changed.push({
+        alias: this.aliases.alias(board, name),
+        type,
+        value,
+        timestamp: state.ts,
+        ...(q !== undefined && (qualityChanged || q !== QUALITY_GOOD)
+          ? { properties: { [QUALITY_PROPERTY]: { type: 'Int32', value: q } } }
+          : {}),
+      });
     }
     if (!this.born || !b.born) return;
     for (const [name, , value] of stateMetricValues(b.info, state)) b.sent.set(name, value);
+    for (const [name, q] of quality) b.sentQuality.set(name, q);
     this.deviceData(b, changed, Date.now());
   }
 

@@ -14,6 +14,14 @@ export const RELEARN_METRIC = 'Device Control/Relearn';
 /** Writable too: true acknowledges the board's latest machine alarm. */
 export const ACKNOWLEDGE_METRIC = 'Device Control/Acknowledge';
 export const BDSEQ_METRIC = 'bdSeq';
+/**
+ * A metric's quality as a `Quality` property (Int32), in Ignition 8's codes, which Cirrus Link's MQTT Engine
+ * reads (a metric without one is Good): Good 192, Bad 0x80000200 (as a signed Int32, -2147483136).
+ */
+export const QUALITY_PROPERTY = 'Quality';
+export const QUALITY_GOOD = 192;
+export const QUALITY_BAD = 0x80000200 | 0;
+
 /** The board's anomaly threshold, writable: a host's DCMD sets the operator's threshold. */
 export const THRESHOLD_METRIC = 'Threshold';
 
@@ -120,11 +128,16 @@ export function boardMetricDefs(
     { name: 'Alert/Acknowledged', type: 'Boolean', value: state?.acknowledged ?? null },
   ];
   for (const s of board.sensors) {
+    const bad = state?.faultySensors?.includes(s.name) === true;
+    const properties: UMetric['properties'] = {
+      ...(s.unit ? { engUnit: { type: 'String', value: s.unit } } : {}),
+      ...(bad ? { [QUALITY_PROPERTY]: { type: 'Int32', value: QUALITY_BAD } } : {}),
+    };
     defs.push({
       name: sensorMetricName(s.name),
       type: 'Double',
       value: state?.sensors[s.name] ?? null,
-      ...(s.unit ? { properties: { engUnit: { type: 'String', value: s.unit } } } : {}),
+      ...(Object.keys(properties).length ? { properties } : {}),
     });
   }
   if (lastAlert)
@@ -143,6 +156,11 @@ const ALERT_METRICS: [string, TypeStr][] = [
   ['Alert/Threshold', 'Double'],
   ['Alert/Message', 'String'],
 ];
+
+/** A sensor's quality in this state: bad while it is in a sensor alarm. */
+export function sensorQuality(state: BoardState, sensor: string): number {
+  return state.faultySensors?.includes(sensor) ? QUALITY_BAD : QUALITY_GOOD;
+}
 
 /** The state metrics (name → value) that DDATA compares against what was last sent. */
 export function stateMetricValues(

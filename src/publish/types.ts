@@ -56,6 +56,8 @@ export interface BoardState {
   threshold: number;
   /** Latest value of each sensor, keyed by `SensorInfo.name`. */
   sensors: Record<string, number>;
+  /** Sensors in a sensor alarm now (stuck, dropped out, spiking): their values are not to be trusted. */
+  faultySensors?: string[];
   /** RMS about the mean over the latest window, for sensors announced with `rms`. */
   rms?: Record<string, number>;
   /** Windows not scored for lost or late samples so far, and the board's mean inference time (µs). */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FloatAutoencoderScorer } from '../../src/detect/float-scorer.js';
-import { type Alert, LiveDetection } from '../../src/detect/index.js';
+import { type Alert, type LiveDecision, LiveDetection } from '../../src/detect/index.js';
 import { trainModel } from '../../src/detect/train.js';
 import { BoardSession, type SensorSpecInput, StreamWindower } from '../../src/sensing/index.js';
 import {
@@ -42,12 +42,14 @@ async function watch(
 ) {
   const scenario = parseScenario({ name: 'live', sensors, ...s });
   const alerts: Alert[] = [];
+  const decisions: LiveDecision[] = [];
   const sc = scorer.loaded.sidecar;
   const live = new LiveDetection({
     scorer,
     pipeline: sc.features,
     checks: sc.checks,
     onAlert: (a) => alerts.push(a),
+    onDecision: (d) => decisions.push(d),
   });
   const windower = new StreamWindower(sc.features, channels);
   const session = new BoardSession({
@@ -66,7 +68,7 @@ async function watch(
     await session.stop();
     await live.drain();
   }
-  return { alerts, live };
+  return { alerts, live, decisions };
 }
 
 describe('live detection: johnny-five → windows → features → float autoencoder → alert', () => {
@@ -94,7 +96,7 @@ describe('live detection: johnny-five → windows → features → float autoenc
   }, 30_000);
 
   it('reports a stuck sensor as a sensor problem, not as a machine anomaly', async () => {
-    const { alerts, live } = await watch(
+    const { alerts, live, decisions } = await watch(
       {
         seed: 18,
         durationS: 60,
@@ -107,5 +109,10 @@ describe('live detection: johnny-five → windows → features → float autoenc
     expect(alerts[0]!.model).toBeNull();
     expect(alerts[0]!.message).toMatch(/vib\.y is frozen/);
     expect(live.flagged).toBeGreaterThan(0);
+    // Every flagged window names the channel that failed its check (what marks a sensor's readings bad).
+    const flagged = decisions.filter((d) => d.verdict === 'sensor');
+    expect(flagged.length).toBe(live.flagged);
+    expect(new Set(flagged.map((d) => d.faultyChannel))).toEqual(new Set(['vib.y']));
+    expect(decisions.filter((d) => d.verdict !== 'sensor').every((d) => d.faultyChannel === null)).toBe(true);
   }, 30_000);
 });

@@ -98,6 +98,23 @@ describe.skipIf(!haveMosquitto())('Sparkplug B on the wire, decoded independentl
     const score = ddata.metrics.find((m) => m.alias === byName.get('Score')!.alias)!;
     expect(score.value).toBe(3.5);
 
+    // A sensor in a sensor alarm: its metric carries Quality (Int32, Ignition 8's Bad 0x80000200), which the
+    // specification stores in the uint32 int_value as its two's complement bit pattern.
+    p.publishState('motor-1', {
+      anomaly: true,
+      score: 3.5,
+      threshold: 2.5,
+      sensors: { 'vib.x': 0.96 },
+      faultySensors: ['vib.x'],
+      ts: Date.now(),
+    });
+    await waitFor('the second DDATA', () => got('DDATA').length === 2);
+    const vib = got('DDATA')[1]!.metrics.find((m) => m.alias === byName.get('Sensors/vib_x')!.alias)!;
+    expect(vib).toMatchObject({
+      value: 0.96,
+      properties: { Quality: { type: DATATYPE.Int32, value: 0x80000200 } },
+    });
+
     // The gateway's own figures: node metrics, born in NBIRTH, then NDATA by alias when they change.
     const uptime = nbirth!.metrics.find((m) => m.name === 'Node Info/Uptime s')!;
     expect(uptime).toMatchObject({ datatype: DATATYPE.Int64, value: 0 });
@@ -108,7 +125,7 @@ describe.skipIf(!haveMosquitto())('Sparkplug B on the wire, decoded independentl
     p.publishDiagnostics({ uptimeS: 42 });
     await waitFor('NDATA', () => got('NDATA').length === 1);
     const ndata = got('NDATA')[0]!;
-    expect(ndata.seq).toBe(3);
+    expect(ndata.seq).toBe(4);
     expect(ndata.metrics).toEqual([
       expect.objectContaining({ alias: uptime.alias, datatype: DATATYPE.Int64, value: 42 }),
     ]);

@@ -20,7 +20,7 @@ export interface WirePayload {
 }
 
 /** Sparkplug datatype numbers (specification, "Data Types"). */
-export const DATATYPE = { Int64: 4, Double: 10, Boolean: 11, String: 12 } as const;
+export const DATATYPE = { Int32: 3, Int64: 4, Double: 10, Boolean: 11, String: 12 } as const;
 
 class Reader {
   pos = 0;

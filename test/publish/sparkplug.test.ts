@@ -471,6 +471,73 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
     await waitFor('NDEATH', () => messages().some((m) => m.verb === 'NDEATH'));
   });
 
+  it("marks a faulty sensor's metric Bad (Quality property, Ignition 8 code) while its sensor alarm lasts, and Good again after, in DDATA and in a rebirth", async () => {
+    const { messages } = await host('plant-q');
+    const p = await edgeNode(broker.url, tempDir(), {
+      enabled: true,
+      groupId: 'plant-q',
+      edgeNodeId: 'edge-q',
+    });
+    p.boardOnline(board('motor-1'));
+    await waitFor('DBIRTH', () => messages().some((m) => m.verb === 'DBIRTH'));
+    const state = (temperature: number, faultySensors: string[]) =>
+      p.publishState('motor-1', {
+        anomaly: false,
+        score: 0.1,
+        threshold: 2.5,
+        sensors: { vibration_rms: 0.5, temperature },
+        faultySensors,
+        ts: Date.now(),
+      });
+    const temperatureAlias = num(
+      messages()
+        .find((m) => m.verb === 'DBIRTH')!
+        .payload.metrics!.find((m) => m.name === 'Sensors/temperature')!.alias,
+    );
+    const qualities = () =>
+      messages()
+        .filter((m) => m.verb === 'DDATA')
+        .flatMap((m) => m.payload.metrics!.filter((x) => num(x.alias) === temperatureAlias))
+        .map((x) => [
+          x.value,
+          (x.properties as Record<string, { value: unknown }> | undefined)?.Quality?.value ?? null,
+        ]);
+    state(40, []);
+    state(40, ['temperature']); // stuck: the same value, now Bad
+    state(40, ['temperature']); // still Bad: said again with each value sent
+    state(41, ['temperature']);
+    state(41, []); // recovered: Good, said once
+    state(42, []);
+    await waitFor('five temperature updates', () => qualities().length === 5);
+    expect(qualities()).toEqual([
+      [40, null],
+      [40, -2147483136],
+      [41, -2147483136],
+      [41, 192],
+      [42, null],
+    ]);
+    // A rebirth while the sensor is faulty carries its Bad quality in the DBIRTH.
+    state(43, ['temperature']);
+    const cmd = await mqtt.connectAsync(broker.url, { username: broker.username, password: broker.password });
+    cleanups.push(() => cmd.endAsync());
+    await cmd.publishAsync(
+      'spBv1.0/plant-q/NCMD/edge-q',
+      Buffer.from(
+        codec.encodePayload({
+          timestamp: Date.now(),
+          metrics: [{ name: 'Node Control/Rebirth', type: 'Boolean', value: true }] as never,
+        }),
+      ),
+      { qos: 1 },
+    );
+    await waitFor('the second DBIRTH', () => messages().filter((m) => m.verb === 'DBIRTH').length === 2);
+    const reborn = messages()
+      .filter((m) => m.verb === 'DBIRTH')[1]!
+      .payload.metrics!.find((m) => m.name === 'Sensors/temperature')!;
+    expect(reborn.value).toBe(43);
+    expect((reborn.properties as Record<string, { value: unknown }>).Quality!.value).toBe(-2147483136);
+  });
+
   it('keeps alerts raised with no host online in the journal across a gateway restart, and sends each once, as historical, after the next birth', async () => {
     const { messages } = await host('plant-c');
     const scada = mqtt.connect(broker.url, { username: broker.username, password: broker.password });
