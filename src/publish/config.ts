@@ -56,6 +56,12 @@ export const mqttConfigSchema = z
           .describe(
             "brokers for the Sparkplug session, in turn: it starts on the first and moves on at each NCMD 'Node Control/Next Server' (default: url)",
           ),
+        dataDatatypes: z
+          .boolean()
+          .default(true)
+          .describe(
+            'repeat each metric datatype in DDATA/NDATA (the spec says SHOULD NOT; hosts on the sparkplug-payload decoder, e.g. Node-RED, read values without it as null)',
+          ),
       })
       .optional(),
     journal: z.object({

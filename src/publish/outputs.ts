@@ -100,6 +100,7 @@ function sparkplugSink(c: OutputContext): SparkplugSink {
     groupId: sp.groupId,
     edgeNodeId: sp.edgeNodeId,
     primaryHostId: sp.primaryHostId,
+    dataDatatypes: sp.dataDatatypes,
     bdSeqFile: join(c.config.journal.path, 'sparkplug-bdseq'),
     version: c.version,
     logger: c.logger,

@@ -23,6 +23,7 @@ import {
   stateMetricValues,
   THRESHOLD_METRIC,
 } from './sparkplug-payloads.js';
+import { withoutMetricDatatypes } from './sparkplug-strip.js';
 import type { BoardInfo, BoardState } from './types.js';
 
 export interface SparkplugNodeOptions {
@@ -30,6 +31,8 @@ export interface SparkplugNodeOptions {
   edgeNodeId: string;
   /** When set, births wait until this host application's STATE says online. */
   primaryHostId?: string;
+  /** false: DDATA and NDATA leave metric datatypes out, as the spec prefers (default true). */
+  dataDatatypes?: boolean;
   /** File that keeps the last bdSeq across restarts. */
   bdSeqFile: string;
   version: string;
@@ -287,6 +290,12 @@ export class SparkplugNode {
         .finally(() => restart({}));
   }
 
+  // DDATA/NDATA: births declare each datatype; data repeats it unless configured not to.
+  private dataPayload(p: Parameters<typeof encodePayload>[0]): Buffer {
+    const bytes = encodePayload(p);
+    return this.opts.dataDatatypes === false ? Buffer.from(withoutMetricDatatypes(bytes)) : bytes;
+  }
+
   private nextSeq(): number {
     this.seq = (this.seq + 1) % 256;
     return this.seq;
@@ -312,7 +321,7 @@ export class SparkplugNode {
     const now = Date.now();
     this.send(
       this.topics.ndata,
-      encodePayload({
+      this.dataPayload({
         timestamp: now,
         seq: this.nextSeq(),
         metrics: changed.map((m) => ({
@@ -399,7 +408,7 @@ export class SparkplugNode {
     // DDATA names metrics by alias only (Sparkplug 3.0 tck-id-payloads-alias-data-cmd-requirement).
     return this.send(
       this.topics.ddata(b.info.id),
-      encodePayload({ timestamp, seq: this.nextSeq(), metrics: metrics as never }),
+      this.dataPayload({ timestamp, seq: this.nextSeq(), metrics: metrics as never }),
     );
   }
 

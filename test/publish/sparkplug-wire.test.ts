@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sparkplugPayload from 'sparkplug-payload';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createPublisher } from '../../src/publish/index.js';
 import { subscriber, waitFor } from './fixtures.js';
@@ -139,5 +140,55 @@ describe.skipIf(!haveMosquitto())('Sparkplug B on the wire, decoded independentl
     expect(ndeath.metrics).toEqual([
       expect.objectContaining({ name: 'bdSeq', datatype: DATATYPE.Int64, value: 0 }),
     ]);
+  });
+
+  it('with dataDatatypes: false, DDATA and NDATA leave datatypes out (the spec prefers it) and keep every value; births keep them', async () => {
+    const creds = { username: broker.username, password: broker.password };
+    const sub = await subscriber(broker.url, ['spBv1.0/wire-strict/#'], creds);
+    cleanups.push(() => sub.close());
+    const dir = mkdtempSync(join(tmpdir(), 'tg-spwire-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const p = await createPublisher({
+      gatewayId: 'gw-wire-strict',
+      config: {
+        url: broker.url,
+        ...creds,
+        journal: { path: dir },
+        homeAssistant: { enabled: false },
+        sparkplug: { enabled: true, groupId: 'wire-strict', edgeNodeId: 'edge', dataDatatypes: false },
+      },
+    });
+    cleanups.push(() => p.close({ drainMs: 0 }));
+    const raw = (verb: string) =>
+      sub.messages.filter((m) => m.topic.split('/')[2] === verb).map((m) => m.payload);
+    const got = (verb: string): WirePayload[] => raw(verb).map((b) => decodeWire(b));
+    p.boardOnline({ id: 'motor-1', sensors: [{ name: 'vib.x', unit: 'g' }] });
+    await waitFor('DBIRTH', () => got('DBIRTH').length === 1);
+    const byName = new Map(got('DBIRTH')[0]!.metrics.map((m) => [m.name, m]));
+    expect(byName.get('Score')).toMatchObject({ datatype: DATATYPE.Double });
+    p.publishState('motor-1', {
+      anomaly: true,
+      score: 3.5,
+      threshold: 2.5,
+      sensors: { 'vib.x': 0.97 },
+      faultySensors: ['vib.x'],
+      ts: Date.now(),
+    });
+    p.publishDiagnostics({ uptimeS: 7 });
+    await waitFor('DDATA and NDATA', () => got('DDATA').length === 1 && got('NDATA').length === 1);
+    const ddata = got('DDATA')[0]!;
+    for (const m of [...ddata.metrics, ...got('NDATA')[0]!.metrics]) expect(m.datatype).toBeUndefined();
+    const value = (name: string) => ddata.metrics.find((m) => m.alias === byName.get(name)!.alias)!.value;
+    expect(value('Score')).toBe(3.5);
+    expect(value('Anomaly')).toBe(true);
+    expect(value('Sensors/vib_x')).toBe(0.97);
+    expect(ddata.metrics.find((m) => m.alias === byName.get('Sensors/vib_x')!.alias)!.properties).toEqual({
+      Quality: { type: DATATYPE.Int32, value: 0x80000200 },
+    });
+    expect(got('NDATA')[0]!.metrics[0]!.value).toBe(7);
+    // Why it is not the default: the sparkplug-payload decoder (under Node-RED's Sparkplug nodes) reads a
+    // metric without its datatype as null.
+    const library = sparkplugPayload.get('spBv1.0')!.decodePayload(raw('DDATA')[0]!);
+    expect(library.metrics!.every((m) => m.value === null)).toBe(true);
   });
 });
