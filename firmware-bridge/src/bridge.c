@@ -3,6 +3,7 @@
 #include "firmata.h"
 #include "hal.h"
 #include "model_store.h"
+#include "tg_config.h" /* says whether this build carries the runtime (TG_WITH_RUNTIME) */
 
 #ifdef TG_WITH_RUNTIME
 #include "tg_runtime_link.h"

@@ -6,7 +6,7 @@ import { readModelFile } from './model-file.js';
 import { action, type JsonFlag, report } from './output.js';
 
 interface InferOptions extends JsonFlag {
-  input: string;
+  input: string[];
   raw?: boolean;
   port?: string;
   baud: string;
@@ -16,7 +16,12 @@ export function registerInfer(program: Command): void {
   program
     .command('infer <model>')
     .description('run inputs through the TFLite interpreter and print the outputs')
-    .requiredOption('--input <file>', 'samples: .csv (one per row), .npy or .json')
+    .requiredOption(
+      '--input <file>',
+      "samples: .csv (one per row), .npy or .json; once per model input, in the model's input order",
+      (file: string, files: string[]) => [...files, file],
+      [] as string[],
+    )
     .option('--raw', 'int8 models: inputs are already quantized and outputs stay quantized')
     .option(
       '--port <path>',
@@ -29,29 +34,30 @@ export function registerInfer(program: Command): void {
         const bytes = readModelFile(path);
         const interpreter = await TfliteInterpreter.load(bytes);
         try {
-          if (interpreter.inputs.length !== 1) {
+          const specs = interpreter.inputs;
+          const perInput = samplesPerInput(path, opts.input, specs);
+          // --raw: the file already holds the integer values the model takes.
+          const encode = (k: number, s: Float32Array) =>
+            opts.raw ? rawInput(specs[k]!.type, s) : interpreter.quantizeInput(k, s);
+          const outputs = perInput[0]!.map((_, n) =>
+            interpreter
+              .run(perInput.map((samples, k) => encode(k, samples[n]!)))
+              .map((y, i) => Array.from(opts.raw ? y : interpreter.dequantizeOutput(i, y))),
+          );
+          if (opts.port && specs.length > 1) {
             throw new TinygateError(
-              'UNSUPPORTED_MODEL',
-              `infer runs models with one input; ${path} has ${interpreter.inputs.length}`,
-              { hint: 'Use the TfliteInterpreter API from code for multi-input models.' },
+              'BOARD_MULTI_INPUT',
+              `${path} takes ${specs.length} inputs; the board runtime runs models with one input and one output`,
+              { hint: 'Run it without --port: the interpreter on the gateway takes every input.' },
             );
           }
-          const spec = interpreter.inputs[0]!;
-          const samples = readSamples(opts.input, elementCount(spec.shape));
-          const outputs = samples.map((s) => {
-            // --raw: the file already holds the integer values the model takes.
-            const input = opts.raw ? rawInput(spec.type, s) : interpreter.quantizeInput(0, s);
-            return interpreter
-              .run(input)
-              .map((y, i) => Array.from(opts.raw ? y : interpreter.dequantizeOutput(i, y)));
-          });
           const board = opts.port
             ? await onBoard(
                 opts.port,
                 Number(opts.baud),
                 bytes,
-                samples,
-                (s) => (opts.raw ? rawInput(spec.type, s) : interpreter.quantizeInput(0, s)),
+                perInput[0]!,
+                (s) => encode(0, s),
                 (y) => Array.from(opts.raw ? y : interpreter.dequantizeOutput(0, y)),
                 interpreter.outputs[0]!.type,
               )
@@ -65,7 +71,7 @@ export function registerInfer(program: Command): void {
               model: path,
               inputs: interpreter.inputs,
               outputs: interpreter.outputs,
-              quantized: !opts.raw && spec.quantization !== null,
+              quantized: !opts.raw && specs.some((x) => x.quantization !== null),
               results: outputs,
               ...(board
                 ? {
@@ -131,10 +137,7 @@ async function onBoard(
     for (const s of samples) {
       const x = encode(s);
       const r = await runOnBoard(link, new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
-      const y =
-        outputType === 'float32'
-          ? new Float32Array(r.output.slice().buffer)
-          : new Int8Array(r.output.buffer, r.output.byteOffset, r.output.length);
+      const y = typedOutput(outputType, r.output);
       results.push(decode(y));
       micros.push(r.micros);
     }
@@ -148,4 +151,40 @@ function rawInput(type: string, s: Float32Array) {
   if (type === 'int8') return Int8Array.from(s, (v) => Math.max(-128, Math.min(127, Math.round(v))));
   if (type === 'uint8') return Uint8Array.from(s, (v) => Math.max(0, Math.min(255, Math.round(v))));
   return s;
+}
+
+/** Each --input file read as the samples of the model input at its place; every file must hold as many. */
+function samplesPerInput(
+  path: string,
+  files: string[],
+  specs: { name: string; shape: number[]; type: string }[],
+): Float32Array[][] {
+  if (files.length !== specs.length) {
+    const list = specs.map((s, i) => `${i}: "${s.name}" ${s.type} [${s.shape}]`).join(', ');
+    throw new TinygateError(
+      'INFER_INPUT_COUNT',
+      `${path} takes ${specs.length} input(s) (${list}); ${files.length} --input file(s) given`,
+      { hint: 'Give one --input file per model input, in this order.' },
+    );
+  }
+  const per = files.map((f, k) => readSamples(f, elementCount(specs[k]!.shape)));
+  const counts = per.map((p) => p.length);
+  if (new Set(counts).size > 1) {
+    throw new TinygateError(
+      'INFER_INPUT_COUNT',
+      `the --input files hold different numbers of samples (${files.map((f, k) => `${f}: ${counts[k]}`).join(', ')})`,
+      { hint: 'Sample n of every file is one inference: give each file as many samples.' },
+    );
+  }
+  return per;
+}
+
+/** The board's output bytes as the model's output type (int8, int16, int32 or float32). */
+function typedOutput(type: string, bytes: Uint8Array): TensorData {
+  const copy = bytes.slice().buffer;
+  if (type === 'float32') return new Float32Array(copy);
+  if (type === 'int16') return new Int16Array(copy);
+  if (type === 'int32') return new Int32Array(copy);
+  if (type === 'uint8') return new Uint8Array(copy);
+  return new Int8Array(copy);
 }

@@ -12,7 +12,7 @@ import {
 } from './home-assistant.js';
 import { type Logger, silentLogger } from './logger.js';
 import { ONLINE } from './payloads.js';
-import type { Sink, SinkStatus } from './sink.js';
+import { connectionStatus, type Sink, type SinkStatus } from './sink.js';
 import type { BoardInfo } from './types.js';
 
 const RETAINED = { qos: 1 as const, retain: true };
@@ -124,15 +124,13 @@ export class HomeAssistantSink implements Sink {
     void this.conn.publish(topic, '', RETAINED).catch(() => {});
   }
 
+  /** `delivered`: discovery messages published (it takes no alerts). */
   status(): SinkStatus {
-    return {
-      name: this.name,
-      target: `${this.conn.url} (${this.ha.prefix}/…)`,
-      reachable: this.conn.attempts === 0 ? null : this.conn.connected,
+    return connectionStatus(this.name, this.conn, {
       delivered: this.announced,
       pending: 0,
-      lastError: null,
-    };
+      target: `${this.conn.url} (${this.ha.prefix}/…)`,
+    });
   }
 
   async close(): Promise<void> {}

@@ -7,7 +7,7 @@ import type { AlertJournal, JournalEntry } from './journal.js';
 import { MQTT_SINK } from './journal-record.js';
 import { type Logger, silentLogger } from './logger.js';
 import { alertPayload, OFFLINE, ONLINE, PAYLOAD_VERSION, statePayload } from './payloads.js';
-import type { GatewayDiagnostics, Sink, SinkStatus } from './sink.js';
+import { connectionStatus, type GatewayDiagnostics, type Sink, type SinkStatus } from './sink.js';
 import type { Topics } from './topics.js';
 import type { BoardCommand, BoardInfo, BoardState } from './types.js';
 
@@ -251,15 +251,10 @@ export class MqttJsonSink extends EventEmitter implements Sink {
   }
 
   status(): SinkStatus {
-    const e = this.conn.lastError;
-    return {
-      name: this.name,
-      target: this.conn.url,
-      reachable: this.conn.attempts === 0 ? null : this.conn.connected,
+    return connectionStatus(this.name, this.conn, {
       delivered: this.deliveredCount,
       pending: this.journal.unacked(MQTT_SINK).length,
-      lastError: e ? e.message : null,
-    };
+    });
   }
 
   /** Give unacknowledged alerts up to `drainMs` to reach the broker, then mark boards and the gateway offline. */

@@ -1,6 +1,7 @@
 // One interface for every output of the gateway. Alerts reach a sink through the journal: it reads new ones
 // as they become durable, replays what it has not delivered after a restart, and acknowledges under its own
 // name, so "no alert lost" holds for each one. Board events come as calls. A new output is one new file.
+import type { ManagedConnection } from './connection.js';
 import type { JournalEntry, JournalStats } from './journal.js';
 import type { BoardInfo, BoardState } from './types.js';
 
@@ -15,6 +16,23 @@ export interface SinkStatus {
   /** Alerts in the journal it has not delivered yet (0 for a sink that takes no alerts). */
   pending: number;
   lastError: string | null;
+}
+
+/** The status of a sink that delivers over an MQTT connection (reachable = connected, once it has tried). */
+export function connectionStatus(
+  name: string,
+  conn: ManagedConnection,
+  counts: { delivered: number; pending: number; target?: string },
+): SinkStatus {
+  const e = conn.lastError;
+  return {
+    name,
+    target: counts.target ?? conn.url,
+    reachable: conn.attempts === 0 ? null : conn.connected,
+    delivered: counts.delivered,
+    pending: counts.pending,
+    lastError: e ? e.message : null,
+  };
 }
 
 /** The gateway's own figures, given to every sink now and then. */

@@ -4,7 +4,7 @@
 import type { ManagedConnection } from './connection.js';
 import type { AlertJournal, JournalEntry } from './journal.js';
 import type { Logger } from './logger.js';
-import type { GatewayDiagnostics, Sink, SinkStatus } from './sink.js';
+import { connectionStatus, type GatewayDiagnostics, type Sink, type SinkStatus } from './sink.js';
 import type { SparkplugNode } from './sparkplug-node.js';
 import type { BoardInfo, BoardState } from './types.js';
 
@@ -95,15 +95,10 @@ export class SparkplugSink implements Sink {
   }
 
   status(): SinkStatus {
-    const e = this.conn.lastError;
-    return {
-      name: this.name,
-      target: this.conn.url,
-      reachable: this.conn.attempts === 0 ? null : this.conn.connected,
+    return connectionStatus(this.name, this.conn, {
       delivered: this.delivered,
       pending: this.journal.unacked(SPARKPLUG_SINK).length,
-      lastError: e ? e.message : null,
-    };
+    });
   }
 
   /** NDEATH and disconnect; alerts not yet written stay in the journal for the next session. */

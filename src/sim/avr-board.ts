@@ -2,14 +2,17 @@ import { readFileSync } from 'node:fs';
 import { Duplex } from 'node:stream';
 import {
   AVRADC,
+  AVRClock,
   AVREEPROM,
   AVRIOPort,
   AVRTimer,
   AVRTWI,
   AVRUSART,
+  AVRWatchdog,
   adcConfig,
   avrInstruction,
   CPU,
+  clockConfig,
   EEPROMMemoryBackend,
   eepromConfig,
   portBConfig,
@@ -20,16 +23,19 @@ import {
   timer2Config,
   twiConfig,
   usart0Config,
+  watchdogConfig,
 } from 'avr8js';
 import { TinygateError } from '../errors/index.js';
+import { SelfProgramming } from './avr-spm.js';
 
 const FREQ_HZ = 16_000_000;
 /** Emulated time run per turn of the event loop; small enough that serial replies come promptly. */
 const SLICE_CYCLES = FREQ_HZ / 1000;
 
 /** Program memory from an Intel HEX file (what avr-objcopy and the Arduino IDE write). */
-export function loadIntelHex(file: string, flashBytes = 32 * 1024): Uint16Array {
-  const bytes = new Uint8Array(flashBytes);
+export function loadIntelHex(file: string, flashBytes = 32 * 1024, into?: Uint8Array): Uint16Array {
+  // Erased flash reads 0xFF; a bootloader's hex is loaded over the application's.
+  const bytes = into ?? new Uint8Array(flashBytes).fill(0xff);
   let base = 0;
   readFileSync(file, 'utf8')
     .split(/\r?\n/)
@@ -70,17 +76,34 @@ const MEGA2560_VECTORS = {
   adc: { adcInterrupt: 0x3a },
   eeprom: { eepromReadyInterrupt: 0x3c },
   twi: { twiInterrupt: 0x4e },
+  watchdog: { watchdogInterrupt: 0x18 },
 };
 
-export interface AvrBoardOptions {
-  /** Intel HEX of the program. */
+/** MCUSR reset flags (datasheet "MCUSR – MCU Status Register"). */
+export const RESET_FLAGS = { power: 0x01, external: 0x02, brownOut: 0x04, watchdog: 0x08 } as const;
+const MCUSR = 0x54;
+const WDTCSR = 0x60;
+
+export interface AvrBootloader {
+  /** Intel HEX of the bootloader, e.g. Debian's optiboot_atmega328.hex. */
   hex: string;
+  /** Byte address of the boot section the BOOTSZ fuses select; BOOTRST makes it the reset vector (Uno: 0x7E00, Mega: 0x3E000). */
+  startByte: number;
+}
+
+export interface AvrBoardOptions {
+  /** Intel HEX of the program; omitted, the application flash is erased (0xFF), as on a board with only its bootloader. */
+  hex?: string;
   /** The MCU: ATmega328P (Uno, Nano; the default) or ATmega2560 (Mega). */
   mcu?: 'atmega328p' | 'atmega2560';
+  /** A bootloader in the boot section, run at every reset (the BOOTRST fuse), with SPM writing the flash. */
+  bootloader?: AvrBootloader;
   /** Volts on A0–A5 (AVcc = 5 V). */
   analogVolts?: number[];
   /** Volts on A0–A5 as a function of emulated time (s), set every 0.1 ms; overrides `analogVolts`. */
   analogAt?: (channel: number, seconds: number) => number;
+  /** Never run ahead of the wall clock (a bootloader's timeouts then last as long as on a real board). */
+  realTime?: boolean;
 }
 
 /** Cycles between updates of `analogAt` voltages: 0.1 ms. */
@@ -89,38 +112,40 @@ const ANALOG_STEP_CYCLES = FREQ_HZ / 10_000;
 /**
  * An ATmega328P (or ATmega2560) at 16 MHz emulated in this process (avr8js): the program runs from its HEX, USART0
  * is a Duplex (`transport`) like a serial port, the ADC reads `analogVolts`, the EEPROM is memory.
- * Emulated time runs as fast as Node allows, one millisecond slice per event-loop turn.
+ * Emulated time runs as fast as Node allows (or with the wall clock), one millisecond slice per event-loop turn.
+ * A reset (`reset()`, or the watchdog) starts a new CPU and peripherals over the same flash and EEPROM, with the
+ * MCUSR flag of its cause, at the boot section when a bootloader is given.
  */
 export class AvrBoard {
   readonly transport: Duplex;
-  readonly cpu: CPU;
   readonly eeprom: EEPROMMemoryBackend;
-  private readonly usart: AVRUSART;
-  private readonly adc: AVRADC;
+  /** Program memory, kept across resets (the bootloader writes it through SPM). */
+  readonly flash: Uint16Array;
+  /** Resets so far by cause, power-on included. */
+  readonly resets = { power: 0, external: 0, watchdog: 0 };
+  private cpuNow!: CPU;
+  private usart!: AVRUSART;
+  private adc!: AVRADC;
+  private spmNow: SelfProgramming | null = null;
   private readonly rxQueue: number[] = [];
   private running = true;
-  private readonly analogAt: AvrBoardOptions['analogAt'];
+  private readonly o: AvrBoardOptions;
+  private readonly mega: boolean;
   private nextAnalog = 0;
+  /** Cycles run by the CPUs before the current one (a reset starts a CPU at cycle 0). */
+  private cycleBase = 0;
+  private pendingReset = 0;
+  private startedAt = 0;
 
   constructor(o: AvrBoardOptions) {
-    const mega = o.mcu === 'atmega2560';
-    // avr8js's configs are the ATmega328P's; the 2560 has the same registers at other interrupt vectors.
-    const v = mega ? MEGA2560_VECTORS : null;
-    // The 2560's SRAM starts at 0x200, past 416 I/O registers: 8 KB of it ends at 0x21FF.
-    this.cpu = new CPU(loadIntelHex(o.hex, mega ? 256 * 1024 : 32 * 1024), mega ? 8192 + 0x100 : 8192);
-    this.eeprom = new EEPROMMemoryBackend(mega ? 4096 : 1024);
-    new AVRTimer(this.cpu, v ? { ...timer0Config, ...v.timer0 } : timer0Config);
-    new AVRTimer(this.cpu, v ? { ...timer1Config, ...v.timer1 } : timer1Config);
-    new AVRTimer(this.cpu, v ? { ...timer2Config, ...v.timer2 } : timer2Config);
-    new AVRIOPort(this.cpu, portBConfig);
-    new AVRIOPort(this.cpu, portCConfig);
-    new AVRIOPort(this.cpu, portDConfig);
-    new AVREEPROM(this.cpu, this.eeprom, v ? { ...eepromConfig, ...v.eeprom } : eepromConfig);
-    new AVRTWI(this.cpu, v ? { ...twiConfig, ...v.twi } : twiConfig, FREQ_HZ);
-    this.adc = new AVRADC(this.cpu, v ? { ...adcConfig, ...v.adc } : adcConfig);
-    this.setAnalog(o.analogVolts ?? []);
-    this.analogAt = o.analogAt;
-    this.usart = new AVRUSART(this.cpu, v ? { ...usart0Config, ...v.usart0 } : usart0Config, FREQ_HZ);
+    this.o = o;
+    this.mega = o.mcu === 'atmega2560';
+    const flashBytes = this.mega ? 256 * 1024 : 32 * 1024;
+    const bytes = new Uint8Array(flashBytes).fill(0xff);
+    if (o.hex) loadIntelHex(o.hex, flashBytes, bytes);
+    if (o.bootloader) loadIntelHex(o.bootloader.hex, flashBytes, bytes);
+    this.flash = new Uint16Array(bytes.buffer);
+    this.eeprom = new EEPROMMemoryBackend(this.mega ? 4096 : 1024);
     const board = this;
     this.transport = new Duplex({
       write(chunk: Buffer, _enc, cb) {
@@ -134,11 +159,83 @@ export class AvrBoard {
       },
     });
     Object.assign(this.transport, { isOpen: true });
-    this.usart.onByteTransmit = (b) => this.transport.push(Buffer.of(b));
+    this.boot(RESET_FLAGS.power);
     setImmediate(() => {
       this.transport.emit('open');
+      this.startedAt = performance.now();
       this.run();
     });
+  }
+
+  /** The CPU running now (a new one after each reset). */
+  get cpu(): CPU {
+    return this.cpuNow;
+  }
+
+  /** The SPM unit of the running CPU (null without a bootloader): its page erase/write counts. */
+  get spm(): SelfProgramming | null {
+    return this.spmNow;
+  }
+
+  /** Emulated seconds since power-on. */
+  get seconds(): number {
+    return (this.cycleBase + this.cpuNow.cycles) / FREQ_HZ;
+  }
+
+  /** Pull RESET low: the board restarts (at the bootloader, if any) with EXTRF set, as a USB-serial DTR pulse does. */
+  reset(): void {
+    this.pendingReset |= RESET_FLAGS.external;
+  }
+
+  /** A new CPU and peripherals (I/O registers at their reset values) over the same flash and EEPROM. */
+  private boot(flags: number): void {
+    const old = this.cpuNow;
+    if (old) this.cycleBase += old.cycles;
+    // Flags other than PORF stay until software clears them; a power-on clears the rest.
+    const mcusr = flags & RESET_FLAGS.power ? flags : (old?.data[MCUSR] ?? 0) | flags;
+    const mega = this.mega;
+    // avr8js's configs are the ATmega328P's; the 2560 has the same registers at other interrupt vectors.
+    const v = mega ? MEGA2560_VECTORS : null;
+    // The 2560's SRAM starts at 0x200, past 416 I/O registers: 8 KB of it ends at 0x21FF.
+    const cpu = new CPU(this.flash, mega ? 8192 + 0x100 : 8192);
+    this.cpuNow = cpu;
+    new AVRTimer(cpu, v ? { ...timer0Config, ...v.timer0 } : timer0Config);
+    new AVRTimer(cpu, v ? { ...timer1Config, ...v.timer1 } : timer1Config);
+    new AVRTimer(cpu, v ? { ...timer2Config, ...v.timer2 } : timer2Config);
+    new AVRIOPort(cpu, portBConfig);
+    new AVRIOPort(cpu, portCConfig);
+    new AVRIOPort(cpu, portDConfig);
+    new AVREEPROM(cpu, this.eeprom, v ? { ...eepromConfig, ...v.eeprom } : eepromConfig);
+    new AVRTWI(cpu, v ? { ...twiConfig, ...v.twi } : twiConfig, FREQ_HZ);
+    this.adc = new AVRADC(cpu, v ? { ...adcConfig, ...v.adc } : adcConfig);
+    this.setAnalog(this.o.analogVolts ?? []);
+    this.usart = new AVRUSART(cpu, v ? { ...usart0Config, ...v.usart0 } : usart0Config, FREQ_HZ);
+    this.usart.onByteTransmit = (b) => this.transport.push(Buffer.of(b));
+    const clock = new AVRClock(cpu, FREQ_HZ, clockConfig);
+    new AVRWatchdog(cpu, v ? { ...watchdogConfig, ...v.watchdog } : watchdogConfig, clock);
+    // avr8js's watchdog resets through cpu.reset(): make that a whole-board reset.
+    cpu.reset = () => {
+      this.pendingReset |= RESET_FLAGS.watchdog;
+    };
+    cpu.data[MCUSR] = mcusr;
+    if (mcusr & RESET_FLAGS.watchdog) {
+      // WDRF forces WDE on: the watchdog keeps running at its shortest period (16 ms) until software stops it.
+      cpu.writeData(WDTCSR, 0x18);
+      cpu.writeData(WDTCSR, 0x08);
+    }
+    const boot = this.o.bootloader;
+    if (boot) {
+      this.spmNow = new SelfProgramming(cpu, {
+        pageBytes: mega ? 256 : 128,
+        bootStartByte: boot.startByte,
+        protectBootSection: true,
+        clockHz: FREQ_HZ,
+      });
+      cpu.pc = boot.startByte / 2;
+    }
+    if (flags & RESET_FLAGS.power) this.resets.power++;
+    if (flags & RESET_FLAGS.external) this.resets.external++;
+    if (flags & RESET_FLAGS.watchdog) this.resets.watchdog++;
   }
 
   /** Volts on the analog inputs A0… (AVcc reference, 5 V full scale). */
@@ -155,16 +252,35 @@ export class AvrBoard {
 
   private run(): void {
     if (!this.running) return;
-    const end = this.cpu.cycles + SLICE_CYCLES;
-    while (this.cpu.cycles < end) {
+    let slice = SLICE_CYCLES;
+    if (this.o.realTime) {
+      const due =
+        ((performance.now() - this.startedAt) / 1000) * FREQ_HZ - (this.cycleBase + this.cpuNow.cycles);
+      slice = Math.min(slice, due);
+      if (slice <= 0) {
+        setTimeout(() => this.run(), 1);
+        return;
+      }
+    }
+    let cpu = this.cpuNow;
+    const end = this.cycleBase + cpu.cycles + slice;
+    while (this.cycleBase + cpu.cycles < end) {
       // One received byte at a time, as the wire delivers them.
       if (this.rxQueue.length && !this.usart.rxBusy) this.usart.writeByte(this.rxQueue.shift()!);
-      if (this.analogAt && this.cpu.cycles >= this.nextAnalog) {
-        for (let c = 0; c < 6; c++) this.adc.channelValues[c] = this.analogAt(c, this.cpu.cycles / FREQ_HZ);
-        this.nextAnalog = this.cpu.cycles + ANALOG_STEP_CYCLES;
+      const analogAt = this.o.analogAt;
+      if (analogAt && this.cycleBase + cpu.cycles >= this.nextAnalog) {
+        const t = this.seconds;
+        for (let c = 0; c < 6; c++) this.adc.channelValues[c] = analogAt(c, t);
+        this.nextAnalog = this.cycleBase + cpu.cycles + ANALOG_STEP_CYCLES;
       }
-      avrInstruction(this.cpu);
-      this.cpu.tick();
+      if (!this.spmNow?.step()) avrInstruction(cpu);
+      cpu.tick();
+      if (this.pendingReset) {
+        const flags = this.pendingReset;
+        this.pendingReset = 0;
+        this.boot(flags);
+        cpu = this.cpuNow;
+      }
     }
     setImmediate(() => this.run());
   }

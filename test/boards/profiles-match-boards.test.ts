@@ -2,7 +2,7 @@
 // (host build, QEMU, the AVR emulator) and its board info compared with its profile; and the fit check
 // must answer as the board does when a model reaches it (the Mega's 12-tensor table, both ways).
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findBoard } from '../../src/boards/index.js';
@@ -32,6 +32,14 @@ const has = (cmd: string) => {
 };
 const haveQemu = has('qemu-system-arm') && has('arm-none-eabi-gcc');
 const haveAvr = has('avr-gcc');
+const haveArduinoBuilder = (() => {
+  try {
+    execFileSync('arduino-builder', ['-version'], { stdio: 'ignore' });
+    return existsSync('/usr/share/arduino/hardware/arduino/avr/platform.txt');
+  } catch {
+    return false;
+  }
+})();
 const stops: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
   for (const s of stops.splice(0)) await s();
@@ -46,7 +54,14 @@ function expectProfileMatches(info: BoardInfo) {
   if (info.features.runtime) expect(p.modelBudget.arenaBytes, 'modelBudget.arenaBytes').toBe(info.arenaBytes);
 }
 
-const avrHex = (board: string) => join(ROOT, 'firmware-bridge/build/avr', `${board}.hex`);
+/** The bare-register build (`make hex`) or the Arduino library's (`make arduino`). */
+type AvrBuild = 'bare' | 'arduino-library';
+const avrHex = (board: string, build: AvrBuild) =>
+  join(
+    ROOT,
+    build === 'bare' ? 'firmware-bridge/build/avr' : 'firmware-bridge/build/arduino',
+    `${board}.hex`,
+  );
 
 /** Each board built here, started and linked (closed after the file): its link and its board info. */
 async function hostBoard(): Promise<{ link: Link; info: BoardInfo }> {
@@ -65,10 +80,15 @@ async function qemuBoard(machine: 'mps2-an385' | 'netduinoplus2'): Promise<{ lin
   return { link, info: await boardInfo(link) };
 }
 
-async function avrBoard(board: 'arduino-uno' | 'arduino-mega2560'): Promise<{ link: Link; info: BoardInfo }> {
-  execFileSync('make', ['-s', '-C', join(ROOT, 'firmware-bridge'), 'hex']);
+async function avrBoard(
+  board: 'arduino-uno' | 'arduino-mega2560',
+  build: AvrBuild = 'bare',
+): Promise<{ link: Link; info: BoardInfo }> {
+  execFileSync('make', ['-s', '-C', join(ROOT, 'firmware-bridge'), build === 'bare' ? 'hex' : 'arduino'], {
+    stdio: 'ignore',
+  });
   const avr = new AvrBoard({
-    hex: avrHex(board),
+    hex: avrHex(board, build),
     mcu: board === 'arduino-uno' ? 'atmega328p' : 'atmega2560',
   });
   stops.push(() => avr.stop());
@@ -143,6 +163,25 @@ describe('board profiles say what their boards report, and "fits" is said exactl
     'arduino-mega2560 (avr8js)',
     async () => {
       const { link, info } = await avrBoard('arduino-mega2560');
+      expectProfileMatches(info);
+      expect(await expectFitMatchesBoard(link, 'arduino-mega2560')).toContain('motor-vib:refused');
+    },
+    180_000,
+  );
+
+  // The same boards from the Arduino library (arduino-builder): the profile holds for either build.
+  it.skipIf(!haveArduinoBuilder)(
+    'arduino-uno, Arduino library build (avr8js)',
+    async () => {
+      expectProfileMatches((await avrBoard('arduino-uno', 'arduino-library')).info);
+    },
+    120_000,
+  );
+
+  it.skipIf(!haveArduinoBuilder)(
+    'arduino-mega2560, Arduino library build (avr8js)',
+    async () => {
+      const { link, info } = await avrBoard('arduino-mega2560', 'arduino-library');
       expectProfileMatches(info);
       expect(await expectFitMatchesBoard(link, 'arduino-mega2560')).toContain('motor-vib:refused');
     },

@@ -12,7 +12,10 @@ describe('README example gateway.yaml', () => {
     const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
     expect(yaml, 'a yaml block under "Real boards and a real broker"').toBeDefined();
     const config = parseGatewayConfig(yaml!, 'README.md');
-    expect(config.boards[0]).toMatchObject({ profile: 'arduino-nano-33-ble-sense', port: '/dev/ttyACM0' });
+    expect(config.boards[0]).toMatchObject({ profile: 'arduino-mega2560', port: '/dev/ttyACM0' });
+    // The example's board is one the firmware-bridge is built for (its bare-register HAL names it).
+    const hal = readFileSync(join(ROOT, 'firmware-bridge/hal/arduino/hal_arduino.c'), 'utf8');
+    expect(hal).toContain(`#define BOARD_ID "${config.boards[0]!.profile}"`);
     expect(config.mqtt?.url).toMatch(/^mqtts?:\/\//);
     expect(config.mqtt?.journal.path).toBe('/var/lib/tinygate/journal');
   });

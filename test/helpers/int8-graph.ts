@@ -57,6 +57,15 @@ export class Int8Graph {
     return this.g.tensors.length - 1;
   }
 
+  /** An activation tensor of another type: int16 (with its scale and zero point) or float32 (none). */
+  activation(shape: number[], type: 'int16' | 'float32', scale = 0, zp = 0): number {
+    const t = this.tensor(shape, scale, zp);
+    const tensor = this.g.tensors[t]!;
+    tensor.type = type;
+    if (type === 'float32') tensor.quantization = null;
+    return t;
+  }
+
   op(
     builtin: number,
     version: number,
@@ -87,9 +96,9 @@ export class Int8Graph {
     return output;
   }
 
-  build(input: number, output: number): Uint8Array {
-    this.g.inputs.push(input);
-    this.g.outputs.push(output);
+  build(input: number | number[], output: number | number[]): Uint8Array {
+    this.g.inputs.push(...[input].flat());
+    this.g.outputs.push(...[output].flat());
     return writeTflite(this.model);
   }
 }

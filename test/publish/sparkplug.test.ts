@@ -85,6 +85,21 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
     return p;
   }
 
+  /**
+   * A host application's retained STATE on `topic` (removed after the test): `publish(payload)` writes it.
+   */
+  async function hostState(topic: string): Promise<(payload: string) => Promise<unknown>> {
+    const scada = mqtt.connect(broker.url, { username: broker.username, password: broker.password });
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          scada.publish(topic, '', { retain: true, qos: 1 }, () => scada.end(true, () => r()));
+        }),
+    );
+    await new Promise((r) => scada.once('connect', r));
+    return (payload) => new Promise((r) => scada.publish(topic, payload, { retain: true, qos: 1 }, r));
+  }
+
   function tempDir(): string {
     const d = mkdtempSync(join(tmpdir(), 'tg-spb-'));
     cleanups.push(() => rmSync(d, { recursive: true, force: true }));
@@ -443,16 +458,7 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
 
   it('takes a Sparkplug 2.2 host’s STATE/<host> ONLINE and OFFLINE as well', async () => {
     const { messages } = await host('plant-c');
-    const scada = mqtt.connect(broker.url, { username: broker.username, password: broker.password });
-    cleanups.push(
-      () =>
-        new Promise<void>((r) => {
-          scada.publish('STATE/scada22', '', { retain: true, qos: 1 }, () => scada.end(true, () => r()));
-        }),
-    );
-    await new Promise((r) => scada.once('connect', r));
-    const state = (text: string) =>
-      new Promise((r) => scada.publish('STATE/scada22', text, { retain: true, qos: 1 }, r));
+    const state = await hostState('STATE/scada22');
     await state('OFFLINE');
     const p = await edgeNode(broker.url, tempDir(), {
       enabled: true,
@@ -540,25 +546,8 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
 
   it('keeps alerts raised with no host online in the journal across a gateway restart, and sends each once, as historical, after the next birth', async () => {
     const { messages } = await host('plant-c');
-    const scada = mqtt.connect(broker.url, { username: broker.username, password: broker.password });
-    cleanups.push(
-      () =>
-        new Promise<void>((r) => {
-          scada.publish('spBv1.0/STATE/scada-c', '', { retain: true, qos: 1 }, () =>
-            scada.end(true, () => r()),
-          );
-        }),
-    );
-    await new Promise((r) => scada.once('connect', r));
-    const state = (online: boolean) =>
-      new Promise((r) =>
-        scada.publish(
-          'spBv1.0/STATE/scada-c',
-          JSON.stringify({ online, timestamp: Date.now() }),
-          { retain: true, qos: 1 },
-          r,
-        ),
-      );
+    const publish = await hostState('spBv1.0/STATE/scada-c');
+    const state = (online: boolean) => publish(JSON.stringify({ online, timestamp: Date.now() }));
     await state(false);
     const sparkplug = { enabled: true, groupId: 'plant-c', edgeNodeId: 'edge-3', primaryHostId: 'scada-c' };
     const dir = tempDir();
@@ -599,25 +588,8 @@ describe.skipIf(!haveMosquitto())('Sparkplug B edge node', () => {
 
   it('waits for the primary host STATE before births, and dies and reconnects when the host goes offline', async () => {
     const { messages } = await host('plant-b');
-    const scada = mqtt.connect(broker.url, { username: broker.username, password: broker.password });
-    cleanups.push(
-      () =>
-        new Promise<void>((r) => {
-          scada.publish('spBv1.0/STATE/scada', '', { retain: true, qos: 1 }, () =>
-            scada.end(true, () => r()),
-          );
-        }),
-    );
-    await new Promise((r) => scada.once('connect', r));
-    const state = (online: boolean, timestamp: number) =>
-      new Promise((r) =>
-        scada.publish(
-          'spBv1.0/STATE/scada',
-          JSON.stringify({ online, timestamp }),
-          { retain: true, qos: 1 },
-          r,
-        ),
-      );
+    const publish = await hostState('spBv1.0/STATE/scada');
+    const state = (online: boolean, timestamp: number) => publish(JSON.stringify({ online, timestamp }));
     const t0 = Date.now();
     await state(false, t0);
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { Int8Graph } from '../helpers/int8-graph.js';
 import { haveReferenceModels, referencePath } from './reference.js';
 
 interface Report {
@@ -91,5 +92,73 @@ describe.skipIf(!haveReferenceModels)('tinygate infer', () => {
     const r = await runCli(['infer', referencePath('hello_world_int8'), '--input', csv]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/x\.csv: line 2 has 2 values, expected 1/);
+  });
+});
+
+describe('tinygate infer, models of several inputs and of int16 inputs', () => {
+  it('takes one --input per model input, in order, and names the inputs when the count is wrong', async () => {
+    const g = new Int8Graph();
+    const a = g.tensor([1, 4], 0.05, 0);
+    const b = g.tensor([1, 4], 0.05, 0);
+    const sum = g.op(0, 1, [a, b], g.tensor([1, 4], 0.1, 0), {
+      type: 'AddOptions',
+      fusedActivation: 'NONE',
+      potScaleInt16: false,
+    } as never);
+    const dir = mkdtempSync(join(tmpdir(), 'tg-infer-'));
+    const model = join(dir, 'add.tflite');
+    writeFileSync(model, g.build([a, b], sum));
+    writeFileSync(join(dir, 'a.csv'), '1,2,3,-1\n0.5,0,0,0\n');
+    writeFileSync(join(dir, 'b.csv'), '0.5,0.5,-4,1\n1,1,1,1\n');
+    const r = await runCli([
+      'infer',
+      model,
+      '--input',
+      join(dir, 'a.csv'),
+      '--input',
+      join(dir, 'b.csv'),
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { results: number[][][]; inputs: unknown[] };
+    expect(out.inputs).toHaveLength(2);
+    const want = [
+      [1.5, 2.5, -1, 0],
+      [1.5, 1, 1, 1],
+    ];
+    for (const [n, res] of out.results.entries())
+      for (const [k, v] of res[0]!.entries())
+        expect(Math.abs(v - want[n]![k]!), `sample ${n} [${k}]`).toBeLessThanOrEqual(0.1);
+
+    const one = await runCli(['infer', model, '--input', join(dir, 'a.csv')]);
+    expect(one.code).toBe(1);
+    expect(one.stderr).toMatch(
+      /takes 2 input\(s\) \(0: "t0" int8 \[1,4\], 1: "t1" int8 \[1,4\]\); 1 --input file\(s\) given/,
+    );
+    writeFileSync(join(dir, 'short.csv'), '1,1,1,1\n');
+    const uneven = await runCli([
+      'infer',
+      model,
+      '--input',
+      join(dir, 'a.csv'),
+      '--input',
+      join(dir, 'short.csv'),
+    ]);
+    expect(uneven.code).toBe(1);
+    expect(uneven.stderr).toMatch(/different numbers of samples .*a\.csv: 2, .*short\.csv: 1/);
+  });
+
+  it('quantizes float samples to an int16 input with its scale, clamping at the int16 range', async () => {
+    const g = new Int8Graph();
+    const x = g.activation([1, 3], 'int16', 0.001, 0);
+    const y = g.op(6, 2, [x], g.activation([1, 3], 'float32'), null);
+    const dir = mkdtempSync(join(tmpdir(), 'tg-infer-'));
+    const model = join(dir, 'int16.tflite');
+    writeFileSync(model, g.build(x, y));
+    writeFileSync(join(dir, 'x.csv'), '0.0014,-1.2346,40\n');
+    const r = await runCli(['infer', model, '--input', join(dir, 'x.csv'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { results: number[][][] };
+    expect(out.results[0]![0]!.map((v) => +v.toFixed(4))).toEqual([0.001, -1.235, 32.767]);
   });
 });
