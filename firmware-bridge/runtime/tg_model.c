@@ -128,42 +128,6 @@ static int fail_n(char *err, uint16_t len, const char *before, uint32_t a, const
   return -1;
 }
 
-const char *tg_op_name(uint16_t builtin, char *buf, uint16_t len) {
-  switch (builtin) {
-    case TG_OP_FULLY_CONNECTED: return "FULLY_CONNECTED";
-    case TG_OP_RESHAPE: return "RESHAPE";
-    case TG_OP_QUANTIZE: return "QUANTIZE";
-    case TG_OP_DEQUANTIZE: return "DEQUANTIZE";
-    case TG_OP_CONV_2D: return "CONV_2D";
-    case TG_OP_DEPTHWISE_CONV_2D: return "DEPTHWISE_CONV_2D";
-    case TG_OP_AVERAGE_POOL_2D: return "AVERAGE_POOL_2D";
-    case TG_OP_MAX_POOL_2D: return "MAX_POOL_2D";
-    case TG_OP_SOFTMAX: return "SOFTMAX";
-    case TG_OP_LOGISTIC: return "LOGISTIC";
-    case TG_OP_TANH: return "TANH";
-    case TG_OP_ADD: return "ADD";
-    case TG_OP_SUB: return "SUB";
-    case TG_OP_MUL: return "MUL";
-    case TG_OP_CONCATENATION: return "CONCATENATION";
-    case TG_OP_PAD: return "PAD";
-    case TG_OP_MEAN: return "MEAN";
-    case TG_OP_SQUEEZE: return "SQUEEZE";
-    default: {
-      char digits[6];
-      uint8_t n = 0;
-      do {
-        digits[n++] = (char)('0' + builtin % 10);
-        builtin = (uint16_t)(builtin / 10);
-      } while (builtin && n < sizeof digits);
-      tg_copy_str(buf, len, "BUILTIN_");
-      uint16_t at = 8;
-      while (n && at + 1 < len) buf[at++] = digits[--n];
-      if (at < len) buf[at] = 0;
-      return buf;
-    }
-  }
-}
-
 static int fail(char *err, uint16_t n, const char *what) {
   tg_copy_str(err, n, what);
   return -1;
@@ -176,6 +140,8 @@ static int type_bytes(uint8_t type) {
 int tg_model_load(const uint8_t *data, uint32_t len, tg_model_t *m, char *err, uint16_t err_len) {
   fb_t f = {data, len, 0};
   memset(m, 0, sizeof *m);
+  m->data = data;
+  m->len = len;
   if (len < 8 || memcmp(data + 4, "TFL3", 4) != 0) return fail(err, err_len, "not a TFLite model (no TFL3 identifier)");
   uint32_t model = rd32(&f, 0); /* the root offset sits at byte 0 */
   uint32_t codes = deref(&f, field(&f, model, 1));
@@ -271,49 +237,7 @@ int tg_model_load(const uint8_t *data, uint32_t len, tg_model_t *m, char *err, u
     int32_t out = (int32_t)rd32(&f, oo + 4);
     if (out < 0 || out >= (int32_t)n_tensors) return fail(err, err_len, "operator output out of range");
     op->output = (int16_t)out;
-    uint32_t options = deref(&f, field(&f, ot, 4));
-    op->stride_w = op->stride_h = op->dilation_w = op->dilation_h = 1;
-    if (options) {
-      /* Field ids of each op's options table in TFLite's schema. */
-      switch (op->builtin) {
-        case TG_OP_FULLY_CONNECTED:
-        case TG_OP_ADD:
-        case TG_OP_SUB:
-        case TG_OP_MUL: op->activation = u8_field(&f, options, 0, 0); break;
-        case TG_OP_CONCATENATION:
-          op->axis = (int8_t)(int32_t)u32_field(&f, options, 0, 0);
-          op->activation = u8_field(&f, options, 1, 0);
-          break;
-        case TG_OP_SOFTMAX: {
-          uint32_t at = field(&f, options, 0);
-          op->beta = at ? f32_at(&f, at) : 0.0f;
-          break;
-        }
-        case TG_OP_CONV_2D:
-        case TG_OP_DEPTHWISE_CONV_2D: {
-          uint8_t dw = op->builtin == TG_OP_DEPTHWISE_CONV_2D;
-          op->padding_valid = u8_field(&f, options, 0, 0);
-          op->stride_w = (uint8_t)u32_field(&f, options, 1, 1);
-          op->stride_h = (uint8_t)u32_field(&f, options, 2, 1);
-          if (dw) op->depth_multiplier = (uint16_t)u32_field(&f, options, 3, 1);
-          op->activation = u8_field(&f, options, (uint16_t)(dw ? 4 : 3), 0);
-          op->dilation_w = (uint8_t)u32_field(&f, options, (uint16_t)(dw ? 5 : 4), 1);
-          op->dilation_h = (uint8_t)u32_field(&f, options, (uint16_t)(dw ? 6 : 5), 1);
-          break;
-        }
-        case TG_OP_AVERAGE_POOL_2D:
-        case TG_OP_MAX_POOL_2D:
-          op->padding_valid = u8_field(&f, options, 0, 0);
-          op->stride_w = (uint8_t)u32_field(&f, options, 1, 1);
-          op->stride_h = (uint8_t)u32_field(&f, options, 2, 1);
-          op->filter_w = (uint8_t)u32_field(&f, options, 3, 1);
-          op->filter_h = (uint8_t)u32_field(&f, options, 4, 1);
-          op->activation = u8_field(&f, options, 5, 0);
-          break;
-        default: break;
-      }
-    }
-    if (!op->stride_w || !op->stride_h || !op->dilation_w || !op->dilation_h) return fail(err, err_len, "operator with a zero stride or dilation");
+    op->options = deref(&f, field(&f, ot, 4));
   }
   /* Metadata "OfflineMemoryAllocation": int32 [version 1, subgraphs, offsets n, n offsets]. */
   uint32_t metadata = deref(&f, field(&f, model, 6));
@@ -334,4 +258,13 @@ int tg_model_load(const uint8_t *data, uint32_t len, tg_model_t *m, char *err, u
   }
   if (f.bad) return fail(err, err_len, "malformed model: an offset points outside the file");
   return 0;
+}
+
+uint32_t tg_model_option(const tg_model_t *m, uint32_t options, uint16_t id, uint8_t bytes, uint32_t dflt, int *bad) {
+  fb_t f = {m->data, m->len, 0};
+  if (!options) return dflt;
+  uint32_t at = field(&f, options, id);
+  uint32_t v = !at ? dflt : bytes == 1 ? rd8(&f, at) : rd32(&f, at);
+  if (f.bad) *bad = 1;
+  return f.bad ? dflt : v;
 }

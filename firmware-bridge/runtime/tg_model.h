@@ -59,22 +59,19 @@ typedef struct {
 /* Bytes of a tensor's data: int8 one per element, int32 and float32 four. */
 #define TG_TENSOR_BYTES(t) ((t)->type == TG_TYPE_INT8 ? (t)->elements : 4u * (t)->elements)
 
+/* An operator: its code, tensors, and where its options table sits in the model (0: none); each kernel
+   reads the options it needs when it prepares the op. */
 typedef struct {
-  float beta; /* SOFTMAX */
+  uint32_t options;
   uint16_t builtin;
   int16_t inputs[TG_MAX_OP_INPUTS];
   int16_t output;
-  uint16_t depth_multiplier;
-  uint8_t activation; /* TFLite ActivationFunctionType: 0 none, 1 relu, 3 relu6 */
   uint8_t input_count;
-  /* Window ops (conv, depthwise, pooling): TFLite's options. */
-  uint8_t padding_valid; /* 0 SAME, 1 VALID */
-  uint8_t stride_w, stride_h, dilation_w, dilation_h;
-  uint8_t filter_w, filter_h; /* pooling */
-  int8_t axis;                /* CONCATENATION */
 } tg_op_t;
 
 typedef struct {
+  const uint8_t *data; /* the model bytes, read in place */
+  uint32_t len;
   tg_tensor_t tensors[TG_MAX_TENSORS];
   uint16_t tensor_count;
   tg_op_t ops[TG_MAX_OPS];
@@ -89,8 +86,9 @@ typedef struct {
 /* Parse `len` bytes at `data`. Returns 0, or -1 with a one-line reason in `err`. */
 int tg_model_load(const uint8_t *data, uint32_t len, tg_model_t *m, char *err, uint16_t err_len);
 
-/* TFLite's name for a builtin op code the runtime knows, else "BUILTIN_<n>" in `buf`. */
-const char *tg_op_name(uint16_t builtin, char *buf, uint16_t len);
+/* Field `id` of the options table at `options` (`bytes` 1 or 4, little-endian), `dflt` when absent; sets *bad
+   when the field lies outside the model. */
+uint32_t tg_model_option(const tg_model_t *m, uint32_t options, uint16_t id, uint8_t bytes, uint32_t dflt, int *bad);
 
 /* Copy a string into `dst`, truncated and always terminated. */
 void tg_copy_str(char *dst, uint16_t len, const char *src);

@@ -19,6 +19,9 @@ uint16_t tg_runtime_op_count(void);
 /* The fixed tables this build was compiled with (board info reports them; the gateway's fit check asks the
    same questions before it sends a model). */
 void tg_runtime_limits(uint16_t *tensors, uint16_t *ops, uint16_t *channel_params);
+/* The TFLite op codes this build has kernels for (board info lists them): how many, and the k-th. */
+uint8_t tg_runtime_kernel_count(void);
+uint16_t tg_runtime_kernel_code(uint8_t k);
 
 /* The input tensor's bytes in the arena: write the input there, then invoke. */
 uint32_t tg_runtime_input_bytes(void);

@@ -53,16 +53,35 @@ static void pack_byte(packer_t *p, uint8_t b) {
   }
 }
 
-void tinygate_reply(uint8_t reply, const uint8_t *data, uint16_t len) {
-  packer_t p = {0, 0};
-  uint8_t crc[4];
-  tg_put32(crc, crc32_update(crc32_update(0, &reply, 1), data, len));
+/* A reply sent in pieces: begin with the first bytes, more, end (the CRC). One reply at a time. */
+static packer_t reply_packer;
+static uint32_t reply_crc;
+
+void tinygate_reply_begin(uint8_t reply, const uint8_t *data, uint16_t len) {
+  reply_packer.acc = 0;
+  reply_packer.bits = 0;
+  reply_crc = crc32_update(0, &reply, 1);
   firmata_sysex_begin(TG_SYSEX_ID);
   firmata_sysex_byte(reply);
-  for (uint16_t i = 0; i < len; i++) pack_byte(&p, data[i]);
-  for (uint8_t i = 0; i < 4; i++) pack_byte(&p, crc[i]);
-  if (p.bits > 0) firmata_sysex_byte((uint8_t)(p.acc & 0x7F));
+  tinygate_reply_more(data, len);
+}
+
+void tinygate_reply_more(const uint8_t *data, uint16_t len) {
+  reply_crc = crc32_update(reply_crc, data, len);
+  for (uint16_t i = 0; i < len; i++) pack_byte(&reply_packer, data[i]);
+}
+
+void tinygate_reply_end(void) {
+  uint8_t crc[4];
+  tg_put32(crc, reply_crc);
+  for (uint8_t i = 0; i < 4; i++) pack_byte(&reply_packer, crc[i]);
+  if (reply_packer.bits > 0) firmata_sysex_byte((uint8_t)(reply_packer.acc & 0x7F));
   firmata_sysex_end();
+}
+
+void tinygate_reply(uint8_t reply, const uint8_t *data, uint16_t len) {
+  tinygate_reply_begin(reply, data, len);
+  tinygate_reply_end();
 }
 
 static void reply_error(uint8_t command, uint8_t code) {
@@ -74,7 +93,7 @@ static void cmd_board_info(const uint8_t *in, uint16_t n) {
   (void)in;
   (void)n;
   const hal_board_t *b = hal_board();
-  uint8_t out[33 + BOARD_ID_MAX];
+  uint8_t out[34 + BOARD_ID_MAX];
   uint16_t tensors = 0, ops = 0, channel_params = 0;
   size_t id_len = strlen(b->board_id);
   if (id_len > BOARD_ID_MAX) id_len = BOARD_ID_MAX;
@@ -101,7 +120,21 @@ static void cmd_board_info(const uint8_t *in, uint16_t n) {
   put16(out + 27 + id_len, tensors);
   put16(out + 29 + id_len, ops);
   put16(out + 31 + id_len, channel_params);
-  tinygate_reply(TG_REPLY_BOARD_INFO, out, (uint16_t)(33 + id_len));
+  /* Then the op codes the runtime has kernels for: u8 count, u16 each (streamed, not buffered). */
+  uint8_t kernels = 0;
+#ifdef TG_WITH_RUNTIME
+  kernels = tg_runtime_kernel_count();
+#endif
+  out[33 + id_len] = kernels;
+  tinygate_reply_begin(TG_REPLY_BOARD_INFO, out, (uint16_t)(34 + id_len));
+#ifdef TG_WITH_RUNTIME
+  for (uint8_t k = 0; k < kernels; k++) {
+    uint8_t code[2];
+    put16(code, tg_runtime_kernel_code(k));
+    tinygate_reply_more(code, 2);
+  }
+#endif
+  tinygate_reply_end();
 }
 
 static void cmd_model_info(const uint8_t *in, uint16_t n) {

@@ -52,6 +52,10 @@ void tinygate_sysex(const uint8_t *data, uint16_t len);
 
 /* Reply helper for command handlers (also for the runtime's): appends the CRC, packs and sends. */
 void tinygate_reply(uint8_t reply, const uint8_t *body, uint16_t len);
+/* The same reply in pieces, for bodies not held in one buffer: begin, more (any number), end. */
+void tinygate_reply_begin(uint8_t reply, const uint8_t *body, uint16_t len);
+void tinygate_reply_more(const uint8_t *body, uint16_t len);
+void tinygate_reply_end(void);
 
 /* Little-endian 32-bit fields of message bodies. */
 void tg_put32(uint8_t *p, uint32_t v);

@@ -32,3 +32,6 @@ EXPORT(tg_wasm_output_bytes) uint32_t tg_wasm_output_bytes(void) {
   tg_runtime_output(&output_len);
   return output_len;
 }
+/* The op codes of the runtime's kernel table, as a board's board info lists them. */
+EXPORT(tg_wasm_kernel_count) uint32_t tg_wasm_kernel_count(void) { return tg_runtime_kernel_count(); }
+EXPORT(tg_wasm_kernel_code) uint32_t tg_wasm_kernel_code(uint32_t k) { return tg_runtime_kernel_code((uint8_t)k); }

@@ -9,6 +9,7 @@ import {
   type StreamScore,
   startStream,
 } from '../link/index.js';
+import { builtinOpName } from '../tflite/ops.js';
 import { formatBytes, table } from './format.js';
 import { action, type JsonFlag, report } from './output.js';
 
@@ -38,6 +39,7 @@ export function registerBoard(program: Command): void {
           const doc = {
             port: opts.port,
             ...info,
+            runtimeKernels: info.runtimeKernels?.map(builtinOpName) ?? null,
             activeSlot: models.activeSlot,
             slots: models.slots.map((s) => ({
               slot: s.slot,
@@ -67,6 +69,9 @@ export function registerBoard(program: Command): void {
               ),
               a ? `active model: slot ${a.slot}, ${a.length} bytes` : 'no model on the board yet',
               runtimeLine(runtime, info.arenaBytes),
+              ...(info.runtimeKernels
+                ? [`runtime kernels: ${info.runtimeKernels.map(builtinOpName).join(', ')}`]
+                : []),
             ].join('\n');
           });
         } finally {

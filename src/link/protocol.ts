@@ -106,6 +106,8 @@ export interface BoardInfo {
   features: { modelStore: boolean; runtime: boolean };
   /** The runtime's fixed tables: most tensors, operators and per-channel parameters a model may have. */
   runtimeLimits: RuntimeLimits | null;
+  /** TFLite op codes the board's runtime has kernels for (its kernel table), in its order; null without a runtime. */
+  runtimeKernels: number[] | null;
 }
 
 export interface SlotInfo {
@@ -212,6 +214,9 @@ class Reader {
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
+  get remaining(): number {
+    return this.bytes.length - this.at;
+  }
   private need(n: number): void {
     if (this.at + n > this.bytes.length) {
       throw new RangeError(
@@ -264,6 +269,9 @@ export function decodeBoardInfo(body: Uint8Array): BoardInfo {
   const boardId = r.ascii(r.u8());
   // The runtime's fixed tables (0 without a runtime).
   const limits = { maxTensors: r.u16(), maxOps: r.u16(), maxChannelParams: r.u16() };
+  // Then the op codes of its kernels (absent from firmware older than the kernel table).
+  const kernels: number[] = [];
+  if (r.remaining > 0) for (let n = r.u8(); n > 0; n--) kernels.push(r.u16());
   return {
     protocolVersion,
     firmwareVersion,
@@ -280,6 +288,7 @@ export function decodeBoardInfo(body: Uint8Array): BoardInfo {
       runtime: (features & FEATURE_RUNTIME) !== 0,
     },
     runtimeLimits: (features & FEATURE_RUNTIME) !== 0 ? limits : null,
+    runtimeKernels: (features & FEATURE_RUNTIME) !== 0 ? kernels : null,
   };
 }
 

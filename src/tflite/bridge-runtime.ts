@@ -5,7 +5,7 @@ import { builtinOpName, opCodeName } from './ops.js';
 import { TENSOR_TYPE_NAMES } from './tensor-type.js';
 import type { TfliteModel } from './types.js';
 
-/** The ops tg_op_name() in firmware-bridge/runtime/tg_model.c names: the runtime's kernels. */
+/** The ops of the runtime's kernel table (firmware-bridge/runtime/kernels/tg_kernels.c; board info lists them). */
 export const BRIDGE_OPS = [
   'FULLY_CONNECTED',
   'RESHAPE',
@@ -40,7 +40,7 @@ export interface BridgeLimits {
 export interface BridgeNeeds {
   tensors: number;
   ops: number;
-  /** Requantization parameters the runtime prepares (tg_runtime.c prepare_weighted and reserve). */
+  /** Requantization parameters the runtime's kernels reserve (tg_params_reserve in runtime/kernels/). */
   channelParams: number;
   unsupportedOps: string[];
   unsupportedTensors: { name: string; type: string }[];
@@ -61,8 +61,7 @@ export function bridgeNeeds(model: TfliteModel): BridgeNeeds {
     else if (name === 'CONV_2D' || name === 'DEPTHWISE_CONV_2D')
       channelParams += perChannel ? (out?.shape[3] ?? 1) : 1;
     else if (name === 'ADD' || name === 'SUB' || name === 'MUL') channelParams += 3;
-    else if (name === 'MEAN' || name === 'SOFTMAX' || name === 'LOGISTIC' || name === 'TANH')
-      channelParams += 1;
+    else if (name === 'MEAN' || name === 'SOFTMAX') channelParams += 1;
   }
   return {
     tensors: g.tensors.length,

@@ -33,6 +33,8 @@ interface Exports {
   tg_wasm_invoke(): number;
   tg_wasm_output(): number;
   tg_wasm_output_bytes(): number;
+  tg_wasm_kernel_count(): number;
+  tg_wasm_kernel_code(k: number): number;
 }
 
 let compiled: Promise<WasmModule> | null = null;
@@ -72,6 +74,12 @@ export class WasmRuntime {
     this.inputBytes = x.tg_wasm_input_bytes();
     this.outputBytes = x.tg_wasm_output_bytes();
     this.arenaBytes = x.tg_wasm_arena_used();
+  }
+
+  /** The TFLite op codes the runtime has kernels for (its kernel table, as a board's board info lists them). */
+  static async kernels(): Promise<number[]> {
+    const x = (await wasm.instantiate(await module(), {})).exports as unknown as Exports;
+    return Array.from({ length: x.tg_wasm_kernel_count() }, (_, k) => x.tg_wasm_kernel_code(k));
   }
 
   /** Load an int8 .tflite; refused with the runtime's own reason, as a board would refuse it. */

@@ -17,7 +17,7 @@ import {
   startQemuBoard,
 } from '../../src/link/index.js';
 import { AvrBoard } from '../../src/sim/avr-board.js';
-import { BRIDGE_OPS, fitOnBoard, inspectModel, readTflite } from '../../src/tflite/index.js';
+import { BRIDGE_OPS, builtinOpName, fitOnBoard, inspectModel, readTflite } from '../../src/tflite/index.js';
 import { ROOT } from '../helpers/cli.js';
 import { fullyConnectedOptions, Int8Graph } from '../helpers/int8-graph.js';
 import { haveReferenceModels, referenceModel } from '../tflite/reference.js';
@@ -52,6 +52,9 @@ function expectProfileMatches(info: BoardInfo) {
   expect(p.modelBudget.flashBytes, 'modelBudget.flashBytes: one slot').toBe(info.slotBytes);
   expect(p.bridgeRuntime ?? null, 'bridgeRuntime').toEqual(info.runtimeLimits);
   if (info.features.runtime) expect(p.modelBudget.arenaBytes, 'modelBudget.arenaBytes').toBe(info.arenaBytes);
+  // The fit check's list of kernels is the one the board's kernel table has.
+  if (info.features.runtime)
+    expect(info.runtimeKernels!.map(builtinOpName).sort()).toEqual([...BRIDGE_OPS].sort());
 }
 
 /** The bare-register build (`make hex`) or the Arduino library's (`make arduino`). */
@@ -190,9 +193,9 @@ describe('board profiles say what their boards report, and "fits" is said exactl
 });
 
 describe('the fit check knows the board runtime', () => {
-  it('lists exactly the ops the firmware runtime names', () => {
-    const c = readFileSync(join(ROOT, 'firmware-bridge/runtime/tg_model.c'), 'utf8');
-    const named = [...c.matchAll(/case TG_OP_\w+: return "(\w+)";/g)].map((m) => m[1]);
+  it("lists exactly the ops of the firmware runtime's kernel table", () => {
+    const c = readFileSync(join(ROOT, 'firmware-bridge/runtime/kernels/tg_kernels.c'), 'utf8');
+    const named = [...c.matchAll(/ TG_ROM = "(\w+)";/g)].map((m) => m[1]);
     expect([...BRIDGE_OPS].sort()).toEqual(named.sort());
   });
 

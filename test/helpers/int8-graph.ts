@@ -2,6 +2,7 @@
 // (SUB, MUL, PAD, SQUEEZE...). The official interpreter judges what it builds like any other model.
 import type { BuiltinOptions, TfliteModel, TfliteTensor } from '../../src/tflite/index.js';
 import { writeTflite } from '../../src/tflite/index.js';
+import { BuiltinOperator } from '../../src/tflite/ops.js';
 
 /** FULLY_CONNECTED's builtin options (op 9, version 4) with this fused activation. */
 export function fullyConnectedOptions(fusedActivation: 'NONE' | 'RELU' = 'NONE'): BuiltinOptions {
@@ -144,4 +145,26 @@ export function allKernelsGraph(): Uint8Array {
   });
   const out = g.op(25, 2, [flat], g.tensor([1, 6], 1 / 256, -128), { type: 'SoftmaxOptions', beta: 1 });
   return g.build(x, out);
+}
+
+/**
+ * An op of TFLite's schema that a runtime with these kernels (op codes, as board info lists them) does not
+ * have: the lowest such builtin code, never CUSTOM or the placeholder for codes above 127.
+ */
+export function opWithoutKernel(kernels: readonly number[]): { code: number; name: string } {
+  const have = new Set(kernels);
+  const codes = Object.values(BuiltinOperator)
+    .filter((v): v is number => typeof v === 'number')
+    .filter((c) => c !== BuiltinOperator.CUSTOM && c !== BuiltinOperator.PLACEHOLDER_FOR_GREATER_OP_CODES)
+    .sort((a, b) => a - b);
+  const code = codes.find((c) => !have.has(c));
+  if (code === undefined) throw new Error('the runtime has a kernel for every op of the schema');
+  return { code, name: BuiltinOperator[code]! };
+}
+
+/** A model of one op `code` (no options) from an int8 [1, 8] to an int8 [1, 8]. */
+export function oneOpModel(code: number): Uint8Array {
+  const g = new Int8Graph();
+  const x = g.tensor([1, 8], 0.1, 0);
+  return g.build(x, g.op(code, 1, [x], g.tensor([1, 8], 0.1, 0), null));
 }

@@ -55,6 +55,8 @@ describe('tinygate sim board, board info, flash', () => {
     expect(info.slots).toHaveLength(2);
     // The host build carries the runtime: board info asks it for its status.
     expect(info.runtime).toMatchObject({ state: expect.stringMatching(/^(no-model|ready|error)$/) });
+    // …and lists its kernel table by TFLite's op names.
+    expect(info.runtimeKernels).toEqual(expect.arrayContaining(['FULLY_CONNECTED', 'CONV_2D', 'SOFTMAX']));
     for (const s of info.slots)
       expect(Object.keys(s).sort()).toEqual(['active', 'crc32', 'length', 'sequence', 'slot', 'state']);
   });

@@ -1,0 +1,96 @@
+/* CONV_2D and DEPTHWISE_CONV_2D, int8 NHWC with per-channel filters, as TFLite's reference kernels. */
+#include <string.h>
+
+#include "tg_fixed_point.h"
+#include "tg_kernel.h"
+
+typedef struct {
+  uint16_t params_at; /* one multiplier per output channel (per-channel) or one */
+  int16_t act_min, act_max;
+  uint16_t depth_multiplier;
+  uint8_t padding_valid, stride_w, stride_h, dilation_w, dilation_h;
+} conv_data_t;
+
+int tg_conv_prepare(uint16_t i) {
+  const tg_op_t *op = tg_op(i);
+  conv_data_t *d = (conv_data_t *)tg_op_data(i);
+  if (op->input_count < 2) return tg_refuse("convolution without a filter");
+  const tg_tensor_t *in = tg_tensor(op->inputs[0]);
+  const tg_tensor_t *w = tg_tensor(op->inputs[1]);
+  const tg_tensor_t *out = tg_tensor(op->output);
+  if (in->type != TG_TYPE_INT8 || w->type != TG_TYPE_INT8 || out->type != TG_TYPE_INT8 || !w->data || w->rank != 4 ||
+      in->rank != 4 || out->rank != 4)
+    return tg_refuse("convolutions must be int8 NHWC with a constant filter");
+  /* Conv2DOptions: padding, stride_w, stride_h, activation, dilation_w, dilation_h; DepthwiseConv2DOptions has
+     depth_multiplier before the activation. */
+  uint8_t dw = op->builtin == TG_OP_DEPTHWISE_CONV_2D;
+  d->padding_valid = (uint8_t)tg_option(op, 0, 1, 0);
+  d->stride_w = (uint8_t)tg_option(op, 1, 4, 1);
+  d->stride_h = (uint8_t)tg_option(op, 2, 4, 1);
+  d->depth_multiplier = dw ? (uint16_t)tg_option(op, 3, 4, 1) : 1;
+  d->dilation_w = (uint8_t)tg_option(op, (uint16_t)(dw ? 5 : 4), 4, 1);
+  d->dilation_h = (uint8_t)tg_option(op, (uint16_t)(dw ? 6 : 5), 4, 1);
+  if (!d->stride_w || !d->stride_h || !d->dilation_w || !d->dilation_h)
+    return tg_refuse("operator with a zero stride or dilation");
+  if (dw && !d->depth_multiplier) return tg_refuse("DEPTHWISE_CONV_2D with a zero depth multiplier");
+  if (tg_prepare_weighted(i, (uint16_t)out->dims[3], &d->params_at) != 0) return -1;
+  return tg_activation_range((uint8_t)tg_option(op, (uint16_t)(dw ? 4 : 3), 1, 0), out, &d->act_min, &d->act_max);
+}
+
+void tg_conv_eval(uint16_t i) {
+  const tg_op_t *op = tg_op(i);
+  const conv_data_t *d = (const conv_data_t *)tg_op_data(i);
+  const tg_tensor_t *in = tg_tensor(op->inputs[0]);
+  const tg_tensor_t *w = tg_tensor(op->inputs[1]);
+  const tg_tensor_t *out = tg_tensor(op->output);
+  const int8_t *x = (const int8_t *)tg_buffer(op->inputs[0]);
+  const int8_t *f = (const int8_t *)w->data;
+  const uint8_t *bias = op->input_count > 2 && op->inputs[2] >= 0 ? tg_tensor(op->inputs[2])->data : 0;
+  int8_t *y = (int8_t *)tg_buffer(op->output);
+  const int32_t *mult = tg_multipliers() + d->params_at;
+  const int8_t *shift = tg_shifts() + d->params_at;
+  int depthwise = op->builtin == TG_OP_DEPTHWISE_CONV_2D;
+  int32_t in_h = in->dims[1], in_w = in->dims[2], in_c = in->dims[3];
+  int32_t out_h = out->dims[1], out_w = out->dims[2], out_c = out->dims[3];
+  int32_t f_h = w->dims[1], f_w = w->dims[2];
+  int32_t stride_h = d->stride_h, stride_w = d->stride_w, dil_h = d->dilation_h, dil_w = d->dilation_w;
+  int32_t pad_h = tg_pad_before(in_h, out_h, f_h, stride_h, dil_h, d->padding_valid);
+  int32_t pad_w = tg_pad_before(in_w, out_w, f_w, stride_w, dil_w, d->padding_valid);
+  int32_t input_offset = -in->zero_point, out_zp = out->zero_point, lo = d->act_min, hi = d->act_max;
+  int per_channel = w->scale_count > 1;
+  uint16_t mul = depthwise ? d->depth_multiplier : 1;
+  for (int32_t b = 0; b < in->dims[0]; b++)
+    for (int32_t oy = 0; oy < out_h; oy++)
+      for (int32_t ox = 0; ox < out_w; ox++)
+        for (int32_t oc = 0; oc < out_c; oc++) {
+          int32_t acc = 0;
+          int32_t iy0 = oy * stride_h - pad_h, ix0 = ox * stride_w - pad_w;
+          for (int32_t fy = 0; fy < f_h; fy++) {
+            int32_t iy = iy0 + dil_h * fy;
+            if (iy < 0 || iy >= in_h) continue;
+            for (int32_t fx = 0; fx < f_w; fx++) {
+              int32_t ix = ix0 + dil_w * fx;
+              if (ix < 0 || ix >= in_w) continue;
+              const int8_t *px = x + ((b * in_h + iy) * in_w + ix) * in_c;
+              if (depthwise) {
+                int32_t ic = oc / mul;
+                acc += (int32_t)f[(fy * f_w + fx) * out_c + oc] * ((int32_t)px[ic] + input_offset);
+              } else {
+                const int8_t *pf = f + ((oc * f_h + fy) * f_w + fx) * in_c;
+                int32_t wsum;
+                acc += tg_dot_int8(pf, px, (uint32_t)in_c, &wsum) + input_offset * wsum;
+              }
+            }
+          }
+          if (bias) {
+            int32_t bv;
+            memcpy(&bv, bias + 4u * (uint32_t)oc, 4);
+            acc += bv;
+          }
+          uint32_t p = per_channel ? (uint32_t)oc : 0;
+          acc = tg_multiply_by_quantized_multiplier(acc, mult[p], shift[p]) + out_zp;
+          if (acc < lo) acc = lo;
+          if (acc > hi) acc = hi;
+          y[((b * out_h + oy) * out_w + ox) * out_c + oc] = (int8_t)acc;
+        }
+}

@@ -1,0 +1,92 @@
+/* Helpers the kernels share: scales, activation ranges, the int8 dot product, SAME padding. */
+#include <string.h>
+
+#include "tg_fixed_point.h"
+#include "tg_kernel.h"
+
+float tg_scale_of(const tg_tensor_t *t, uint16_t channel) {
+  if (t->scale_count <= 1 || channel >= t->scale_count) return t->scale;
+  float v;
+  memcpy(&v, t->scales_at + 4u * channel, sizeof v);
+  return v;
+}
+
+int32_t tg_round_float(float x) {
+  if (x > 1073741824.0f) return (int32_t)1 << 30;
+  if (x < -1073741824.0f) return -((int32_t)1 << 30);
+  int32_t t = (int32_t)x;
+  float frac = x - (float)t; /* exact */
+  return frac >= 0.5f ? t + 1 : frac <= -0.5f ? t - 1 : t;
+}
+
+int tg_activation_range(uint8_t activation, const tg_tensor_t *out, int16_t *lo, int16_t *hi) {
+  *lo = -128;
+  *hi = 127;
+  if (activation == 0) return 0;
+  if (activation != 1 && activation != 3) return tg_refuse("unsupported fused activation");
+  if (out->zero_point > *lo) *lo = out->zero_point;
+  if (activation == 3) {
+    int32_t six = out->zero_point + tg_round_float(6.0f / out->scale);
+    if (six < *hi) *hi = (int16_t)(six < -32768 ? -32768 : six);
+  }
+  return 0;
+}
+
+int tg_all_int8(const tg_op_t *op) {
+  if (tg_tensor(op->output)->type != TG_TYPE_INT8) return 0;
+  for (uint8_t k = 0; k < op->input_count; k++) {
+    if (op->inputs[k] < 0) continue;
+    const tg_tensor_t *t = tg_tensor(op->inputs[k]);
+    if (!t->data && t->type != TG_TYPE_INT8) return 0;
+  }
+  return 1;
+}
+
+/* Kept out of line: inlined into the op loop, GCC spills its registers. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+int32_t tg_dot_int8(const int8_t *w, const int8_t *x, uint32_t n, int32_t *wsum) {
+  int32_t acc = 0, sum = 0;
+  const int8_t *end4 = w + (n & ~3u), *end = w + n;
+  while (w < end4) {
+    int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+    acc += w0 * x[0] + w1 * x[1] + w2 * x[2] + w3 * x[3];
+    sum += w0 + w1 + w2 + w3;
+    w += 4;
+    x += 4;
+  }
+  while (w < end) {
+    int32_t w0 = *w++;
+    acc += w0 * *x++;
+    sum += w0;
+  }
+  *wsum = sum;
+  return acc;
+}
+
+int32_t tg_pad_before(int32_t in, int32_t out, int32_t filter, int32_t stride, int32_t dilation, uint8_t valid) {
+  if (valid) return 0;
+  int32_t effective = (filter - 1) * dilation + 1;
+  int32_t total = (out - 1) * stride + effective - in;
+  return total > 0 ? total / 2 : 0;
+}
+
+int tg_prepare_weighted(uint16_t i, uint16_t channels, uint16_t *params_at) {
+  const tg_op_t *op = tg_op(i);
+  const tg_tensor_t *in = tg_tensor(op->inputs[0]);
+  const tg_tensor_t *w = tg_tensor(op->inputs[1]);
+  const tg_tensor_t *out = tg_tensor(op->output);
+  uint16_t n = w->scale_count > 1 ? channels : 1;
+  int32_t at = tg_params_reserve(n);
+  if (at < 0) return -1;
+  *params_at = (uint16_t)at;
+  int32_t *mult = tg_multipliers();
+  int8_t *shifts = tg_shifts();
+  for (uint16_t c = 0; c < n; c++) {
+    int shift;
+    tg_quantize_multiplier_exact(in->scale, tg_scale_of(w, c), out->scale, 0, &mult[at + c], &shift);
+    shifts[at + c] = (int8_t)shift;
+  }
+  return 0;
+}
