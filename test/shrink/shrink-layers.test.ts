@@ -176,6 +176,61 @@ describe('tinygate shrink on a tfjs Conv2D / SeparableConv2D model it did not tr
     expect(error.message).toContain('SeparableConv2D');
   }, 60_000);
 
+  it('convert --fit shrinks a model too big for the board and writes the student, judged on fidelity', async () => {
+    // 75 k parameters, mostly one dense layer: about 77 KB int8, over the emulated STM32F405's 64,992-byte slot.
+    const m = tfl.sequential();
+    m.add(
+      tfl.layers.conv2d({
+        inputShape: [SIDE, SIDE, 1],
+        filters: 8,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: tfl.initializers.glorotUniform({ seed: 7 }),
+      }),
+    );
+    m.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
+    m.add(tfl.layers.flatten());
+    m.add(
+      tfl.layers.dense({
+        units: 256,
+        activation: 'relu',
+        kernelInitializer: tfl.initializers.glorotUniform({ seed: 8 }),
+      }),
+    );
+    m.add(
+      tfl.layers.dense({
+        units: 4,
+        activation: 'softmax',
+        kernelInitializer: tfl.initializers.glorotUniform({ seed: 9 }),
+      }),
+    );
+    const { x, y } = pictures(400, 11);
+    m.compile({ optimizer: tf.train.adam(0.005), loss: 'categoricalCrossentropy' });
+    const xs = tf.tensor4d(new Float32Array(x.flatMap((v) => [...v])), [x.length, SIDE, SIDE, 1]);
+    const ys = tf.oneHot(tf.tensor1d(y, 'int32'), 4);
+    await m.fit(xs, ys, { epochs: 6, batchSize: 32, verbose: 0 });
+    tf.dispose([xs, ys]);
+    const big = join(dir, 'wide');
+    await saveLayersModel(m, big);
+    m.dispose();
+    const out = join(dir, 'wide.int8.tflite');
+    const board = findBoard('qemu-netduinoplus2');
+    const r = await runCli(
+      ['convert', big, '--calib', dataFile, '--board', board.id, '--fit', '-o', out, '--json'],
+      { timeoutMs: 400_000 },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout);
+    expect(rep.shrunk.judge).toBe('fidelity');
+    const teacherRow = rep.shrunk.candidates.find((c: { method: string }) => c.method === 'teacher');
+    expect(teacherRow.int8Bytes).toBeGreaterThan(board.modelBudget.flashBytes);
+    const bytes = new Uint8Array(readFileSync(out));
+    expect(bytes.length).toBe(rep.shrunk.chosen.int8Bytes);
+    expect(fitOnBoard(board, inspectModel(readTflite(bytes), bytes.length).needs).fits).toBe(true);
+    expect(rep.shrunk.chosen.fidelity.top1Agreement).toBeGreaterThanOrEqual(0.99);
+  }, 400_000);
+
   it('says what to pass when no --data is given', async () => {
     const r = await runCli(['shrink', teacherDir, '--board', 'qemu-mps2-an385', '--json'], {
       timeoutMs: 60_000,
