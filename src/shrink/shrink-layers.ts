@@ -218,7 +218,7 @@ export async function shrinkLayersModel(o: LayersShrinkOptions): Promise<LayersS
     epochs: number,
     dir: string,
   ): Promise<LayersCandidate> {
-    await saveLayersModel(model, dir);
+    await saveLayers(model, dir);
     const { bytes } = await convertModel({
       model: dir,
       calib: file,
@@ -284,17 +284,15 @@ export async function shrinkLayersModel(o: LayersShrinkOptions): Promise<LayersS
 }
 
 /** A tfjs Layers model from its folder or model.json, weight files read from beside it. */
-async function loadLayers(path: string): Promise<tfl.LayersModel> {
+export async function loadLayers(path: string): Promise<tfl.LayersModel> {
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, MODEL_FILES.topology) : path;
   if (!existsSync(file)) {
     throw new TinygateError('MODEL_UNREADABLE', `${file}: no such file`, {
       hint: 'Give a tfjs Layers model: its folder (model.json and weight files) or its model.json.',
     });
   }
-  const doc = JSON.parse(readFileSync(file, 'utf8')) as {
-    modelTopology: object;
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  };
+  const doc = JSON.parse(readFileSync(file, 'utf8')) as LayersJson;
+  withDepthMultipliers(doc);
   const buffers = doc.weightsManifest.flatMap((g) =>
     g.paths.map((p) => readFileSync(join(dirname(file), p))),
   );
@@ -306,6 +304,33 @@ async function loadLayers(path: string): Promise<tfl.LayersModel> {
       weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
     }),
   );
+}
+
+interface LayersJson {
+  modelTopology: { config: { layers: { class_name: string; config: Record<string, unknown> }[] } };
+  weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+}
+
+/**
+ * tfjs writes a SeparableConv2D's config without its depth multiplier and reads it back as 1, so a model it
+ * saved with a larger one cannot be loaded; the depthwise kernel's shape [kh, kw, in, multiplier] says it.
+ */
+function withDepthMultipliers(doc: LayersJson): void {
+  const specs = doc.weightsManifest.flatMap((g) => g.weights);
+  for (const layer of doc.modelTopology.config.layers ?? []) {
+    if (layer.class_name !== 'SeparableConv2D' || layer.config.depth_multiplier !== undefined) continue;
+    const dw = specs.find((w) => w.name.endsWith(`${String(layer.config.name)}/depthwise_kernel`));
+    if (dw) layer.config.depth_multiplier = dw.shape[3];
+  }
+}
+
+/** Save a model as a folder and make its model.json loadable again (see withDepthMultipliers). */
+async function saveLayers(model: tfl.LayersModel, dir: string): Promise<void> {
+  await saveLayersModel(model, dir);
+  const file = join(dir, MODEL_FILES.topology);
+  const doc = JSON.parse(readFileSync(file, 'utf8')) as LayersJson;
+  withDepthMultipliers(doc);
+  writeFileSync(file, `${JSON.stringify(doc)}\n`);
 }
 
 function rowsOf(t: tf.Tensor): Float32Array[] {

@@ -12,6 +12,7 @@ import { convertModel } from '../../src/convert/index.js';
 import { saveLayersModel } from '../../src/detect/model-dir.js';
 import { tf, tfl, tfReady } from '../../src/detect/tf.js';
 import { pruneChain, readChain } from '../../src/shrink/layers-prune.js';
+import { loadLayers } from '../../src/shrink/shrink-layers.js';
 import { Rng } from '../../src/sim/rng.js';
 import { fitOnBoard, inspectModel, readTflite, TfliteInterpreter } from '../../src/tflite/index.js';
 import { runCli } from '../helpers/cli.js';
@@ -312,6 +313,21 @@ describe('pruning Conv2D and SeparableConv2D channels', () => {
     const got = (pruned.model.predict(x) as tf.Tensor).dataSync();
     for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 4);
     expect(pruned.model.countParams()).toBeLessThan(m.countParams());
+  });
+
+  it('loads a SeparableConv2D with a depth multiplier that tfjs saved without it', async () => {
+    await tfReady();
+    const m = tfl.sequential();
+    m.add(
+      tfl.layers.separableConv2d({ inputShape: [5, 5, 2], filters: 3, kernelSize: 3, depthMultiplier: 2 }),
+    );
+    const saved = join(dir, 'multiplier');
+    await saveLayersModel(m, saved);
+    const back = await loadLayers(saved);
+    const x = tf.ones([1, 5, 5, 2]);
+    expect(Array.from((back.predict(x) as tf.Tensor).dataSync())).toEqual(
+      Array.from((m.predict(x) as tf.Tensor).dataSync()),
+    );
   });
 
   it('refuses a branching model by the layer that joins the branches', async () => {
