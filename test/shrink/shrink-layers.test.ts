@@ -315,6 +315,44 @@ describe('pruning Conv2D and SeparableConv2D channels', () => {
     expect(pruned.model.countParams()).toBeLessThan(m.countParams());
   });
 
+  it('slices the DepthwiseConv2D and BatchNormalization between a Conv2D and the Dense layer it feeds', async () => {
+    await tfReady();
+    const rng = new Rng(6);
+    const m = tfl.sequential();
+    m.add(tfl.layers.conv2d({ inputShape: [6, 6, 1], filters: 5, kernelSize: 3, activation: 'relu' }));
+    m.add(tfl.layers.depthwiseConv2d({ kernelSize: 2, activation: 'relu' }));
+    m.add(tfl.layers.batchNormalization({}));
+    m.add(tfl.layers.flatten());
+    m.add(tfl.layers.dense({ units: 2 }));
+    const rand = (shape: number[], scale = 0.5) =>
+      tf.tensor(
+        Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => (rng.next() * 2 - 1) * scale),
+        shape,
+      );
+    // Filter 3 never fires; the depthwise and batch-norm layers carry its (zero) channel to the dense layer.
+    const k = rand([3, 3, 1, 5]).bufferSync();
+    for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) k.set(0, r, c, 0, 3);
+    const b = rand([5], 0.1).bufferSync();
+    b.set(-1, 3);
+    m.layers[0]!.setWeights([k.toTensor(), b.toTensor()]);
+    m.layers[2]!.setWeights([
+      tf.add(rand([5], 1), 1.5),
+      rand([5], 0.3),
+      rand([5], 0.3),
+      tf.add(rand([5], 0.2), 1),
+    ]);
+    const chain = readChain(m);
+    expect(chain.prunable).toEqual([
+      expect.objectContaining({ className: 'Conv2D', width: 5, channelwise: [1, 2], consumer: 4 }),
+    ]);
+    const x = rand([30, 6, 6, 1], 1);
+    const pruned = await pruneChain(m, chain, 0.8, x);
+    expect(pruned.widths).toEqual([4]);
+    const want = (m.predict(x) as tf.Tensor).dataSync();
+    const got = (pruned.model.predict(x) as tf.Tensor).dataSync();
+    for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 4);
+  });
+
   it('loads a SeparableConv2D with a depth multiplier that tfjs saved without it', async () => {
     await tfReady();
     const m = tfl.sequential();
