@@ -143,8 +143,8 @@ export function renderSizeQualitySvg(p: SizeQualityPlot): string {
   });
   if (p.chosen) {
     out.push(
-      `<text x="${W - R + 14}" y="${T + 40 + methods.length * 20}">${esc(`chosen: ${p.chosen.name} ${p.chosen.method}`)}</text>`,
-      `<text x="${W - R + 14}" y="${T + 56 + methods.length * 20}">${esc(`${p.chosen.bytes} B`)}</text>`,
+      `<text x="${W - R + 14}" y="${T + 40 + methods.length * 20}">${esc(`chosen: ${p.chosen.name}`)}</text>`,
+      `<text x="${W - R + 14}" y="${T + 56 + methods.length * 20}">${esc(`${p.chosen.method}, ${p.chosen.bytes} B`)}</text>`,
     );
   }
   out.push('</svg>');
