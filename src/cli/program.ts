@@ -46,6 +46,7 @@ export const COMMANDS: Record<string, () => Promise<(program: Command) => void>>
     };
   },
   flash: async () => (await import('./flash.js')).registerFlash,
+  firmware: async () => (await import('./firmware.js')).registerFirmware,
   doctor: async () => (await import('./doctor.js')).registerDoctor,
 };
 

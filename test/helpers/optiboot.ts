@@ -1,6 +1,6 @@
 // The real Optiboot for the Uno, built from the source Debian's arduino-core-avr ships. Debian's prebuilt
 // optiboot_atmega328.hex is 532 bytes (its own build with avr-gcc 5.4): past the 512-byte boot section, up
-// to 0x8013 on a 32 KB part, so no Uno could hold it. The same source and Makefile with four more
+// to 0x8013 on a 32 KB part, so no Uno could hold it. The same source and Makefile with six more
 // size flags give 500 bytes, which fit; that is the build used here.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';

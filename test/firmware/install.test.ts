@@ -1,0 +1,140 @@
+// `tinygate firmware build` and `firmware install`, the Uno path end to end: the CLI (a separate process) runs
+// make and the real avrdude against an emulated Uno on a real pty, whose boot section holds the real Optiboot
+// (test/helpers/optiboot.ts); the board then runs what was installed.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import five from 'johnny-five';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadBoards } from '../../src/boards/index.js';
+import { FIRMWARE_TARGETS } from '../../src/firmware/index.js';
+import { boardInfo, createBoard, type Link, openLink } from '../../src/link/index.js';
+import { AvrBoard } from '../../src/sim/avr-board.js';
+import { startAvrPty } from '../../src/sim/avr-pty.js';
+import { ROOT, runCli } from '../helpers/cli.js';
+import { buildOptiboot, optibootMissing, UNO_BOOT_START } from '../helpers/optiboot.js';
+
+const missing = optibootMissing();
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+async function analogA0(link: Link): Promise<number> {
+  const board = await createBoard(link, { timeoutMs: 30_000 });
+  const sensor = new (
+    five as unknown as { Sensor: new (o: object) => NodeJS.EventEmitter & { value: number | null } }
+  ).Sensor({ pin: 'A0', board });
+  return new Promise((resolve) => sensor.on('data', () => sensor.value !== null && resolve(sensor.value)));
+}
+
+describe('firmware targets', () => {
+  it('name a way to build or install the bridge for every shipped board profile', () => {
+    const ids = loadBoards().map((b) => b.id);
+    expect(Object.keys(FIRMWARE_TARGETS).sort()).toEqual([...ids].sort());
+  });
+
+  it('refuse boards tinygate cannot install on with the steps to follow, and boards without a bridge outright', async () => {
+    const pico = await runCli([
+      'firmware',
+      'install',
+      '--board',
+      'raspberry-pi-pico',
+      '--port',
+      '/dev/null',
+      '--json',
+    ]);
+    expect(pico.code).toBe(1);
+    const err = JSON.parse(pico.stdout).error;
+    expect(err.code).toBe('FIRMWARE_INSTALL_MANUAL');
+    const commands = err.details.plan.steps.map((s: { run: string[] | null }) => s.run?.join(' '));
+    expect(commands).toContainEqual(
+      expect.stringMatching(/^arduino-cli compile --fqbn rp2040:rp2040:rpipico /),
+    );
+    expect(commands).toContainEqual(
+      expect.stringMatching(/TinygateBridge\.ino\.uf2 \/media\/\$USER\/RPI-RP2$/),
+    );
+
+    const nucleo = await runCli(['firmware', 'install', '--board', 'nucleo-f446re', '--dry-run']);
+    expect(nucleo.code).toBe(0);
+    expect(nucleo.stdout).toMatch(
+      /^st-flash --reset write \S+\/build\/stm32f4\/nucleo-f446re\.bin 0x08000000$/m,
+    );
+
+    const edge = await runCli(['firmware', 'install', '--board', 'sparkfun-edge', '--dry-run']);
+    expect(edge.code).toBe(1);
+    expect(edge.stderr).toMatch(/there is no firmware-bridge for this board/);
+
+    const teensy = await runCli(['firmware', 'build', '--board', 'teensy-4.1']);
+    expect(teensy.code).toBe(1);
+    expect(teensy.stderr).toMatch(/not built here: it builds from the Arduino library with arduino-cli/);
+  }, 60_000);
+});
+
+describe.skipIf(missing)('tinygate firmware install on an emulated Uno with Optiboot', () => {
+  let optiboot = '';
+  beforeAll(() => {
+    optiboot = buildOptiboot();
+  }, 120_000);
+
+  it('builds the bridge, writes it through the bootloader with avrdude, and the board then runs it', async () => {
+    const board = new AvrBoard({
+      bootloader: { hex: optiboot, startByte: UNO_BOOT_START },
+      analogVolts: [2.5],
+      realTime: true,
+    });
+    cleanup.push(() => board.stop());
+    const pty = await startAvrPty(board);
+    cleanup.push(() => pty.stop());
+
+    const dry = await runCli([
+      'firmware',
+      'install',
+      '--board',
+      'arduino-uno',
+      '--port',
+      pty.path,
+      '--dry-run',
+    ]);
+    expect(dry.stdout).toContain(`avrdude -c arduino -p atmega328p -P ${pty.path} -b 115200 -D -U flash:w:`);
+    expect(pty.opens).toBe(0);
+
+    const run = await runCli(
+      ['firmware', 'install', '--board', 'arduino-uno', '--port', pty.path, '--json'],
+      {
+        timeoutMs: 120_000,
+      },
+    );
+    expect(run.stderr).toBe('');
+    const r = JSON.parse(run.stdout);
+    expect(r.signature).toBe('0x1e950f');
+    const hex = join(ROOT, 'firmware-bridge/build/avr/arduino-uno.hex');
+    expect(r.build.image.path).toBe(hex);
+    // The bytes avrdude wrote and read back are the image's, and the ELF's flash size that build reports.
+    const bin = join(ROOT, 'firmware-bridge/build/avr/arduino-uno.install-test.bin');
+    execFileSync('avr-objcopy', ['-I', 'ihex', '-O', 'binary', hex, bin]);
+    const image = readFileSync(bin);
+    expect(r.bytesWritten).toBe(image.length);
+    expect(r.bytesVerified).toBe(image.length);
+    expect(r.build.flashBytes).toBe(image.length);
+    expect(Buffer.from(board.flash.buffer).subarray(0, image.length).equals(image)).toBe(true);
+
+    const link = await openLink({ path: pty.path });
+    cleanup.push(() => link.close());
+    expect(await boardInfo(link, { timeoutMs: 20_000 })).toMatchObject({ boardId: 'arduino-uno' });
+    expect(Math.abs((await analogA0(link)) - 512)).toBeLessThanOrEqual(2);
+  }, 180_000);
+
+  it('says when the port does not exist', async () => {
+    const r = await runCli([
+      'firmware',
+      'install',
+      '--board',
+      'arduino-uno',
+      '--port',
+      '/dev/tinygate-no-such-port',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\/dev\/tinygate-no-such-port: no such serial port/);
+  });
+});
