@@ -209,17 +209,41 @@ async function shrinkInstead(
   out: string,
 ): Promise<void> {
   const { existsSync, copyFileSync } = await import('node:fs');
+  const folder = `${model.replace(/\/+$/, '').replace(/\/model\.json$/, '')}-${board.id}`;
   if (!existsSync(join(model, 'pipeline.json'))) {
-    throw new TinygateError(
-      'SHRINK_UNSUPPORTED',
-      `${model} is not a tinygate model folder, so --fit cannot shrink it`,
-      {
-        hint: 'Shrinking needs the model folder `tinygate train` writes (features, normalization, threshold).',
+    if (opts.eval) {
+      throw new TinygateError(
+        'SHRINK_UNSUPPORTED',
+        `${model} is not a tinygate model folder, so --fit judges its students on fidelity to it on --calib and cannot use --eval`,
+        { hint: 'Leave --eval out (or shrink it with `tinygate shrink`, which says what it judges).' },
+      );
+    }
+    // Not made by `tinygate train`: no fault labels, so students are judged on fidelity to the model.
+    const { shrinkLayersModel, layersShrinkFailure } = await import('../shrink/index.js');
+    let bar: ReturnType<typeof progressBar> | null = null;
+    const r = await shrinkLayersModel({
+      model,
+      board,
+      data: opts.calib,
+      out: folder,
+      ...(opts.maxRmse ? { maxRmse: parseNonNegative(opts.maxRmse, '--max-rmse') } : {}),
+      onProgress: (done, total, what) => {
+        bar ??= progressBar('shrink', total, 'candidates');
+        bar.update(done, what);
       },
+    });
+    (bar as ReturnType<typeof progressBar> | null)?.stop();
+    if (!r.chosen) throw layersShrinkFailure(r);
+    copyFileSync(join(folder, 'model.int8.tflite'), out);
+    report(opts, { output: out, shrunk: r }, () =>
+      [
+        `${model} did not fit ${board.id}; shrunk to ${r.chosen!.name} (${r.chosen!.method}), ${r.chosen!.int8Bytes} B, judged on fidelity to it: top-1 agreement ${r.chosen!.fidelity.top1Agreement ?? '–'}, output RMSE ${(r.chosen!.fidelity.rmseOverRange * 100).toFixed(2)} % of its range`,
+        `wrote ${out}; model folder ${folder}; picture ${r.picture}`,
+      ].join('\n'),
     );
+    return;
   }
   const { shrinkModel, shrinkFailure } = await import('../shrink/index.js');
-  const folder = `${model.replace(/\/+$/, '')}-${board.id}`;
   let bar: ReturnType<typeof progressBar> | null = null;
   const r = await shrinkModel({
     model,

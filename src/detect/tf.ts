@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
 import './wasm-conv-grad.js';
+import './wasm-depthwise-grad.js';
 import { TinygateError } from '../errors/index.js';
 
 let ready: Promise<string> | null = null;

@@ -73,3 +73,53 @@ export async function distill(
     optimizer.dispose();
   }
 }
+
+/**
+ * Distillation for any model without labels: the student learns the teacher's outputs on the user's data.
+ * For a classifier (softmax output) the loss is the cross-entropy to the teacher's class probabilities
+ * (its soft labels); otherwise the mean squared difference of the outputs. Seeded shuffles; early stopping
+ * on held-back samples.
+ */
+export async function distillOutputs(
+  student: tfl.LayersModel,
+  teacher: tfl.LayersModel,
+  train: tf.Tensor,
+  validation: tf.Tensor,
+  o: Omit<DistillOptions, 'scoreWeight'> & { classifier: boolean },
+): Promise<DistillResult> {
+  const tx = teacher.predict(train, { batchSize: 256 }) as tf.Tensor;
+  const tv = teacher.predict(validation, { batchSize: 256 }) as tf.Tensor;
+  const lossOf = (xs: tf.Tensor, ts: tf.Tensor, training: boolean): tf.Scalar =>
+    tf.tidy(() => {
+      const y = student.apply(xs, { training }) as tf.Tensor;
+      if (!o.classifier) return tf.mean(tf.square(tf.sub(y, ts))) as tf.Scalar;
+      return tf.neg(tf.mean(tf.sum(tf.mul(ts, tf.log(tf.clipByValue(y, 1e-7, 1))), -1))) as tf.Scalar;
+    });
+  const optimizer = tf.train.adam(o.learningRate);
+  const rng = new Rng(o.seed).fork('distill');
+  const n = train.shape[0]!;
+  try {
+    return await withEarlyStopping(student, o, async (epoch) => {
+      const order = permutation(n, rng);
+      let sum = 0;
+      let batches = 0;
+      for (let i = 0; i < order.length; i += o.batchSize) {
+        const idx = tf.tensor1d(order.subarray(i, i + o.batchSize), 'int32');
+        const xb = tf.gather(train, idx);
+        const tb = tf.gather(tx, idx);
+        const cost = optimizer.minimize(() => lossOf(xb, tb, true), true);
+        sum += (await cost!.data())[0]!;
+        batches++;
+        tf.dispose([idx, xb, tb, cost!]);
+      }
+      const valT = lossOf(validation, tv, false);
+      const valLoss = (await valT.data())[0]!;
+      valT.dispose();
+      o.onEpoch?.(epoch, sum / batches, valLoss);
+      return { loss: sum / batches, valLoss };
+    });
+  } finally {
+    tf.dispose([tx, tv]);
+    optimizer.dispose();
+  }
+}

@@ -100,6 +100,8 @@ export interface CandidateReport {
 }
 
 export interface ShrinkReport {
+  /** What judged the candidates: detection quality on labelled recordings (or false alerts on --data). */
+  judge: 'detection';
   teacher: { dir: string; id: string; hash: string; int8: 'shipped' | 'converted here' };
   board: string;
   budget: { flashBytes: number; arenaBytes: number };
@@ -240,6 +242,7 @@ export async function shrinkModel(o: ShrinkOptions): Promise<ShrinkReport> {
       .sort((a, b) => a.int8Bytes - b.int8Bytes || a.worstAucDrop - b.worstAucDrop);
     const chosen = passing[0] ?? null;
     const report: ShrinkReport = {
+      judge: 'detection',
       teacher: {
         dir: o.model,
         id: ts.model.id,
