@@ -26,11 +26,17 @@ static void on_signal(int sig) {
   raise(sig);
 }
 
-/* Write all of buf to fd; 0 when it could not (a full pty input queue drops the rest). */
+/* Write all of buf to fd, waiting while the pty's queue is full; 0 when it could not (the reader went away,
+   or read nothing for a second: then the rest is dropped, as a USB-serial bridge drops it). */
 static int write_all(int fd, const char *buf, ssize_t n) {
   while (n > 0) {
     ssize_t k = write(fd, buf, (size_t)n);
     if (k < 0 && errno == EINTR) continue;
+    if (k < 0 && errno == EAGAIN) {
+      struct pollfd p = {fd, POLLOUT, 0};
+      if (poll(&p, 1, 1000) <= 0 || (p.revents & (POLLHUP | POLLERR))) return 0;
+      continue;
+    }
     if (k <= 0) return 0;
     buf += k;
     n -= k;

@@ -102,9 +102,12 @@ export interface AvrBoardOptions {
   analogVolts?: number[];
   /** Volts on A0–A5 as a function of emulated time (s), set every 0.1 ms; overrides `analogVolts`. */
   analogAt?: (channel: number, seconds: number) => number;
-  /** Never run ahead of the wall clock (a bootloader's timeouts then last as long as on a real board). */
+  /** Never run ahead of the wall clock, nor sprint to catch up with it (a bootloader's timeouts then last at least as long as on a real board). */
   realTime?: boolean;
 }
+
+/** With `realTime`, how far emulated time may fall behind the wall clock before it slips: 20 ms. */
+const MAX_LAG_CYCLES = FREQ_HZ / 50;
 
 /** Cycles between updates of `analogAt` voltages: 0.1 ms. */
 const ANALOG_STEP_CYCLES = FREQ_HZ / 10_000;
@@ -254,8 +257,14 @@ export class AvrBoard {
     if (!this.running) return;
     let slice = SLICE_CYCLES;
     if (this.o.realTime) {
-      const due =
+      let due =
         ((performance.now() - this.startedAt) / 1000) * FREQ_HZ - (this.cycleBase + this.cpuNow.cycles);
+      // Behind the clock (this process was not scheduled): let emulated time slip rather than sprint to catch
+      // up, or a program on the other end of the wire would look seconds late to the firmware's timeouts.
+      if (due > MAX_LAG_CYCLES) {
+        this.startedAt += ((due - MAX_LAG_CYCLES) / FREQ_HZ) * 1000;
+        due = MAX_LAG_CYCLES;
+      }
       slice = Math.min(slice, due);
       if (slice <= 0) {
         setTimeout(() => this.run(), 1);
