@@ -10,12 +10,10 @@
 
 #include "tg_config.h" /* the board's sizes (hal_config.h) override the defaults below */
 
-#ifndef TG_MAX_TENSORS
-#define TG_MAX_TENSORS 64
-#endif
-#ifndef TG_MAX_OPS
-#define TG_MAX_OPS 48
-#endif
+/* No table is sized by these: a model's tables are sized by the model, in the arena. They are the widths of
+   the runtime's indices and counts (int16 tensor indices, uint16 op and parameter counts). */
+#define TG_MAX_TENSORS 32767u
+#define TG_MAX_OPS 65535u
 #define TG_MAX_OP_INPUTS 4 /* CONCATENATION of up to four */
 
 /* TFLite TensorType values the runtime handles. */

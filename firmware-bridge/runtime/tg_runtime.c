@@ -18,9 +18,7 @@
 #ifndef TG_ARENA_BYTES
 #define TG_ARENA_BYTES 65536
 #endif
-#ifndef TG_MAX_CHANNEL_PARAMS
-#define TG_MAX_CHANNEL_PARAMS 2048
-#endif
+#define TG_MAX_CHANNEL_PARAMS 65535u /* a count, not a table: the arena holds the parameters */
 #define ALIGN 16u
 #define CONSTANT 0x80000000u /* in tensor_at: an offset into the model, not the arena */
 

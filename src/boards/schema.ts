@@ -57,10 +57,12 @@ export const boardProfileSchema = z
     }),
     bridgeRuntime: z
       .object({
-        maxTensors: positiveBytes.describe('most tensors a model may have (TG_MAX_TENSORS of the build)'),
-        maxOps: positiveBytes.describe('most operators (TG_MAX_OPS)'),
+        maxTensors: positiveBytes.describe(
+          'most tensors a model may have (TG_MAX_TENSORS: the width of tensor indices; below it the arena decides, as the model tables live there)',
+        ),
+        maxOps: positiveBytes.describe('most operators (TG_MAX_OPS, a count width)'),
         maxChannelParams: positiveBytes.describe(
-          'most requantization parameters: one per output channel of a per-channel weighted op, 3 per ADD/SUB/MUL, 1 per MEAN/SOFTMAX/LOGISTIC/TANH/per-tensor weighted op (TG_MAX_CHANNEL_PARAMS)',
+          'most requantization parameters: one per output channel of a per-channel weighted op, 3 per ADD/SUB/MUL, 1 per MEAN/SOFTMAX/per-tensor weighted op (TG_MAX_CHANNEL_PARAMS, a count width)',
         ),
       })
       .strict()

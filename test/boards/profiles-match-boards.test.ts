@@ -1,6 +1,6 @@
 // A profile must say what its board says: every board whose firmware-bridge we build here is started
 // (host build, QEMU, the AVR emulator) and its board info compared with its profile; and the fit check
-// must answer as the board does when a model reaches it (the Mega's 12-tensor table, both ways).
+// must answer as the board does when a model reaches it (the Mega's arena + tables, both ways).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ import {
 import { AvrBoard } from '../../src/sim/avr-board.js';
 import { BRIDGE_OPS, builtinOpName, fitOnBoard, inspectModel, readTflite } from '../../src/tflite/index.js';
 import { ROOT } from '../helpers/cli.js';
-import { fullyConnectedOptions, Int8Graph } from '../helpers/int8-graph.js';
+import { Int8Graph } from '../helpers/int8-graph.js';
 import { haveReferenceModels, referenceModel } from '../tflite/reference.js';
 
 const has = (cmd: string) => {
@@ -199,47 +199,38 @@ describe('the fit check knows the board runtime', () => {
     expect([...BRIDGE_OPS].sort()).toEqual(named.sort());
   });
 
-  /** A chain of `layers` 4-unit dense layers: 1 + 3 × layers tensors, a few hundred bytes. */
-  function chain(layers: number): Uint8Array {
+  /** x + x over `n` int8 elements: no weights, two activations of n bytes alive together. */
+  function addTwice(n: number): Uint8Array {
     const g = new Int8Graph();
-    let x = g.tensor([1, 4], 0.05, 0);
-    const input = x;
-    for (let l = 0; l < layers; l++) {
-      const w = g.tensor(
-        [4, 4],
-        0.02,
-        0,
-        Int8Array.from({ length: 16 }, (_, i) => ((i * 37 + l) % 200) - 100),
-      );
-      const b = g.tensor(
-        [4],
-        0,
-        0,
-        Int32Array.from({ length: 4 }, (_, i) => i * 100 - 150),
-      );
-      const options = fullyConnectedOptions('NONE');
-      x = g.op(9, 4, [x, w, b], g.tensor([1, 4], 0.05, 0), options);
-    }
-    return g.build(input, x);
+    const x = g.tensor([1, n], 0.05, 0);
+    const y = g.op(0, 2, [x, x], g.tensor([1, n], 0.1, 0), {
+      type: 'AddOptions',
+      fusedActivation: 'NONE',
+      potScaleInt16: false,
+    } as never);
+    return g.build(x, y);
   }
 
   it.skipIf(!haveAvr)(
-    'says "fits" of a model exactly when the Mega then runs it',
+    'says "fits" of a model exactly when the Mega then runs it: arena + tables, both ways',
     async () => {
       const mega = findBoard('arduino-mega2560');
       const { link } = await avrBoard('arduino-mega2560');
-      for (const [layers, runs] of [
-        [3, true],
-        [4, false],
+      // Tables 48 B (2 tensors, 1 op, ADD's data) + two 16-aligned activations: 1,488 B fit the 1,504-byte
+      // arena, 1,520 B do not.
+      for (const [n, runs] of [
+        [720, true],
+        [736, false],
       ] as const) {
-        const model = chain(layers);
+        const model = addTwice(n);
         const fit = fitOnBoard(mega, inspectModel(readTflite(model), model.length).needs);
         expect(fit.fits, fit.problems.join('; ')).toBe(runs);
-        if (!runs) expect(fit.problems).toEqual(['13 tensors, the board runtime holds 12']);
+        if (!runs) expect(fit.problems).toEqual(['1520 B of arena needed, the board has 1504 B']);
         await flashModel(link, model);
         const status = await runtimeStatus(link);
         expect(status.state, status.error ?? '').toBe(runs ? 'ready' : 'error');
-        if (!runs) expect(status.error).toBe('the model has 13 tensors, more than this firmware holds (12)');
+        if (runs) expect(status.usedBytes).toBe(fit.arena.need);
+        else expect(status.error).toBe("the model's activations do not fit the arena");
       }
     },
     180_000,

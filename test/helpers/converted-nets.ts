@@ -63,3 +63,27 @@ export async function mixedOpsNet(): Promise<Uint8Array> {
   const out = tfl.layers.dense({ units: 5, activation: 'softmax' }).apply(cat);
   return convert(tfl.model({ inputs: input, outputs: out as never }), 33, 48, 4);
 }
+
+/**
+ * A deep, wide stack of 3x3 depthwise convolutions (per-channel weights) and a dense head: as many tensors and
+ * per-channel parameters as a vision net (vww_96 and person_detect have 89 tensors and 2,736 parameters),
+ * with little weight, so it converts and flashes quickly.
+ */
+export async function deepDepthwiseNet(layers = 29, channels = 96): Promise<Uint8Array> {
+  await tfReady();
+  const net = tfl.sequential({
+    layers: [
+      ...Array.from({ length: layers }, (_, l) =>
+        tfl.layers.depthwiseConv2d({
+          ...(l === 0 ? { inputShape: [4, 4, channels] } : {}),
+          kernelSize: 3,
+          padding: 'same',
+          activation: 'relu',
+        }),
+      ),
+      tfl.layers.flatten(),
+      tfl.layers.dense({ units: 4 }),
+    ],
+  });
+  return convert(net, 45, 4 * 4 * channels, 4);
+}

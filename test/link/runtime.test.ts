@@ -17,7 +17,7 @@ import {
 import { bridgeNeeds, builtinOpName, readTflite } from '../../src/tflite/index.js';
 import { compareOnBoards } from '../helpers/board-compare.js';
 import { ROOT } from '../helpers/cli.js';
-import { convPoolNet } from '../helpers/converted-nets.js';
+import { convPoolNet, deepDepthwiseNet } from '../helpers/converted-nets.js';
 import { fullyConnectedOptions, Int8Graph, oneOpModel, opWithoutKernel } from '../helpers/int8-graph.js';
 import { haveReferenceModels, referenceModel } from '../tflite/reference.js';
 
@@ -72,6 +72,24 @@ describe('on-board int8 runtime (host firmware)', () => {
     },
     60_000,
   );
+
+  it('takes a model with as many tensors and per-channel parameters as a vision net, its tables sized by it', async () => {
+    // vww_96 and person_detect have 89 tensors and 2,736 per-channel parameters: more than the fixed tables
+    // of earlier builds (64 and 2,048). The host board's 64 KiB arena holds this net's tables and activations.
+    const model = await deepDepthwiseNet();
+    const needs = bridgeNeeds(readTflite(model));
+    expect(needs.tensors).toBeGreaterThanOrEqual(89);
+    expect(needs.channelParams).toBeGreaterThanOrEqual(2736);
+    const { fitOnBoard, inspectModel } = await import('../../src/tflite/index.js');
+    const { findBoard } = await import('../../src/boards/index.js');
+    const fit = fitOnBoard(findBoard('virtual-host'), inspectModel(readTflite(model), model.length).needs);
+    expect(fit.fits, fit.problems.join('; ')).toBe(true);
+    const r = await compare(model, 3, 9);
+    expect(r.status, r.status.error ?? '').toMatchObject({ state: 'ready' });
+    expect(r.status.tablesBytes).toBe(needs.tablesBytes);
+    expect(r.status.usedBytes).toBe(fit.arena.need);
+    expect(r.referenceMismatches).toBe(0);
+  }, 120_000);
 
   it('refuses a model with an op it does not have, naming the op', async () => {
     // An op of TFLite's schema the board has no kernel for, whichever ops it has: the board lists its

@@ -21,7 +21,7 @@ import {
 import { bridgeNeeds, readTflite } from '../../src/tflite/index.js';
 import { WasmRuntime } from '../../src/wasm-runtime/index.js';
 import { ROOT } from '../helpers/cli.js';
-import { convPoolNet, mixedOpsNet } from '../helpers/converted-nets.js';
+import { convPoolNet, deepDepthwiseNet, mixedOpsNet } from '../helpers/converted-nets.js';
 import { allKernelsGraph, oneOpModel, opWithoutKernel } from '../helpers/int8-graph.js';
 import { referenceInt8 } from '../helpers/tflite-reference.js';
 import { waitFor } from '../helpers/wait.js';
@@ -82,6 +82,11 @@ describe.skipIf(!canBuild)('the board runtime as WebAssembly', () => {
     ['a converted conv/pool net', convPoolNet, 10],
     ['a converted net of mixed ops', mixedOpsNet, 10],
     ['a graph chaining every kernel', () => allKernelsGraph(), 10],
+    [
+      'a deep depthwise net with a vision net’s tensors and per-channel parameters',
+      () => deepDepthwiseNet(),
+      3,
+    ],
   ];
   if (haveReferenceModels) {
     models.push(['Google’s hello_world_int8', () => referenceModel('hello_world_int8'), 20]);

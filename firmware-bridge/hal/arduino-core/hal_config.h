@@ -32,9 +32,6 @@
 #define TG_MODEL_RAM_BYTES 1984
 /* Arena + tables: the model's tables (tensors, ops, kernel data) and its activations share it. */
 #define TG_ARENA_BYTES 1504
-#define TG_MAX_TENSORS 12
-#define TG_MAX_OPS 8
-#define TG_MAX_CHANNEL_PARAMS 40
 #define TG_RUNTIME_REPLY_BYTES 160
 #define TG_STREAM_WINDOW_BYTES 128
 #elif defined(ARDUINO_ARCH_AVR)

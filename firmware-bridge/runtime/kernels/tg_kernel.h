@@ -54,7 +54,7 @@ int tg_refuse(const char *why);
 /* While preparing: `bytes` (rounded up to 4, zeroed) more of this op's data, in the arena's tables, right
    after what the op took before; NULL after refusing the model when the arena is full. */
 void *tg_op_alloc(uint32_t bytes);
-/* Count `n` requantization parameters against the build's TG_MAX_CHANNEL_PARAMS; -1 after refusing. */
+/* Count `n` requantization parameters against TG_MAX_CHANNEL_PARAMS (65,535 a model); -1 after refusing. */
 int tg_params_count(uint32_t n);
 
 /* Per-op data layouts are fixed-width and padded by hand, so they take the same bytes on every target
