@@ -21,6 +21,7 @@ int32_t tg_multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int s
   int right = shift > 0 ? 0 : -shift;
   return tg_rounding_divide_by_pot(tg_srdhm((int32_t)((int64_t)x * (1ll << left)), multiplier), right);
 }
+/* tg_requantize (tg_fixed_point.h) is this, inline; test_fixed_point checks the two agree. */
 
 /*
  * Exact arithmetic on float32 values, without soft-float double: TFLite computes multipliers in double

@@ -11,6 +11,23 @@
 int32_t tg_srdhm(int32_t a, int32_t b);                 /* SaturatingRoundingDoublingHighMul */
 int32_t tg_rounding_divide_by_pot(int32_t x, int exponent); /* round half away from zero */
 int32_t tg_multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift);
+
+/* The same requantization inline, for the kernels' inner loops (a call per output element is measurable). */
+static inline int32_t tg_requantize(int32_t x, int32_t multiplier, int shift) {
+  int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+  int32_t a = (int32_t)((int64_t)x * ((int64_t)1 << left));
+  int32_t high;
+  if (a == multiplier && a == INT32_MIN) high = INT32_MAX;
+  else {
+    int64_t ab = (int64_t)a * (int64_t)multiplier;
+    int32_t nudge = ab >= 0 ? ((int32_t)1 << 30) : (1 - ((int32_t)1 << 30));
+    high = (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+  }
+  int32_t mask = (int32_t)(((int64_t)1 << right) - 1);
+  int32_t remainder = high & mask;
+  int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+  return (high >> right) + (remainder > threshold ? 1 : 0);
+}
 /*
  * TFLite's QuantizeMultiplier of the real multiplier (n1 * n2 / d) * 2^pow2, computed in double there:
  * a Q31 value and a power-of-two exponent, reproduced exactly with integers.

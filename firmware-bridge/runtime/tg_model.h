@@ -43,7 +43,7 @@
 #define TG_OP_LOGISTIC 14
 #define TG_OP_TANH 28
 
-/* Ordered and sized to pack: 32 bytes on a 32-bit MCU, one per tensor of the model. */
+/* A tensor as decoded from the model (on the stack: the runtime keeps no table of them). */
 typedef struct {
   const uint8_t *data;      /* constant data inside the model, or NULL for activations */
   const uint8_t *scales_at; /* little-endian float32 per channel, inside the model (scale_count > 1) */
@@ -69,12 +69,15 @@ typedef struct {
   uint8_t input_count;
 } tg_op_t;
 
+/* Where subgraph 0's parts sit in the model: nothing of a tensor or an operator is copied out; both are
+   decoded from the model bytes when needed (tg_model_tensor, tg_model_op), after tg_model_load checked
+   every offset and length once. */
 typedef struct {
   const uint8_t *data; /* the model bytes, read in place */
   uint32_t len;
-  tg_tensor_t tensors[TG_MAX_TENSORS];
+  uint32_t tensors, operators, buffers, codes; /* positions of the vectors */
+  uint32_t buffer_count, code_count;
   uint16_t tensor_count;
-  tg_op_t ops[TG_MAX_OPS];
   uint16_t op_count;
   int16_t input;
   int16_t output;
@@ -86,9 +89,20 @@ typedef struct {
 /* Parse `len` bytes at `data`. Returns 0, or -1 with a one-line reason in `err`. */
 int tg_model_load(const uint8_t *data, uint32_t len, tg_model_t *m, char *err, uint16_t err_len);
 
+/* Tensor `t` or operator `i` of a loaded model, decoded from the model bytes. */
+void tg_model_tensor(const tg_model_t *m, int16_t t, tg_tensor_t *out);
+void tg_model_op(const tg_model_t *m, uint16_t i, tg_op_t *out);
+/* A part of a tensor, cheaper to decode: its rank, dims and elements. */
+void tg_model_shape(const tg_model_t *m, int16_t t, tg_tensor_t *out);
+/* Only an operator's inputs and output (what running it needs), faster. */
+void tg_model_op_tensors(const tg_model_t *m, uint16_t i, tg_op_t *out);
+
 /* Field `id` of the options table at `options` (`bytes` 1 or 4, little-endian), `dflt` when absent; sets *bad
    when the field lies outside the model. */
 uint32_t tg_model_option(const tg_model_t *m, uint32_t options, uint16_t id, uint8_t bytes, uint32_t dflt, int *bad);
+
+/* Append the decimal digits of `v` to the terminated string in `dst` (`len` bytes in all). */
+void tg_append_u32(char *dst, uint16_t len, uint32_t v);
 
 /* Copy a string into `dst`, truncated and always terminated. */
 void tg_copy_str(char *dst, uint16_t len, const char *src);

@@ -14,7 +14,9 @@ uint8_t tg_runtime_state(void);
 /* Refuse the active model for a reason found outside the runtime (e.g. it does not fit this board's RAM). */
 void tg_runtime_refuse(const char *why);
 const char *tg_runtime_error(void);
+/* What the active model takes of the arena: its activations, and its tables (below them, 16-aligned). */
 uint32_t tg_runtime_arena_used(void);
+uint32_t tg_runtime_tables_used(void);
 uint16_t tg_runtime_op_count(void);
 /* The fixed tables this build was compiled with (board info reports them; the gateway's fit check asks the
    same questions before it sends a model). */

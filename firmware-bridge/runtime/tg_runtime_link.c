@@ -84,7 +84,9 @@ void tg_cmd_runtime_status(const uint8_t *in, uint16_t n) {
   tg_put32(reply + 11, out_len);
   reply[15] = (uint8_t)err_len;
   memcpy(reply + 16, err, err_len);
-  tinygate_reply(TG_REPLY_RUNTIME_STATUS, reply, (uint16_t)(16 + err_len));
+  /* Then the bytes of the arena the model's tables take (beside the activations above). */
+  tg_put32(reply + 16 + err_len, tg_runtime_tables_used());
+  tinygate_reply(TG_REPLY_RUNTIME_STATUS, reply, (uint16_t)(20 + err_len));
 }
 
 /* `value`: for a chunk taken, the offset the next chunk starts at (so an answer to a resent chunk is never

@@ -53,7 +53,13 @@ int main(void) {
     int32_t want = fabs(qd) >= 16777216.0 ? (qd < 0 ? -16777216 : 16777216) : (int32_t)round(qd);
     int32_t got = tg_round_divide_float(x, s);
     CHECK(got == want, "round(%g / %g) = %ld, double says %ld", (double)x, (double)s, (long)got, (long)want);
+    /* The inline requantization the kernels use is the out-of-line one, bit for bit. */
+    int32_t acc = (int32_t)next() >> (next() % 16), m = (int32_t)(next() | 0x40000000u) & 0x7FFFFFFF;
+    int sh = (int)(next() % 40) - 31;
+    CHECK(tg_requantize(acc, m, sh) == tg_multiply_by_quantized_multiplier(acc, m, sh), "requantize %ld by %ld, %d",
+          (long)acc, (long)m, sh);
   }
+  CHECK(tg_requantize(INT32_MIN, INT32_MIN, 0) == tg_multiply_by_quantized_multiplier(INT32_MIN, INT32_MIN, 0), "saturation");
   /* Ties go away from zero, and odd inputs are handled. */
   CHECK(tg_round_divide_float(2.5f, 1.0f) == 3, "rounding");
   CHECK(tg_round_divide_float(-2.5f, 1.0f) == -3, "rounding");

@@ -6,7 +6,12 @@ import { Command, Reply } from './protocol.js';
 
 export interface RuntimeStatus {
   state: 'no-model' | 'ready' | 'error';
+  /** Activation bytes of the arena the model uses. */
   arenaBytes: number;
+  /** Bytes of the arena the model's tables take (tensors, ops and the kernels' data), below the activations. */
+  tablesBytes: number;
+  /** Arena + tables: all the RAM the model takes beyond the firmware's fixed state. */
+  usedBytes: number;
   ops: number;
   inputBytes: number;
   outputBytes: number;
@@ -30,9 +35,13 @@ export async function runtimeStatus(link: Link): Promise<RuntimeStatus> {
   if (body.length < 16)
     throw new TinygateError('LINK_MALFORMED', `${link.name}: runtime status too short`, { kind: 'internal' });
   const errLen = body[15]!;
+  // The tables' bytes follow the reason (absent from firmware that kept them outside the arena: 0).
+  const tablesBytes = body.length >= 20 + errLen ? v.getUint32(16 + errLen, true) : 0;
   return {
     state: STATES[body[0]!] ?? 'error',
     arenaBytes: v.getUint32(1, true),
+    tablesBytes,
+    usedBytes: v.getUint32(1, true) + tablesBytes,
     ops: v.getUint16(5, true),
     inputBytes: v.getUint32(7, true),
     outputBytes: v.getUint32(11, true),

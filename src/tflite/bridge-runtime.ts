@@ -40,16 +40,43 @@ export interface BridgeLimits {
 export interface BridgeNeeds {
   tensors: number;
   ops: number;
-  /** Requantization parameters the runtime's kernels reserve (tg_params_reserve in runtime/kernels/). */
+  /** Requantization parameters the runtime's kernels count (tg_params_count in runtime/kernels/). */
   channelParams: number;
+  /**
+   * Bytes of the arena the model's tables take below its activations (tg_runtime.c): a u32 per tensor and per
+   * op, a byte per op, and each op's kernel data (the layouts in runtime/kernels/), 16-aligned.
+   */
+  tablesBytes: number;
+  /** Scratch the arena planner needs above the tables while loading: 9 bytes per tensor. */
+  planScratchBytes: number;
   unsupportedOps: string[];
   unsupportedTensors: { name: string; type: string }[];
 }
+
+const ceil4 = (n: number) => Math.ceil(n / 4) * 4;
+/** Each kernel's data (fixed-width structs, the same bytes on every target; TG_DATA_SIZE in the kernels). */
+const KERNEL_DATA_BYTES: Record<string, number> = {
+  FULLY_CONNECTED: 16,
+  CONV_2D: 24,
+  DEPTHWISE_CONV_2D: 24,
+  AVERAGE_POOL_2D: 12,
+  MAX_POOL_2D: 12,
+  ADD: 28,
+  SUB: 28,
+  MUL: 28,
+  CONCATENATION: 4,
+  PAD: 4,
+  MEAN: 16,
+  SOFTMAX: 12,
+  LOGISTIC: 16,
+  TANH: 16,
+};
 
 /** What `model` asks of the runtime's tables and kernels. */
 export function bridgeNeeds(model: TfliteModel): BridgeNeeds {
   const g = model.subgraphs[0]!;
   let channelParams = 0;
+  let opData = 0;
   const unsupported = new Set<string>();
   for (const op of g.operators) {
     const name = opCodeName(model.operatorCodes[op.opcodeIndex]!);
@@ -57,16 +84,28 @@ export function bridgeNeeds(model: TfliteModel): BridgeNeeds {
     const weights = g.tensors[op.inputs[1] ?? -1];
     const out = g.tensors[op.outputs[0] ?? -1];
     const perChannel = (weights?.quantization?.scale.length ?? 0) > 1;
-    if (name === 'FULLY_CONNECTED') channelParams += perChannel ? (weights!.shape[0] ?? 1) : 1;
-    else if (name === 'CONV_2D' || name === 'DEPTHWISE_CONV_2D')
-      channelParams += perChannel ? (out?.shape[3] ?? 1) : 1;
-    else if (name === 'ADD' || name === 'SUB' || name === 'MUL') channelParams += 3;
+    opData += KERNEL_DATA_BYTES[name] ?? 0;
+    const channels =
+      name === 'FULLY_CONNECTED'
+        ? (weights?.shape[0] ?? 1)
+        : name === 'CONV_2D' || name === 'DEPTHWISE_CONV_2D'
+          ? (out?.shape[3] ?? 1)
+          : null;
+    if (channels !== null) {
+      channelParams += perChannel ? channels : 1;
+      // Per-channel multipliers (int32) and shifts (int8) follow the kernel's data.
+      if (perChannel) opData += 4 * channels + ceil4(channels);
+    } else if (name === 'ADD' || name === 'SUB' || name === 'MUL') channelParams += 3;
     else if (name === 'MEAN' || name === 'SOFTMAX') channelParams += 1;
   }
+  const tensors = g.tensors.length;
+  const ops = g.operators.length;
   return {
-    tensors: g.tensors.length,
-    ops: g.operators.length,
+    tensors,
+    ops,
     channelParams,
+    tablesBytes: Math.ceil((4 * tensors + 4 * ops + ceil4(ops) + opData) / 16) * 16,
+    planScratchBytes: 9 * tensors,
     unsupportedOps: [...unsupported],
     unsupportedTensors: g.tensors
       .filter((t) => !TYPES.has(t.type))

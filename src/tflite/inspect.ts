@@ -39,7 +39,10 @@ export interface BoardFit {
 /** What a model asks of a board, for `fitOnBoard`. */
 export interface ModelNeeds {
   bytes: number;
-  /** Our runtime's planned arena (what the board's runtime reports as used). */
+  /**
+   * Of the board runtime's arena: the model's tables plus its planned activations (arena + tables, what the
+   * board reports as used), or the planner's scratch above the tables while loading when that is more.
+   */
   bridgeArenaBytes: number;
   /** TFLite Micro's estimated arena. */
   tflmArenaBytes: number;
@@ -101,11 +104,12 @@ export function inspectModel(model: TfliteModel, bytes: number, boards: BoardPro
   const weightsBytes = [...constants].reduce((n, b) => n + model.buffers[b]!.data!.length, 0);
   const plan: ArenaPlan = planArena(model);
   const tflm = estimateTflmArena(model, plan);
+  const bridge = bridgeNeeds(model);
   const needs: ModelNeeds = {
     bytes,
-    bridgeArenaBytes: plan.headBytes,
+    bridgeArenaBytes: bridge.tablesBytes + Math.max(plan.headBytes, bridge.planScratchBytes),
     tflmArenaBytes: tflm.totalBytes,
-    bridge: bridgeNeeds(model),
+    bridge,
   };
   return {
     bytes,

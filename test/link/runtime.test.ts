@@ -14,7 +14,7 @@ import {
   runtimeStatus,
   startHostBoard,
 } from '../../src/link/index.js';
-import { builtinOpName, readTflite } from '../../src/tflite/index.js';
+import { bridgeNeeds, builtinOpName, readTflite } from '../../src/tflite/index.js';
 import { compareOnBoards } from '../helpers/board-compare.js';
 import { ROOT } from '../helpers/cli.js';
 import { convPoolNet } from '../helpers/converted-nets.js';
@@ -60,8 +60,12 @@ describe('on-board int8 runtime (host firmware)', () => {
       expect(hello.withinOneShare).toBeGreaterThan(0.9);
       const ad01 = await compare(referenceModel('ad01_int8'), 10, 3);
       expect(ad01.referenceMismatches).toBe(0);
-      // The arena is the planned head alone: TFLite Micro needs 2,260 B for this model.
+      // Activations: the planned head; tables: what the fit check counts for this model. Arena + tables is at
+      // most half of TFLite Micro's 2,260-byte arena for ad01 (../shared/reference-models/README.md).
       expect(ad01.status.arenaBytes).toBe(768);
+      expect(ad01.status.tablesBytes).toBe(bridgeNeeds(readTflite(referenceModel('ad01_int8'))).tablesBytes);
+      expect(ad01.status.usedBytes).toBe(ad01.status.arenaBytes + ad01.status.tablesBytes);
+      expect(ad01.status.usedBytes).toBeLessThanOrEqual(2260 / 2);
       // The interpreter runs XNNPACK's kernels, not the reference ones: its requantization differs
       // by a step now and then, and ten stacked layers can grow that, so this share is reported, not exact.
       expect(ad01.withinOneShare).toBeGreaterThan(0.95);

@@ -15,9 +15,10 @@ import {
   type Link,
   openLink,
   runOnBoard,
+  runtimeStatus,
   startHostBoard,
 } from '../../src/link/index.js';
-import { readTflite } from '../../src/tflite/index.js';
+import { bridgeNeeds, readTflite } from '../../src/tflite/index.js';
 import { WasmRuntime } from '../../src/wasm-runtime/index.js';
 import { ROOT } from '../helpers/cli.js';
 import { convPoolNet, mixedOpsNet } from '../helpers/converted-nets.js';
@@ -72,7 +73,7 @@ async function compare(model: Uint8Array, n: number, seed: number) {
       if (got[i] !== ref[i]) referenceMismatches++;
     }
   }
-  return { elements, boardMismatches, referenceMismatches };
+  return { elements, boardMismatches, referenceMismatches, status: await runtimeStatus(link), parsed };
 }
 
 describe.skipIf(!canBuild)('the board runtime as WebAssembly', () => {
@@ -94,6 +95,8 @@ describe.skipIf(!canBuild)('the board runtime as WebAssembly', () => {
       expect(r.elements).toBeGreaterThan(0);
       expect(r.boardMismatches).toBe(0);
       expect(r.referenceMismatches).toBe(0);
+      // The tables the board built in its arena are the bytes the gateway's fit check counts for the model.
+      expect(r.status.tablesBytes).toBe(bridgeNeeds(r.parsed).tablesBytes);
     },
     120_000,
   );

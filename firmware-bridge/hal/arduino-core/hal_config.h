@@ -30,7 +30,8 @@
 /* The int8 runtime for small models: the EEPROM slot is copied to RAM to run in place. */
 #define TG_WITH_RUNTIME 1
 #define TG_MODEL_RAM_BYTES 1984
-#define TG_ARENA_BYTES 768
+/* Arena + tables: the model's tables (tensors, ops, kernel data) and its activations share it. */
+#define TG_ARENA_BYTES 1504
 #define TG_MAX_TENSORS 12
 #define TG_MAX_OPS 8
 #define TG_MAX_CHANNEL_PARAMS 40

@@ -21,7 +21,8 @@
 #define TG_SAMPLE_RING 8 /* 304 B: the Mega's 8 KB also hold the model, its arena and the stack */
 /* The Mega's int8 runtime, for small models: the EEPROM slot (1,980 B) is copied to RAM to run in place. */
 #define TG_MODEL_RAM_BYTES 1984
-#define TG_ARENA_BYTES 768
+/* Arena + tables: the model's tables (tensors, ops, kernel data) and its activations share it. */
+#define TG_ARENA_BYTES 1504
 #define TG_MAX_TENSORS 12
 #define TG_MAX_OPS 8
 #define TG_MAX_CHANNEL_PARAMS 40

@@ -5,21 +5,26 @@
 #include "tg_kernel.h"
 
 typedef struct {
-  uint16_t params_at; /* one multiplier per output channel (per-channel) or one */
+  int32_t multiplier; /* or per channel: int32 multipliers and int8 shifts follow the struct */
   int16_t act_min, act_max;
+  int16_t in_zp, out_zp; /* kept: read on every inference */
   uint16_t depth_multiplier;
   uint8_t padding_valid, stride_w, stride_h, dilation_w, dilation_h;
+  int8_t shift;
+  uint8_t per_channel, unused[3];
 } conv_data_t;
+TG_DATA_SIZE(conv_data_t, 24);
 
-int tg_conv_prepare(uint16_t i) {
-  const tg_op_t *op = tg_op(i);
-  conv_data_t *d = (conv_data_t *)tg_op_data(i);
+int tg_conv_prepare(const tg_op_t *op) {
+  conv_data_t *d = (conv_data_t *)tg_op_alloc(sizeof *d);
+  if (!d) return -1;
   if (op->input_count < 2) return tg_refuse("convolution without a filter");
-  const tg_tensor_t *in = tg_tensor(op->inputs[0]);
-  const tg_tensor_t *w = tg_tensor(op->inputs[1]);
-  const tg_tensor_t *out = tg_tensor(op->output);
-  if (in->type != TG_TYPE_INT8 || w->type != TG_TYPE_INT8 || out->type != TG_TYPE_INT8 || !w->data || w->rank != 4 ||
-      in->rank != 4 || out->rank != 4)
+  tg_tensor_t in, w, out;
+  tg_tensor(op->inputs[0], &in);
+  tg_tensor(op->inputs[1], &w);
+  tg_tensor(op->output, &out);
+  if (in.type != TG_TYPE_INT8 || w.type != TG_TYPE_INT8 || out.type != TG_TYPE_INT8 || !w.data || w.rank != 4 ||
+      in.rank != 4 || out.rank != 4)
     return tg_refuse("convolutions must be int8 NHWC with a constant filter");
   /* Conv2DOptions: padding, stride_w, stride_h, activation, dilation_w, dilation_h; DepthwiseConv2DOptions has
      depth_multiplier before the activation. */
@@ -33,33 +38,36 @@ int tg_conv_prepare(uint16_t i) {
   if (!d->stride_w || !d->stride_h || !d->dilation_w || !d->dilation_h)
     return tg_refuse("operator with a zero stride or dilation");
   if (dw && !d->depth_multiplier) return tg_refuse("DEPTHWISE_CONV_2D with a zero depth multiplier");
-  if (tg_prepare_weighted(i, (uint16_t)out->dims[3], &d->params_at) != 0) return -1;
-  return tg_activation_range((uint8_t)tg_option(op, (uint16_t)(dw ? 4 : 3), 1, 0), out, &d->act_min, &d->act_max);
+  if (tg_prepare_requant(op, out.dims[3], &d->multiplier, &d->shift, &d->per_channel) != 0) return -1;
+  d->in_zp = in.zero_point;
+  d->out_zp = out.zero_point;
+  return tg_activation_range((uint8_t)tg_option(op, (uint16_t)(dw ? 4 : 3), 1, 0), &out, &d->act_min, &d->act_max);
 }
 
-void tg_conv_eval(uint16_t i) {
-  const tg_op_t *op = tg_op(i);
-  const conv_data_t *d = (const conv_data_t *)tg_op_data(i);
-  const tg_tensor_t *in = tg_tensor(op->inputs[0]);
-  const tg_tensor_t *w = tg_tensor(op->inputs[1]);
-  const tg_tensor_t *out = tg_tensor(op->output);
+void tg_conv_eval(const tg_op_t *op, const void *data) {
+  const conv_data_t *d = (const conv_data_t *)data;
+  tg_tensor_t in, w, out;
+  tg_shape(op->inputs[0], &in);
+  tg_shape(op->inputs[1], &w);
+  tg_shape(op->output, &out);
   const int8_t *x = (const int8_t *)tg_buffer(op->inputs[0]);
-  const int8_t *f = (const int8_t *)w->data;
-  const uint8_t *bias = op->input_count > 2 && op->inputs[2] >= 0 ? tg_tensor(op->inputs[2])->data : 0;
+  const int8_t *f = (const int8_t *)tg_buffer(op->inputs[1]);
+  const uint8_t *bias = op->input_count > 2 && op->inputs[2] >= 0 ? tg_buffer(op->inputs[2]) : 0;
   int8_t *y = (int8_t *)tg_buffer(op->output);
-  const int32_t *mult = tg_multipliers() + d->params_at;
-  const int8_t *shift = tg_shifts() + d->params_at;
+  const int32_t *mult;
+  const int8_t *shift;
+  tg_requant_arrays(d->per_channel, &d->multiplier, &d->shift, d + 1, out.dims[3], &mult, &shift);
   int depthwise = op->builtin == TG_OP_DEPTHWISE_CONV_2D;
-  int32_t in_h = in->dims[1], in_w = in->dims[2], in_c = in->dims[3];
-  int32_t out_h = out->dims[1], out_w = out->dims[2], out_c = out->dims[3];
-  int32_t f_h = w->dims[1], f_w = w->dims[2];
+  int32_t in_h = in.dims[1], in_w = in.dims[2], in_c = in.dims[3];
+  int32_t out_h = out.dims[1], out_w = out.dims[2], out_c = out.dims[3];
+  int32_t f_h = w.dims[1], f_w = w.dims[2];
   int32_t stride_h = d->stride_h, stride_w = d->stride_w, dil_h = d->dilation_h, dil_w = d->dilation_w;
   int32_t pad_h = tg_pad_before(in_h, out_h, f_h, stride_h, dil_h, d->padding_valid);
   int32_t pad_w = tg_pad_before(in_w, out_w, f_w, stride_w, dil_w, d->padding_valid);
-  int32_t input_offset = -in->zero_point, out_zp = out->zero_point, lo = d->act_min, hi = d->act_max;
-  int per_channel = w->scale_count > 1;
+  int32_t input_offset = -d->in_zp, out_zp = d->out_zp, lo = d->act_min, hi = d->act_max;
+  int per_channel = d->per_channel;
   uint16_t mul = depthwise ? d->depth_multiplier : 1;
-  for (int32_t b = 0; b < in->dims[0]; b++)
+  for (int32_t b = 0; b < in.dims[0]; b++)
     for (int32_t oy = 0; oy < out_h; oy++)
       for (int32_t ox = 0; ox < out_w; ox++)
         for (int32_t oc = 0; oc < out_c; oc++) {
@@ -88,7 +96,7 @@ void tg_conv_eval(uint16_t i) {
             acc += bv;
           }
           uint32_t p = per_channel ? (uint32_t)oc : 0;
-          acc = tg_multiply_by_quantized_multiplier(acc, mult[p], shift[p]) + out_zp;
+          acc = tg_requantize(acc, mult[p], shift[p]) + out_zp;
           if (acc < lo) acc = lo;
           if (acc > hi) acc = hi;
           y[((b * out_h + oy) * out_w + ox) * out_c + oc] = (int8_t)acc;

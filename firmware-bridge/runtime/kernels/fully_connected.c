@@ -5,42 +5,50 @@
 #include "tg_kernel.h"
 
 typedef struct {
-  uint16_t params_at; /* one multiplier per unit (per-channel) or one */
+  int32_t multiplier; /* or per channel: int32 multipliers and int8 shifts follow the struct */
   int16_t act_min, act_max;
+  int16_t in_zp, w_zp, out_zp; /* kept: read on every inference */
+  int8_t shift;
+  uint8_t per_channel;
 } fc_data_t;
+TG_DATA_SIZE(fc_data_t, 16);
 
-int tg_fully_connected_prepare(uint16_t i) {
-  const tg_op_t *op = tg_op(i);
-  fc_data_t *d = (fc_data_t *)tg_op_data(i);
+int tg_fully_connected_prepare(const tg_op_t *op) {
+  fc_data_t *d = (fc_data_t *)tg_op_alloc(sizeof *d);
+  if (!d) return -1;
   if (op->input_count < 2) return tg_refuse("FULLY_CONNECTED without weights");
-  const tg_tensor_t *in = tg_tensor(op->inputs[0]);
-  const tg_tensor_t *w = tg_tensor(op->inputs[1]);
-  const tg_tensor_t *out = tg_tensor(op->output);
-  if (in->type != TG_TYPE_INT8 || w->type != TG_TYPE_INT8 || out->type != TG_TYPE_INT8 || !w->data || w->rank != 2)
+  tg_tensor_t in, w, out;
+  tg_tensor(op->inputs[0], &in);
+  tg_tensor(op->inputs[1], &w);
+  tg_tensor(op->output, &out);
+  if (in.type != TG_TYPE_INT8 || w.type != TG_TYPE_INT8 || out.type != TG_TYPE_INT8 || !w.data || w.rank != 2)
     return tg_refuse("FULLY_CONNECTED must be int8 with constant [units, depth] weights");
-  if (tg_prepare_weighted(i, (uint16_t)w->dims[0], &d->params_at) != 0) return -1;
+  if (tg_prepare_requant(op, w.dims[0], &d->multiplier, &d->shift, &d->per_channel) != 0) return -1;
+  d->in_zp = in.zero_point;
+  d->w_zp = w.zero_point;
+  d->out_zp = out.zero_point;
   /* FullyConnectedOptions: 0 fused_activation_function */
-  return tg_activation_range((uint8_t)tg_option(op, 0, 1, 0), out, &d->act_min, &d->act_max);
+  return tg_activation_range((uint8_t)tg_option(op, 0, 1, 0), &out, &d->act_min, &d->act_max);
 }
 
-void tg_fully_connected_eval(uint16_t i) {
-  const tg_op_t *op = tg_op(i);
-  const fc_data_t *d = (const fc_data_t *)tg_op_data(i);
-  const tg_tensor_t *in = tg_tensor(op->inputs[0]);
-  const tg_tensor_t *w = tg_tensor(op->inputs[1]);
-  const tg_tensor_t *out = tg_tensor(op->output);
+void tg_fully_connected_eval(const tg_op_t *op, const void *data) {
+  const fc_data_t *d = (const fc_data_t *)data;
+  tg_tensor_t in, w;
+  tg_shape(op->inputs[0], &in);
+  tg_shape(op->inputs[1], &w);
   const int8_t *x = (const int8_t *)tg_buffer(op->inputs[0]);
-  const int8_t *weights = (const int8_t *)w->data;
-  const uint8_t *bias = op->input_count > 2 && op->inputs[2] >= 0 ? tg_tensor(op->inputs[2])->data : 0;
+  const int8_t *weights = (const int8_t *)tg_buffer(op->inputs[1]);
+  const uint8_t *bias = op->input_count > 2 && op->inputs[2] >= 0 ? tg_buffer(op->inputs[2]) : 0;
   int8_t *y = (int8_t *)tg_buffer(op->output);
-  const int32_t *mult = tg_multipliers() + d->params_at;
-  const int8_t *shift = tg_shifts() + d->params_at;
-  uint32_t units = (uint32_t)w->dims[0], depth = (uint32_t)w->dims[1];
-  uint32_t batches = in->elements / depth;
-  int32_t input_offset = -in->zero_point;
-  int32_t filter_offset = -w->zero_point;
-  int32_t out_zp = out->zero_point, lo = d->act_min, hi = d->act_max;
-  int per_channel = w->scale_count > 1;
+  const int32_t *mult;
+  const int8_t *shift;
+  uint32_t units = w.dims[0], depth = w.dims[1];
+  tg_requant_arrays(d->per_channel, &d->multiplier, &d->shift, d + 1, (uint16_t)units, &mult, &shift);
+  uint32_t batches = depth ? in.elements / depth : 0;
+  int32_t input_offset = -d->in_zp;
+  int32_t filter_offset = -d->w_zp;
+  int32_t out_zp = d->out_zp, lo = d->act_min, hi = d->act_max;
+  int per_channel = d->per_channel;
   for (uint32_t b = 0; b < batches; b++) {
     for (uint32_t u = 0; u < units; u++) {
       const int8_t *row = weights + u * depth;
@@ -57,7 +65,7 @@ void tg_fully_connected_eval(uint16_t i) {
         acc += bv;
       }
       uint32_t p = per_channel ? u : 0;
-      acc = tg_multiply_by_quantized_multiplier(acc, mult[p], shift[p]) + out_zp;
+      acc = tg_requantize(acc, mult[p], shift[p]) + out_zp;
       if (acc < lo) acc = lo;
       if (acc > hi) acc = hi;
       y[b * units + u] = (int8_t)acc;

@@ -3,13 +3,15 @@
 
 #include "tg_kernel.h"
 
-int tg_reshape_prepare(uint16_t i) {
-  (void)i;
+int tg_reshape_prepare(const tg_op_t *op) {
+  (void)op;
   return 0;
 }
 
-void tg_reshape_eval(uint16_t i) {
-  const tg_op_t *op = tg_op(i);
+void tg_reshape_eval(const tg_op_t *op, const void *data) {
+  (void)data;
   uint8_t *from = tg_buffer(op->inputs[0]), *to = tg_buffer(op->output);
-  if (from != to) memmove(to, from, TG_TENSOR_BYTES(tg_tensor(op->output)));
+  tg_tensor_t out;
+  tg_tensor(op->output, &out);
+  if (from != to) memmove(to, from, TG_TENSOR_BYTES(&out));
 }

@@ -23,10 +23,10 @@
 #endif
 
 typedef struct {
-  uint16_t builtin;                /* TFLite BuiltinOperator code */
-  const char *name;                /* TFLite's name of the op (in TG_ROM) */
-  int (*prepare)(uint16_t op);     /* 0, or -1 after tg_refuse() */
-  void (*eval)(uint16_t op);
+  uint16_t builtin;                                  /* TFLite BuiltinOperator code */
+  const char *name;                                  /* TFLite's name of the op (in TG_ROM) */
+  int (*prepare)(const tg_op_t *op);                 /* 0, or -1 after tg_refuse() */
+  void (*eval)(const tg_op_t *op, const void *data); /* data: what prepare allocated */
 } tg_kernel_t;
 
 /* ---- the registry (tg_kernels.c) ---- */
@@ -41,23 +41,25 @@ void tg_op_name(uint16_t builtin, char *buf, uint16_t len);
 
 /* ---- what kernels use from the runtime (tg_runtime.c) ---- */
 
-const tg_op_t *tg_op(uint16_t op);
-const tg_tensor_t *tg_tensor(int16_t t);
+/* Tensor `t` decoded from the model (nothing of it is kept in RAM). */
+void tg_tensor(int16_t t, tg_tensor_t *out);
+/* A cheaper part of it, for eval: rank, dims and elements (the rest of `out` is left as it is). */
+void tg_shape(int16_t t, tg_tensor_t *out);
 /* A tensor's bytes: its constant data in the model, or its place in the arena. */
 uint8_t *tg_buffer(int16_t t);
 /* A field of the op's options table in the model (`bytes` 1 or 4), `dflt` when absent. */
 uint32_t tg_option(const tg_op_t *op, uint16_t field, uint8_t bytes, uint32_t dflt);
 /* Refuse the model for `why`; returns -1. */
 int tg_refuse(const char *why);
+/* While preparing: `bytes` (rounded up to 4, zeroed) more of this op's data, in the arena's tables, right
+   after what the op took before; NULL after refusing the model when the arena is full. */
+void *tg_op_alloc(uint32_t bytes);
+/* Count `n` requantization parameters against the build's TG_MAX_CHANNEL_PARAMS; -1 after refusing. */
+int tg_params_count(uint32_t n);
 
-/* Per-op data: a fixed slot per op that the op's kernel lays out (at most TG_OP_DATA_BYTES). */
-#define TG_OP_DATA_BYTES 16
-void *tg_op_data(uint16_t op);
-/* Requantization parameters (multiplier, shift), `n` of them for one op, counted against the build's
-   TG_MAX_CHANNEL_PARAMS: their index in the pools, or -1 after refusing the model. */
-int32_t tg_params_reserve(uint16_t n);
-int32_t *tg_multipliers(void);
-int8_t *tg_shifts(void);
+/* Per-op data layouts are fixed-width and padded by hand, so they take the same bytes on every target
+   (the gateway's fit check counts them: src/tflite/bridge-runtime.ts). */
+#define TG_DATA_SIZE(type, bytes) typedef char type##_is_##bytes##_bytes[sizeof(type) == (bytes) ? 1 : -1]
 
 /* ---- helpers shared by kernels (tg_kernel_util.c) ---- */
 
@@ -73,33 +75,38 @@ int tg_all_int8(const tg_op_t *op);
 int32_t tg_dot_int8(const int8_t *w, const int8_t *x, uint32_t n, int32_t *wsum);
 /* TFLite's SAME padding: half of the total, rounded down, on the leading side (0 for VALID). */
 int32_t tg_pad_before(int32_t in, int32_t out, int32_t filter, int32_t stride, int32_t dilation, uint8_t valid);
-/* The requantization multipliers of a weighted op: one per channel (or one), into the pools. */
-int tg_prepare_weighted(uint16_t op, uint16_t channels, uint16_t *params_at);
+
+/* Requantization of a weighted op (FULLY_CONNECTED, convolutions): one multiplier and shift in the op's data,
+   or, per channel, an int32 array and an int8 array of `channels` allocated right after the op's data. */
+int tg_prepare_requant(const tg_op_t *op, uint16_t channels, int32_t *multiplier, int8_t *shift, uint8_t *per_channel);
+/* The multipliers and shifts of channel 0.. (`after`: the first byte past the op's data struct). */
+void tg_requant_arrays(uint8_t per_channel, const int32_t *multiplier, const int8_t *shift, const void *after,
+                       uint16_t channels, const int32_t **mults, const int8_t **shifts);
 
 /* ---- the kernels ---- */
 
-int tg_fully_connected_prepare(uint16_t op);
-void tg_fully_connected_eval(uint16_t op);
-int tg_conv_prepare(uint16_t op);
-void tg_conv_eval(uint16_t op);
-int tg_pool_prepare(uint16_t op);
-void tg_pool_eval(uint16_t op);
-int tg_quantize_prepare(uint16_t op);
-void tg_quantize_eval(uint16_t op);
-void tg_dequantize_eval(uint16_t op);
-int tg_reshape_prepare(uint16_t op);
-void tg_reshape_eval(uint16_t op);
-int tg_binary_prepare_op(uint16_t op);
-void tg_binary_eval(uint16_t op);
-int tg_concatenation_prepare(uint16_t op);
-void tg_concatenation_eval(uint16_t op);
-int tg_pad_prepare(uint16_t op);
-void tg_pad_eval(uint16_t op);
-int tg_mean_prepare(uint16_t op);
-void tg_mean_eval(uint16_t op);
-int tg_softmax_prepare(uint16_t op);
-void tg_softmax_eval(uint16_t op);
-int tg_logistic_prepare(uint16_t op);
-void tg_logistic_eval(uint16_t op);
+int tg_fully_connected_prepare(const tg_op_t *op);
+void tg_fully_connected_eval(const tg_op_t *op, const void *data);
+int tg_conv_prepare(const tg_op_t *op);
+void tg_conv_eval(const tg_op_t *op, const void *data);
+int tg_pool_prepare(const tg_op_t *op);
+void tg_pool_eval(const tg_op_t *op, const void *data);
+int tg_quantize_prepare(const tg_op_t *op);
+void tg_quantize_eval(const tg_op_t *op, const void *data);
+void tg_dequantize_eval(const tg_op_t *op, const void *data);
+int tg_reshape_prepare(const tg_op_t *op);
+void tg_reshape_eval(const tg_op_t *op, const void *data);
+int tg_binary_prepare_op(const tg_op_t *op);
+void tg_binary_eval(const tg_op_t *op, const void *data);
+int tg_concatenation_prepare(const tg_op_t *op);
+void tg_concatenation_eval(const tg_op_t *op, const void *data);
+int tg_pad_prepare(const tg_op_t *op);
+void tg_pad_eval(const tg_op_t *op, const void *data);
+int tg_mean_prepare(const tg_op_t *op);
+void tg_mean_eval(const tg_op_t *op, const void *data);
+int tg_softmax_prepare(const tg_op_t *op);
+void tg_softmax_eval(const tg_op_t *op, const void *data);
+int tg_logistic_prepare(const tg_op_t *op);
+void tg_logistic_eval(const tg_op_t *op, const void *data);
 
 #endif

@@ -33,11 +33,13 @@ int tg_activation_range(uint8_t activation, const tg_tensor_t *out, int16_t *lo,
 }
 
 int tg_all_int8(const tg_op_t *op) {
-  if (tg_tensor(op->output)->type != TG_TYPE_INT8) return 0;
+  tg_tensor_t t;
+  tg_tensor(op->output, &t);
+  if (t.type != TG_TYPE_INT8) return 0;
   for (uint8_t k = 0; k < op->input_count; k++) {
     if (op->inputs[k] < 0) continue;
-    const tg_tensor_t *t = tg_tensor(op->inputs[k]);
-    if (!t->data && t->type != TG_TYPE_INT8) return 0;
+    tg_tensor(op->inputs[k], &t);
+    if (!t.data && t.type != TG_TYPE_INT8) return 0;
   }
   return 1;
 }
@@ -72,21 +74,29 @@ int32_t tg_pad_before(int32_t in, int32_t out, int32_t filter, int32_t stride, i
   return total > 0 ? total / 2 : 0;
 }
 
-int tg_prepare_weighted(uint16_t i, uint16_t channels, uint16_t *params_at) {
-  const tg_op_t *op = tg_op(i);
-  const tg_tensor_t *in = tg_tensor(op->inputs[0]);
-  const tg_tensor_t *w = tg_tensor(op->inputs[1]);
-  const tg_tensor_t *out = tg_tensor(op->output);
-  uint16_t n = w->scale_count > 1 ? channels : 1;
-  int32_t at = tg_params_reserve(n);
-  if (at < 0) return -1;
-  *params_at = (uint16_t)at;
-  int32_t *mult = tg_multipliers();
-  int8_t *shifts = tg_shifts();
+int tg_prepare_requant(const tg_op_t *op, uint16_t channels, int32_t *multiplier, int8_t *shift, uint8_t *per_channel) {
+  tg_tensor_t in, w, out;
+  tg_tensor(op->inputs[0], &in);
+  tg_tensor(op->inputs[1], &w);
+  tg_tensor(op->output, &out);
+  uint16_t n = w.scale_count > 1 ? channels : 1;
+  if (tg_params_count(n) != 0) return -1;
+  *per_channel = w.scale_count > 1;
+  if (*per_channel) {
+    multiplier = (int32_t *)tg_op_alloc(4u * n);
+    shift = (int8_t *)tg_op_alloc(n);
+    if (!multiplier || !shift) return -1;
+  }
   for (uint16_t c = 0; c < n; c++) {
-    int shift;
-    tg_quantize_multiplier_exact(in->scale, tg_scale_of(w, c), out->scale, 0, &mult[at + c], &shift);
-    shifts[at + c] = (int8_t)shift;
+    int s;
+    tg_quantize_multiplier_exact(in.scale, tg_scale_of(&w, c), out.scale, 0, &multiplier[c], &s);
+    shift[c] = (int8_t)s;
   }
   return 0;
+}
+
+void tg_requant_arrays(uint8_t per_channel, const int32_t *multiplier, const int8_t *shift, const void *after,
+                       uint16_t channels, const int32_t **mults, const int8_t **shifts) {
+  *mults = per_channel ? (const int32_t *)after : multiplier;
+  *shifts = per_channel ? (const int8_t *)(*mults + channels) : shift;
 }

@@ -77,14 +77,6 @@ void tg_op_name(uint16_t builtin, char *buf, uint16_t len) {
     buf[at] = 0;
     return;
   }
-  char digits[6];
-  uint8_t n = 0;
-  do {
-    digits[n++] = (char)('0' + builtin % 10);
-    builtin = (uint16_t)(builtin / 10);
-  } while (builtin && n < sizeof digits);
   tg_copy_str(buf, len, "BUILTIN_");
-  while (buf[at]) at++;
-  while (n && at + 1 < len) buf[at++] = digits[--n];
-  buf[at] = 0;
+  tg_append_u32(buf, len, builtin);
 }
