@@ -79,6 +79,25 @@ const MEGA2560_VECTORS = {
   watchdog: { watchdogInterrupt: 0x18 },
 };
 
+/** UCSR0A (both parts): RXC, UDRE, FE, DOR and UPE are read-only, TXC is cleared by writing it 1. */
+const UCSR0A = 0xc0;
+const UCSRA_READ_ONLY = 0x80 | 0x20 | 0x10 | 0x08 | 0x04;
+const UCSRA_TXC = 0x40;
+
+/**
+ * avr8js clears every UCSR0A flag but U2X and MPCM on any write to UCSR0A; firmware that writes it while a
+ * byte waits (the Mega's stk500v2 bootloader clears TXC after each byte it sends) then loses that byte.
+ */
+function keepUsartStatusFlags(cpu: CPU): void {
+  const write = cpu.writeHooks[UCSR0A]!;
+  cpu.writeHooks[UCSR0A] = (value, old, addr, mask) => {
+    const keep = UCSRA_READ_ONLY | (value & UCSRA_TXC ? 0 : UCSRA_TXC);
+    const handled = write(value, old, addr, mask);
+    cpu.data[UCSR0A] = (cpu.data[UCSR0A]! & ~keep) | (old & keep);
+    return handled;
+  };
+}
+
 /** MCUSR reset flags (datasheet "MCUSR – MCU Status Register"). */
 export const RESET_FLAGS = { power: 0x01, external: 0x02, brownOut: 0x04, watchdog: 0x08 } as const;
 const MCUSR = 0x54;
@@ -214,6 +233,7 @@ export class AvrBoard {
     this.setAnalog(this.o.analogVolts ?? []);
     this.usart = new AVRUSART(cpu, v ? { ...usart0Config, ...v.usart0 } : usart0Config, FREQ_HZ);
     this.usart.onByteTransmit = (b) => this.transport.push(Buffer.of(b));
+    keepUsartStatusFlags(cpu);
     const clock = new AVRClock(cpu, FREQ_HZ, clockConfig);
     new AVRWatchdog(cpu, v ? { ...watchdogConfig, ...v.watchdog } : watchdogConfig, clock);
     // avr8js's watchdog resets through cpu.reset(): make that a whole-board reset.

@@ -1,8 +1,9 @@
-// `tinygate firmware build` and `firmware install`, the Uno path end to end: the CLI (a separate process) runs
-// make and the real avrdude against an emulated Uno on a real pty, whose boot section holds the real Optiboot
-// (test/helpers/optiboot.ts); the board then runs what was installed.
+// `tinygate firmware build` and `firmware install`, the Uno and Mega paths end to end: the CLI (a separate
+// process) runs make and the real avrdude against an emulated board on a real pty whose boot section holds the
+// real bootloader (Optiboot built from Debian's source, test/helpers/optiboot.ts; Debian's stk500v2 for the
+// Mega); the board then runs what was installed.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import five from 'johnny-five';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +13,14 @@ import { boardInfo, createBoard, type Link, openLink } from '../../src/link/inde
 import { AvrBoard } from '../../src/sim/avr-board.js';
 import { startAvrPty } from '../../src/sim/avr-pty.js';
 import { ROOT, runCli } from '../helpers/cli.js';
-import { buildOptiboot, optibootMissing, UNO_BOOT_START } from '../helpers/optiboot.js';
+import {
+  buildOptiboot,
+  DEBIAN_STK500V2_MEGA,
+  MEGA_BOOT_START,
+  optibootMissing,
+  UNO_BOOT_START,
+} from '../helpers/optiboot.js';
+import { waitFor } from '../helpers/wait.js';
 
 const missing = optibootMissing();
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -138,3 +146,44 @@ describe.skipIf(missing)('tinygate firmware install on an emulated Uno with Opti
     expect(r.stderr).toMatch(/\/dev\/tinygate-no-such-port: no such serial port/);
   });
 });
+
+describe.skipIf(missing || !existsSync(DEBIAN_STK500V2_MEGA))(
+  'tinygate firmware install on an emulated Mega 2560 with its stk500v2 bootloader',
+  () => {
+    it('writes the bridge with avrdude -c wiring, verified, and the board then runs it', async () => {
+      const board = new AvrBoard({
+        mcu: 'atmega2560',
+        bootloader: { hex: DEBIAN_STK500V2_MEGA, startByte: MEGA_BOOT_START },
+        realTime: true,
+      });
+      cleanup.push(() => board.stop());
+      const pty = await startAvrPty(board);
+      cleanup.push(() => pty.stop());
+
+      const run = await runCli(
+        ['firmware', 'install', '--board', 'arduino-mega2560', '--port', pty.path, '--json'],
+        {
+          timeoutMs: 150_000,
+        },
+      );
+      expect(run.stderr).toBe('');
+      const r = JSON.parse(run.stdout);
+      expect(r.signature).toBe('0x1e9801');
+      const hex = join(ROOT, 'firmware-bridge/build/avr/arduino-mega2560.hex');
+      const bin = join(ROOT, 'firmware-bridge/build/avr/arduino-mega2560.install-test.bin');
+      execFileSync('avr-objcopy', ['-I', 'ihex', '-O', 'binary', hex, bin]);
+      const image = readFileSync(bin);
+      expect(r.bytesWritten).toBe(image.length);
+      expect(r.bytesVerified).toBe(image.length);
+      expect(Buffer.from(board.flash.buffer).subarray(0, image.length).equals(image)).toBe(true);
+
+      // Opening the port resets the Mega into its bootloader, which stays while bytes keep arriving (as on a
+      // real Mega) and starts the program after a few quiet seconds: wait for that before asking.
+      const link = await openLink({ path: pty.path });
+      cleanup.push(() => link.close());
+      await waitFor('the reset the open causes', () => board.resets.external === 2);
+      await waitFor('the bootloader to start the bridge', () => board.cpu.pc * 2 < MEGA_BOOT_START, 30_000);
+      expect(await boardInfo(link, { timeoutMs: 20_000 })).toMatchObject({ boardId: 'arduino-mega2560' });
+    }, 240_000);
+  },
+);

@@ -8,6 +8,11 @@ import { join } from 'node:path';
 import { ROOT } from './cli.js';
 
 export const DEBIAN_OPTIBOOT = '/usr/share/arduino/hardware/arduino/avr/bootloaders/optiboot';
+/** The Mega 2560's bootloader as Debian ships it (8 KB, fits its boot section). */
+export const DEBIAN_STK500V2_MEGA =
+  '/usr/share/arduino/hardware/arduino/avr/bootloaders/stk500v2/stk500boot_v2_mega2560.hex';
+/** The boot section BOOTSZ=00 selects on the Mega (high fuse 0xD8): 4096 words at 0x3E000. */
+export const MEGA_BOOT_START = 0x3e000;
 /** The boot section BOOTSZ=11 selects on the Uno (high fuse 0xDE): 256 words at 0x7E00. */
 export const UNO_BOOT_START = 0x7e00;
 
