@@ -85,7 +85,7 @@ function runtimeLine(r: RuntimeStatus | null, arenaBytes: number): string {
   if (!r) return 'runtime: not in this firmware (it stores models; the gateway scores them)';
   if (r.state === 'no-model') return 'runtime: ready, no model to run';
   if (r.state === 'error') return `runtime: refused the active model: ${r.error}`;
-  return `runtime: runs the active model: ${r.ops} ops, arena + tables ${formatBytes(r.usedBytes)} of ${formatBytes(arenaBytes)} (activations ${formatBytes(r.arenaBytes)}, tables ${formatBytes(r.tablesBytes)}), input ${r.inputBytes} B, output ${r.outputBytes} B`;
+  return `runtime: runs the active model: ${r.ops} ops, arena + tables ${r.usedBytes.toLocaleString('en-US')} B of ${formatBytes(arenaBytes)} (activations ${r.arenaBytes} B, tables ${r.tablesBytes} B), input ${r.inputBytes} B, output ${r.outputBytes} B`;
 }
 
 interface StreamCliOptions extends BoardOptions {
