@@ -141,34 +141,16 @@ async function shrinkOther(model: string, board: BoardProfile, opts: ShrinkCliOp
 
 function renderLayers(r: LayersShrinkReport): string {
   const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(2)} %`);
-  const rows = r.candidates.map((c) => [
-    c === r.chosen ? `${c.name} ←` : c.name,
-    c.method,
-    String(c.parameters),
-    String(c.macs),
-    String(c.int8Bytes),
-    String(c.arenaBytes),
-    pct(c.fidelity.top1Agreement),
-    pct(c.fidelity.rmseOverRange),
-    c.method === 'teacher' ? (c.fits ? 'fits' : 'no fit') : c.passes ? 'pass' : 'fail',
-    short((c.method === 'teacher' ? c.fitProblems : c.failures)[0] ?? ''),
-  ]);
   const g = r.gate;
-  const lines = [
+  return [
     `${r.teacher.path} for ${r.board}: budget ${formatBytes(r.budget.flashBytes)} model flash, ${formatBytes(r.budget.arenaBytes)} arena`,
     `judged on fidelity to the float teacher (not a tinygate model, so no fault labels): each int8 model in the TFLite interpreter on ${g.samples.judge} held-back samples of ${g.samples.file}; gate: ${g.classifier ? `top-1 agreement at least ${pct(g.minAgreement)}, ` : ''}output RMSE at most ${pct(g.maxRmse)} of the teacher's output range`,
-    table(
-      ['candidate', 'made by', 'params', 'MACs', 'int8 B', 'arena B', 'top-1 agree', 'RMSE/range', '', ''],
-      rows,
-    ),
-  ];
-  if (r.chosen) {
-    lines.push(
-      `chosen: ${r.chosen.name} (${r.chosen.method}), ${r.chosen.int8Bytes} B — model folder ${r.out}`,
-      `picture: ${r.picture}`,
-    );
-  } else lines.push(`none chosen: ${r.noneReason}`);
-  return lines.join('\n');
+    candidateTable(r, ['top-1 agree', 'RMSE/range'], (c) => [
+      pct(c.fidelity.top1Agreement),
+      pct(c.fidelity.rmseOverRange),
+    ]),
+    ...outcome(r),
+  ].join('\n');
 }
 
 function fraction(flag: string, s: string): number {
@@ -197,6 +179,36 @@ async function teacherData(model: string): Promise<string> {
 
 function render(r: ShrinkReport): string {
   const faults = r.gate.faults;
+  return [
+    `${r.teacher.id} for ${r.board}: budget ${formatBytes(r.budget.flashBytes)} model flash, ${formatBytes(r.budget.arenaBytes)} arena; judged on detection quality; gate: ${r.gate.labelled ? `AUC within ${r.gate.maxAucDrop} of the teacher per fault, ` : 'no labelled data (pass --eval for AUC), '}no more false alerts than the teacher over ${formatSpan(r.gate.normalHours * 3600)} of normal windows`,
+    candidateTable(r, [...faults.map((f) => `AUC ${f}`), 'false alerts'], (c) => [
+      ...faults.map((f) => c.quality.auc[f]?.toFixed(4) ?? '–'),
+      String(c.quality.falseAlarms),
+    ]),
+    ...outcome(r),
+  ].join('\n');
+}
+
+/** What both shrink reports say of a candidate, whichever judge measured it. */
+interface CandidateRow {
+  name: string;
+  method: string;
+  parameters: number;
+  macs: number;
+  int8Bytes: number;
+  arenaBytes: number;
+  fits: boolean;
+  passes: boolean;
+  fitProblems: string[];
+  failures: string[];
+}
+
+/** One row per candidate: its size, the judge's own columns, its verdict and the first reason for it. */
+function candidateTable<C extends CandidateRow>(
+  r: { candidates: C[]; chosen: C | null },
+  judgedHeads: string[],
+  judged: (c: C) => string[],
+): string {
   const rows = r.candidates.map((c) => [
     c === r.chosen ? `${c.name} ←` : c.name,
     c.method,
@@ -204,35 +216,25 @@ function render(r: ShrinkReport): string {
     String(c.macs),
     String(c.int8Bytes),
     String(c.arenaBytes),
-    ...faults.map((f) => c.quality.auc[f]?.toFixed(4) ?? '–'),
-    String(c.quality.falseAlarms),
+    ...judged(c),
     c.method === 'teacher' ? (c.fits ? 'fits' : 'no fit') : c.passes ? 'pass' : 'fail',
     short((c.method === 'teacher' ? c.fitProblems : c.failures)[0] ?? ''),
   ]);
-  const lines = [
-    `${r.teacher.id} for ${r.board}: budget ${formatBytes(r.budget.flashBytes)} model flash, ${formatBytes(r.budget.arenaBytes)} arena; judged on detection quality; gate: ${r.gate.labelled ? `AUC within ${r.gate.maxAucDrop} of the teacher per fault, ` : 'no labelled data (pass --eval for AUC), '}no more false alerts than the teacher over ${formatSpan(r.gate.normalHours * 3600)} of normal windows`,
-    table(
-      [
-        'candidate',
-        'made by',
-        'params',
-        'MACs',
-        'int8 B',
-        'arena B',
-        ...faults.map((f) => `AUC ${f}`),
-        'false alerts',
-        '',
-      ],
-      rows,
-    ),
+  return table(['candidate', 'made by', 'params', 'MACs', 'int8 B', 'arena B', ...judgedHeads, '', ''], rows);
+}
+
+/** The chosen candidate and where it was written, or why none was. */
+function outcome(r: {
+  chosen: { name: string; method: string; int8Bytes: number } | null;
+  out: string | null;
+  picture: string | null;
+  noneReason: string | null;
+}): string[] {
+  if (!r.chosen) return [`none chosen: ${r.noneReason}`];
+  return [
+    `chosen: ${r.chosen.name} (${r.chosen.method}), ${r.chosen.int8Bytes} B — model folder ${r.out}`,
+    `picture: ${r.picture}`,
   ];
-  if (r.chosen) {
-    lines.push(
-      `chosen: ${r.chosen.name} (${r.chosen.method}), ${r.chosen.int8Bytes} B — model folder ${r.out}`,
-      `picture: ${r.picture}`,
-    );
-  } else lines.push(`none chosen: ${r.noneReason}`);
-  return lines.join('\n');
 }
 
 function whole(flag: string, s: string): number {
