@@ -12,6 +12,7 @@ import { fitOnBoard, inspectModel, type ModelNeeds, readTflite } from '../tflite
 import { distillOutputs } from './distill.js';
 import { type Fidelity, int8Outputs, measureFidelity } from './fidelity.js';
 import { pruneChain, readChain } from './layers-prune.js';
+import { noneReason } from './shrink-failure.js';
 import { renderSizeQualitySvg } from './shrink-svg.js';
 
 export interface LayersShrinkOptions {
@@ -191,7 +192,12 @@ export async function shrinkLayersModel(o: LayersShrinkOptions): Promise<LayersS
       chosen,
       out: null,
       picture: null,
-      noneReason: chosen ? null : noneReason(),
+      noneReason: chosen
+        ? null
+        : noneReason(candidates, budget, {
+            quality: (c) => `its output RMSE is ${pct(c.fidelity.rmseOverRange)} of the teacher's range`,
+            worse: (c) => c.fidelity.rmseOverRange,
+          }),
     };
     if (chosen) {
       mkdirSync(o.out, { recursive: true });
@@ -261,25 +267,6 @@ export async function shrinkLayersModel(o: LayersShrinkOptions): Promise<LayersS
       failures.push(`output RMSE ${pct(c.fidelity.rmseOverRange)} of the teacher's range > ${pct(maxRmse)}`);
     c.failures = failures;
     c.passes = failures.length === 0;
-  }
-
-  function noneReason(): string {
-    const students = candidates.filter((c) => c.method !== 'teacher');
-    const fitting = students.filter((c) => c.fits && c.int8Bytes <= budget.flashBytes);
-    if (fitting.length === 0) {
-      const s = [...students].sort((a, b) => a.int8Bytes - b.int8Bytes)[0]!;
-      const limit =
-        s.int8Bytes > budget.flashBytes
-          ? 'model flash'
-          : s.arenaBytes > budget.arenaBytes
-            ? 'arena'
-            : 'board runtime tables';
-      return `no candidate fits (${limit}): the smallest, ${s.name} (${s.method}), is ${s.int8Bytes} B (${s.int8Bytes - s.weightsBytes} B of flatbuffer tables + ${s.weightsBytes} B of weights) for a ${budget.flashBytes} B budget: ${s.fitProblems.join('; ') || 'over the target'}; its output RMSE is ${pct(s.fidelity.rmseOverRange)} of the teacher's range`;
-    }
-    const best = [...fitting].sort(
-      (a, b) => a.failures.length - b.failures.length || a.fidelity.rmseOverRange - b.fidelity.rmseOverRange,
-    )[0]!;
-    return `${fitting.length} candidate(s) fit but none passes the gate; the closest, ${best.name} (${best.method}, ${best.int8Bytes} B): ${best.failures.join('; ')}`;
   }
 }
 

@@ -47,6 +47,7 @@ import {
 } from './net.js';
 import { pruneUnits } from './prune.js';
 import { type EvalRecording, measureQuality, type Quality } from './quality.js';
+import { noneReason } from './shrink-failure.js';
 import { renderShrinkSvg } from './shrink-svg.js';
 
 export interface ShrinkOptions {
@@ -256,7 +257,12 @@ export async function shrinkModel(o: ShrinkOptions): Promise<ShrinkReport> {
       chosen,
       out: null,
       picture: null,
-      noneReason: chosen ? null : noneReason(candidates, budget),
+      noneReason: chosen
+        ? null
+        : noneReason(candidates, budget, {
+            quality: (c) => `its worst AUC drop is ${fmt(c.worstAucDrop)}`,
+            worse: (c) => c.worstAucDrop,
+          }),
     };
     if (chosen) {
       mkdirSync(o.out, { recursive: true });
@@ -428,25 +434,6 @@ function gate(
   c.worstAucDrop = worst;
   c.failures = failures;
   c.passes = failures.length === 0;
-}
-
-function noneReason(candidates: CandidateReport[], budget: ShrinkReport['budget']): string {
-  const students = candidates.filter((c) => c.method !== 'teacher');
-  const fitting = students.filter((c) => c.fits && c.int8Bytes <= budget.flashBytes);
-  if (fitting.length === 0) {
-    const smallest = [...students].sort((a, b) => a.int8Bytes - b.int8Bytes)[0]!;
-    const limit =
-      smallest.int8Bytes > budget.flashBytes
-        ? 'model flash'
-        : smallest.arenaBytes > budget.arenaBytes
-          ? 'arena'
-          : 'board runtime tables';
-    return `no candidate fits (${limit}): the smallest, ${smallest.name} (${smallest.method}), is ${smallest.int8Bytes} B (${smallest.int8Bytes - smallest.weightsBytes} B of flatbuffer tables + ${smallest.weightsBytes} B of weights) for a ${budget.flashBytes} B budget: ${smallest.fitProblems.join('; ') || 'over the target'}; its worst AUC drop is ${fmt(smallest.worstAucDrop)}`;
-  }
-  const best = [...fitting].sort(
-    (a, b) => a.failures.length - b.failures.length || a.worstAucDrop - b.worstAucDrop,
-  )[0]!;
-  return `${fitting.length} candidate(s) fit but none passes the gate; the closest, ${best.name} (${best.method}, ${best.int8Bytes} B): ${best.failures.join('; ')}`;
 }
 
 /** What the chosen model's card records about how it was made. */
