@@ -5,16 +5,12 @@ import {
   registerKernel,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import type { WasmLike } from './wasm-backend.js';
 
 // tfjs's WebAssembly backend has the forward convolution and the input gradient but no filter gradient
 // (Conv2DBackpropFilter), so Conv1D/Conv2D models could not train on it. This is that gradient in plain
 // JavaScript (channels-last, no dilation): dW[r][c][i][o] = Σ over batch and output positions of
 // x[input position under tap (r, c)][i] · dy[output position][o]. The small models trained here make it cheap.
-
-interface WasmLike {
-  readSync(dataId: unknown): ArrayLike<number>;
-  makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): TensorInfo;
-}
 
 const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };

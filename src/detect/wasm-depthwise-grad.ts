@@ -6,16 +6,12 @@ import {
   registerKernel,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import type { WasmLike } from './wasm-backend.js';
 
 // tfjs's WebAssembly backend has the depthwise convolution but neither of its gradients, so models with
 // DepthwiseConv2D or SeparableConv2D layers could not train (or be distilled) on it. These are both in plain
 // JavaScript (channels-last, no dilation), for the small models trained here. With M channels per input
 // channel: y[b, oy, ox, c·M + m] = Σ over taps (r, s) of x[b, iy, ix, c] · w[r, s, c, m].
-
-interface WasmLike {
-  readSync(dataId: unknown): ArrayLike<number>;
-  makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): TensorInfo;
-}
 
 type Info = ReturnType<typeof backend_util.computeConv2DInfo>;
 
