@@ -23,6 +23,13 @@ int32_t tg_multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int s
 }
 /* tg_requantize (tg_fixed_point.h) is this, inline; test_fixed_point checks the two agree. */
 
+int32_t tg_requantize64(int64_t x, int32_t multiplier, int shift) {
+  int32_t reduced = multiplier < 0x7FFF0000 ? (multiplier + ((int32_t)1 << 15)) >> 16 : 0x7FFF;
+  int total = 15 - shift; /* 8..46 for TFLite's shifts (-31..7) */
+  int64_t r = (x * reduced + ((int64_t)1 << (total - 1))) >> total;
+  return (int32_t)(uint32_t)(uint64_t)r; /* TFLite's static_cast: the low 32 bits */
+}
+
 /*
  * Exact arithmetic on float32 values, without soft-float double: TFLite computes multipliers in double
  * (products of two floats are exact there, one division rounds to 53 bits) and rounds quantized values

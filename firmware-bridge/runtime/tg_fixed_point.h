@@ -29,6 +29,11 @@ static inline int32_t tg_requantize(int32_t x, int32_t multiplier, int shift) {
   return (high >> right) + (remainder > threshold ? 1 : 0);
 }
 /*
+ * MultiplyByQuantizedMultiplier of an int64 accumulator (the 16x8 kernels): the multiplier rounded to 16 bits,
+ * then one rounding shift, half up. Not the int32 path's two roundings: results differ by one now and then.
+ */
+int32_t tg_requantize64(int64_t x, int32_t multiplier, int shift);
+/*
  * TFLite's QuantizeMultiplier of the real multiplier (n1 * n2 / d) * 2^pow2, computed in double there:
  * a Q31 value and a power-of-two exponent, reproduced exactly with integers.
  */

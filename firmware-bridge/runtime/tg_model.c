@@ -94,7 +94,7 @@ void tg_copy_str(char *dst, uint16_t len, const char *src) {
 }
 
 /* Append text or a number to a terminated string in `len` bytes. */
-static void append_str(char *dst, uint16_t len, const char *src) {
+void tg_append_str(char *dst, uint16_t len, const char *src) {
   uint16_t at = 0;
   while (at < len && dst[at]) at++;
   if (at < len) tg_copy_str(dst + at, (uint16_t)(len - at), src);
@@ -110,7 +110,7 @@ void tg_append_u32(char *dst, uint16_t len, uint32_t v) {
   char text[11];
   for (uint8_t i = 0; i < n; i++) text[i] = digits[n - 1 - i];
   text[n] = 0;
-  append_str(dst, len, text);
+  tg_append_str(dst, len, text);
 }
 
 /* "<before><number><after>", e.g. "the model has 89 tensors; this firmware holds 64". */
@@ -118,9 +118,9 @@ static int fail_n(char *err, uint16_t len, const char *before, uint32_t a, const
                   const char *after) {
   tg_copy_str(err, len, before);
   tg_append_u32(err, len, a);
-  append_str(err, len, middle);
+  tg_append_str(err, len, middle);
   tg_append_u32(err, len, b);
-  append_str(err, len, after);
+  tg_append_str(err, len, after);
   return -1;
 }
 
@@ -129,9 +129,6 @@ static int fail(char *err, uint16_t n, const char *what) {
   return -1;
 }
 
-static int type_bytes(uint8_t type) {
-  return type == TG_TYPE_FLOAT32 || type == TG_TYPE_INT32 ? 4 : type == TG_TYPE_INT8 ? 1 : 0;
-}
 
 /* Tensor `i`'s shape (rank, dims, elements) into `t`; NULL, or what is wrong with it. */
 static const char *decode_shape(fb_t *f, uint32_t tt, tg_tensor_t *t) {
@@ -193,9 +190,9 @@ static const char *decode_tensor(fb_t *f, const tg_model_t *m, uint32_t i, tg_te
   t->data = blen ? m->data + bdata + 4 : 0;
   why = decode_quantization(f, m, tt, t);
   if (why) return why;
-  int eb = type_bytes(t->type);
+  uint32_t eb = TG_TYPE_BYTES(t->type);
   if (!eb) return "type"; /* named by the caller */
-  if (blen && blen != t->elements * (uint32_t)eb) return "constant data length does not match its shape";
+  if (blen && blen != t->elements * eb) return "constant data length does not match its shape";
   return 0;
 }
 
@@ -271,7 +268,7 @@ int tg_model_load(const uint8_t *data, uint32_t len, tg_model_t *m, char *err, u
     tg_tensor_t t;
     const char *why = decode_tensor(&f, m, i, &t);
     if (why && why[0] == 't' && why[1] == 'y')
-      return fail_n(err, err_len, "tensor ", i, " is TYPE_", t.type, ": the runtime reads int8, int32, float32");
+      return fail_n(err, err_len, "tensor ", i, " is TYPE_", t.type, ": the runtime reads int8, int16, int32, int64, float32");
     if (why) return fail(err, err_len, why);
   }
   uint32_t ins = deref(&f, field(&f, g, 1));

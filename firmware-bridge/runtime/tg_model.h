@@ -19,6 +19,8 @@
 /* TFLite TensorType values the runtime handles. */
 #define TG_TYPE_FLOAT32 0
 #define TG_TYPE_INT32 2
+#define TG_TYPE_INT64 4
+#define TG_TYPE_INT16 7
 #define TG_TYPE_INT8 9
 
 /* TFLite BuiltinOperator codes the runtime runs. */
@@ -54,8 +56,11 @@ typedef struct {
   uint8_t rank;
 } tg_tensor_t;
 
-/* Bytes of a tensor's data: int8 one per element, int32 and float32 four. */
-#define TG_TENSOR_BYTES(t) ((t)->type == TG_TYPE_INT8 ? (t)->elements : 4u * (t)->elements)
+/* Bytes of an element of a type the runtime reads (0 for any other), and of a tensor's data. */
+#define TG_TYPE_BYTES(type) \
+  ((type) == TG_TYPE_INT8 ? 1u : (type) == TG_TYPE_INT16 ? 2u : (type) == TG_TYPE_INT64 ? 8u \
+   : (type) == TG_TYPE_INT32 || (type) == TG_TYPE_FLOAT32 ? 4u : 0u)
+#define TG_TENSOR_BYTES(t) (TG_TYPE_BYTES((t)->type) * (t)->elements)
 
 /* An operator: its code, tensors, and where its options table sits in the model (0: none); each kernel
    reads the options it needs when it prepares the op. */
@@ -101,6 +106,9 @@ uint32_t tg_model_option(const tg_model_t *m, uint32_t options, uint16_t id, uin
 
 /* Append the decimal digits of `v` to the terminated string in `dst` (`len` bytes in all). */
 void tg_append_u32(char *dst, uint16_t len, uint32_t v);
+
+/* Append a string to the terminated string in `dst` (`len` bytes in all), truncated. */
+void tg_append_str(char *dst, uint16_t len, const char *src);
 
 /* Copy a string into `dst`, truncated and always terminated. */
 void tg_copy_str(char *dst, uint16_t len, const char *src);

@@ -111,7 +111,7 @@ static int prepare(void) {
     op_data_at[i] = tables_used;
     tg_kernel_t kernel;
     tg_kernel_at((uint8_t)k, &kernel);
-    if (kernel.prepare(&op) != 0) return -1;
+    if (tg_check_types(&op) != 0 || kernel.prepare(&op) != 0) return -1;
     if (option_bad) return refuse("malformed model: an offset points outside the file");
   }
   return 0;

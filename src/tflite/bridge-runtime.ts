@@ -2,8 +2,8 @@
 // tensor types it reads, and how much of its fixed tables a model uses. The fit check asks these before a
 // model is sent, in the words the board uses when it refuses one at load.
 import { builtinOpName, opCodeName } from './ops.js';
-import { TENSOR_TYPE_NAMES } from './tensor-type.js';
-import type { TfliteModel } from './types.js';
+import { elementCount, TENSOR_TYPE_NAMES } from './tensor-type.js';
+import type { TfliteModel, TfliteTensor } from './types.js';
 
 /** The ops of the runtime's kernel table (firmware-bridge/runtime/kernels/tg_kernels.c; board info lists them). */
 export const BRIDGE_OPS = [
@@ -27,8 +27,8 @@ export const BRIDGE_OPS = [
   'SQUEEZE',
 ] as const;
 const OPS = new Set<string>(BRIDGE_OPS);
-/** Tensor element types the runtime reads (tg_model.c type_bytes). */
-export const BRIDGE_TENSOR_TYPES = ['int8', 'int32', 'float32'] as const;
+/** Tensor element types the runtime reads (TG_TYPE_BYTES in tg_model.h). */
+export const BRIDGE_TENSOR_TYPES = ['int8', 'int16', 'int32', 'int64', 'float32'] as const;
 const TYPES = new Set<string>(BRIDGE_TENSOR_TYPES);
 
 export interface BridgeLimits {
@@ -51,6 +51,47 @@ export interface BridgeNeeds {
   planScratchBytes: number;
   unsupportedOps: string[];
   unsupportedTensors: { name: string; type: string }[];
+  /** Ops whose tensor types their kernel does not run, in the board's words (tg_check_types, tg_prepare_16x8). */
+  opTypeProblems: string[];
+}
+
+/** Ops with a 16x8 kernel (int16 activations, int8 weights: runtime/kernels/int16x8.c). */
+const OPS_16X8 = new Set(['FULLY_CONNECTED', 'CONV_2D']);
+
+/** Why the runtime refuses this op's tensor types, as it says it (first reason only), or null. */
+function opTypeProblem(
+  name: string,
+  inputs: (TfliteTensor | undefined)[],
+  out: TfliteTensor,
+  constant: (t: TfliteTensor) => boolean,
+): string | null {
+  const ins = inputs.filter((t): t is TfliteTensor => t !== undefined);
+  const input = ins[0]?.type ?? 'int8';
+  let ok: boolean;
+  if (name === 'RESHAPE' || name === 'SQUEEZE') ok = true;
+  else if (name === 'QUANTIZE') ok = input === 'float32' && out.type === 'int8';
+  else if (name === 'DEQUANTIZE') ok = input === 'int8' && out.type === 'float32';
+  else if (OPS_16X8.has(name) && input === 'int16')
+    ok = out.type === 'int16' && ins[1]?.type === 'int8' && constant(ins[1]);
+  else ok = out.type === 'int8' && ins.every((t) => constant(t) || t.type === 'int8');
+  if (!ok) {
+    const takes = OPS_16X8.has(name)
+      ? 'int8, or int16 with int8 weights'
+      : name === 'QUANTIZE'
+        ? 'float32 -> int8'
+        : name === 'DEQUANTIZE'
+          ? 'int8 -> float32'
+          : 'int8';
+    return `${name} with ${ins.map((t) => t.type).join(', ')} -> ${out.type}: takes ${takes}`;
+  }
+  if (!OPS_16X8.has(name) || input !== 'int16') return null;
+  const zp = (t: TfliteTensor | undefined) => t?.quantization?.zeroPoint[0] ?? 0;
+  if (zp(ins[0]) !== 0 || zp(ins[1]) !== 0 || zp(out) !== 0)
+    return '16x8 FULLY_CONNECTED and CONV_2D need zero points 0';
+  const bias = inputs[2];
+  if (bias?.type !== 'int64' || !constant(bias) || elementCount(bias.shape) !== ins[1]!.shape[0])
+    return '16x8 FULLY_CONNECTED and CONV_2D need a constant int64 bias, one per channel';
+  return null;
 }
 
 const ceil4 = (n: number) => Math.ceil(n / 4) * 4;
@@ -78,9 +119,20 @@ export function bridgeNeeds(model: TfliteModel): BridgeNeeds {
   let channelParams = 0;
   let opData = 0;
   const unsupported = new Set<string>();
+  const opTypeProblems: string[] = [];
+  const readable = g.tensors.every((t) => TYPES.has(t.type));
   for (const op of g.operators) {
     const name = opCodeName(model.operatorCodes[op.opcodeIndex]!);
     if (!OPS.has(name)) unsupported.add(name);
+    else if (readable) {
+      const problem = opTypeProblem(
+        name,
+        op.inputs.map((i) => (i < 0 ? undefined : g.tensors[i])),
+        g.tensors[op.outputs[0]!]!,
+        (t) => (model.buffers[t.buffer]?.data?.length ?? 0) > 0,
+      );
+      if (problem) opTypeProblems.push(problem);
+    }
     const weights = g.tensors[op.inputs[1] ?? -1];
     const out = g.tensors[op.outputs[0] ?? -1];
     const perChannel = (weights?.quantization?.scale.length ?? 0) > 1;
@@ -110,6 +162,7 @@ export function bridgeNeeds(model: TfliteModel): BridgeNeeds {
     unsupportedTensors: g.tensors
       .filter((t) => !TYPES.has(t.type))
       .map((t) => ({ name: t.name, type: t.type })),
+    opTypeProblems,
   };
 }
 
@@ -122,6 +175,7 @@ export function bridgeProblems(needs: BridgeNeeds, limits: BridgeLimits): string
     problems.push(
       `tensor "${t.name}" is ${t.type} (the board runtime reads ${BRIDGE_TENSOR_TYPES.join(', ')})`,
     );
+  problems.push(...needs.opTypeProblems.slice(0, 3));
   if (needs.tensors > limits.maxTensors)
     problems.push(`${needs.tensors} tensors, the board runtime holds ${limits.maxTensors}`);
   if (needs.ops > limits.maxOps)

@@ -5,7 +5,7 @@ import { writeTflite } from '../../src/tflite/index.js';
 import { BuiltinOperator } from '../../src/tflite/ops.js';
 
 /** FULLY_CONNECTED's builtin options (op 9, version 4) with this fused activation. */
-export function fullyConnectedOptions(fusedActivation: 'NONE' | 'RELU' = 'NONE'): BuiltinOptions {
+export function fullyConnectedOptions(fusedActivation: 'NONE' | 'RELU' | 'RELU6' = 'NONE'): BuiltinOptions {
   return {
     type: 'FullyConnectedOptions',
     fusedActivation,
@@ -64,6 +64,32 @@ export class Int8Graph {
     const tensor = this.g.tensors[t]!;
     tensor.type = type;
     if (type === 'float32') tensor.quantization = null;
+    return t;
+  }
+
+  /** A constant of any type from its little-endian bytes, with per-tensor or per-channel quantization. */
+  constant(
+    shape: number[],
+    type: 'int8' | 'int32' | 'int64',
+    bytes: Uint8Array,
+    scales: number[] | null,
+    quantizedDimension = 0,
+  ): number {
+    const t = this.tensor(shape, 0, 0);
+    this.model.buffers.push({ data: bytes } as never);
+    const tensor = this.g.tensors[t]!;
+    tensor.type = type;
+    tensor.buffer = this.model.buffers.length - 1;
+    tensor.quantization = scales
+      ? {
+          scale: scales,
+          zeroPoint: scales.map(() => 0),
+          quantizedDimension,
+          min: null,
+          max: null,
+          custom: null,
+        }
+      : null;
     return t;
   }
 

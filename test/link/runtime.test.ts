@@ -121,17 +121,30 @@ describe('on-board int8 runtime (host firmware)', () => {
         fc,
       );
 
-    // An int16 activation (as 16x8 models have): the board says which tensor and what it is.
+    // A type the runtime does not read at all (uint8): the board says which tensor and what it is.
+    const g8 = new Int8Graph();
+    const xu = g8.tensor([1, 4], 0.05, 0);
+    (g8 as unknown as { g: { tensors: { type: string }[] } }).g.tensors[xu]!.type = 'uint8';
+    const uint8Model = g8.build(xu, dense(g8, xu));
+    await flashModel(link, uint8Model);
+    expect((await runtimeStatus(link)).error).toBe(
+      'tensor 0 is UINT8: the runtime reads int8, int16, int32, int64, float32',
+    );
+    expect(fitOnBoard(host, inspectModel(readTflite(uint8Model), uint8Model.length).needs).problems).toEqual([
+      'tensor "t0" is uint8 (the board runtime reads int8, int16, int32, int64, float32)',
+    ]);
+
+    // An int16 activation into an int8 FULLY_CONNECTED: read, but not a type set its kernels run, so the op
+    // and its tensors' types are named (16x8 takes int16 in and out: test/link/runtime-16x8.test.ts).
     const g16 = new Int8Graph();
     const x16 = g16.tensor([1, 4], 0.05, 0);
     (g16 as unknown as { g: { tensors: { type: string }[] } }).g.tensors[x16]!.type = 'int16';
     const int16Model = g16.build(x16, dense(g16, x16));
+    const why = 'FULLY_CONNECTED with int16, int8, int32 -> int8: takes int8, or int16 with int8 weights';
     await flashModel(link, int16Model);
-    expect((await runtimeStatus(link)).error).toBe(
-      'tensor 0 is INT16: the runtime reads int8, int32, float32',
-    );
+    expect((await runtimeStatus(link)).error).toBe(why);
     expect(fitOnBoard(host, inspectModel(readTflite(int16Model), int16Model.length).needs).problems).toEqual([
-      'tensor "t0" is int16 (the board runtime reads int8, int32, float32)',
+      why,
     ]);
 
     // Two inputs: counted, not "must have one".

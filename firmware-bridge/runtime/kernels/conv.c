@@ -1,4 +1,5 @@
-/* CONV_2D and DEPTHWISE_CONV_2D, int8 NHWC with per-channel filters, as TFLite's reference kernels. */
+/* CONV_2D and DEPTHWISE_CONV_2D, int8 NHWC with per-channel filters, as TFLite's reference kernels (16x8 CONV_2D:
+   int16x8.c). */
 #include <string.h>
 
 #include "tg_fixed_point.h"
@@ -11,7 +12,8 @@ typedef struct {
   uint16_t depth_multiplier;
   uint8_t padding_valid, stride_w, stride_h, dilation_w, dilation_h;
   int8_t shift;
-  uint8_t per_channel, unused[3];
+  uint8_t per_channel; /* bit 0; bit 1: 16x8 */
+  uint8_t unused[3];
 } conv_data_t;
 TG_DATA_SIZE(conv_data_t, 24);
 
@@ -23,9 +25,8 @@ int tg_conv_prepare(const tg_op_t *op) {
   tg_tensor(op->inputs[0], &in);
   tg_tensor(op->inputs[1], &w);
   tg_tensor(op->output, &out);
-  if (in.type != TG_TYPE_INT8 || w.type != TG_TYPE_INT8 || out.type != TG_TYPE_INT8 || !w.data || w.rank != 4 ||
-      in.rank != 4 || out.rank != 4)
-    return tg_refuse("convolutions must be int8 NHWC with a constant filter");
+  if (!w.data || w.rank != 4 || in.rank != 4 || out.rank != 4 || (op->builtin == TG_OP_CONV_2D && w.dims[3] != in.dims[3]))
+    return tg_refuse("convolutions must be NHWC with a constant filter as deep as the input");
   /* Conv2DOptions: padding, stride_w, stride_h, activation, dilation_w, dilation_h; DepthwiseConv2DOptions has
      depth_multiplier before the activation. */
   uint8_t dw = op->builtin == TG_OP_DEPTHWISE_CONV_2D;
@@ -39,6 +40,10 @@ int tg_conv_prepare(const tg_op_t *op) {
     return tg_refuse("operator with a zero stride or dilation");
   if (dw && !d->depth_multiplier) return tg_refuse("DEPTHWISE_CONV_2D with a zero depth multiplier");
   if (tg_prepare_requant(op, out.dims[3], &d->multiplier, &d->shift, &d->per_channel) != 0) return -1;
+  if (in.type == TG_TYPE_INT16) {
+    if (tg_prepare_16x8(op) != 0) return -1;
+    d->per_channel |= 2u;
+  }
   d->in_zp = in.zero_point;
   d->out_zp = out.zero_point;
   return tg_activation_range((uint8_t)tg_option(op, (uint16_t)(dw ? 4 : 3), 1, 0), &out, &d->act_min, &d->act_max);
@@ -46,17 +51,25 @@ int tg_conv_prepare(const tg_op_t *op) {
 
 void tg_conv_eval(const tg_op_t *op, const void *data) {
   const conv_data_t *d = (const conv_data_t *)data;
+  int per_channel = d->per_channel & 1;
   tg_tensor_t in, w, out;
   tg_shape(op->inputs[0], &in);
   tg_shape(op->inputs[1], &w);
   tg_shape(op->output, &out);
+  if (d->per_channel & 2) {
+    tg_16x8_t q = {0, 0, d->act_min, d->act_max, (uint8_t)per_channel};
+    tg_conv_geometry_t g = {d->stride_w, d->stride_h, d->dilation_w, d->dilation_h, d->padding_valid};
+    tg_requant_arrays((uint8_t)per_channel, &d->multiplier, &d->shift, d + 1, out.dims[3], &q.mult, &q.shift);
+    tg_conv_16x8_eval(op, &q, &g);
+    return;
+  }
   const int8_t *x = (const int8_t *)tg_buffer(op->inputs[0]);
   const int8_t *f = (const int8_t *)tg_buffer(op->inputs[1]);
   const uint8_t *bias = op->input_count > 2 && op->inputs[2] >= 0 ? tg_buffer(op->inputs[2]) : 0;
   int8_t *y = (int8_t *)tg_buffer(op->output);
   const int32_t *mult;
   const int8_t *shift;
-  tg_requant_arrays(d->per_channel, &d->multiplier, &d->shift, d + 1, out.dims[3], &mult, &shift);
+  tg_requant_arrays((uint8_t)per_channel, &d->multiplier, &d->shift, d + 1, out.dims[3], &mult, &shift);
   int depthwise = op->builtin == TG_OP_DEPTHWISE_CONV_2D;
   int32_t in_h = in.dims[1], in_w = in.dims[2], in_c = in.dims[3];
   int32_t out_h = out.dims[1], out_w = out.dims[2], out_c = out.dims[3];
@@ -65,7 +78,6 @@ void tg_conv_eval(const tg_op_t *op, const void *data) {
   int32_t pad_h = tg_pad_before(in_h, out_h, f_h, stride_h, dil_h, d->padding_valid);
   int32_t pad_w = tg_pad_before(in_w, out_w, f_w, stride_w, dil_w, d->padding_valid);
   int32_t input_offset = -d->in_zp, out_zp = d->out_zp, lo = d->act_min, hi = d->act_max;
-  int per_channel = d->per_channel;
   uint16_t mul = depthwise ? d->depth_multiplier : 1;
   for (int32_t b = 0; b < in.dims[0]; b++)
     for (int32_t oy = 0; oy < out_h; oy++)

@@ -1,4 +1,4 @@
-/* FULLY_CONNECTED, int8 with per-tensor or per-channel weights, as TFLite's reference kernel. */
+/* FULLY_CONNECTED, int8 with per-tensor or per-channel weights, as TFLite's reference kernel (16x8: int16x8.c). */
 #include <string.h>
 
 #include "tg_fixed_point.h"
@@ -9,7 +9,7 @@ typedef struct {
   int16_t act_min, act_max;
   int16_t in_zp, w_zp, out_zp; /* kept: read on every inference */
   int8_t shift;
-  uint8_t per_channel;
+  uint8_t per_channel; /* bit 0; bit 1: 16x8 */
 } fc_data_t;
 TG_DATA_SIZE(fc_data_t, 16);
 
@@ -21,9 +21,12 @@ int tg_fully_connected_prepare(const tg_op_t *op) {
   tg_tensor(op->inputs[0], &in);
   tg_tensor(op->inputs[1], &w);
   tg_tensor(op->output, &out);
-  if (in.type != TG_TYPE_INT8 || w.type != TG_TYPE_INT8 || out.type != TG_TYPE_INT8 || !w.data || w.rank != 2)
-    return tg_refuse("FULLY_CONNECTED must be int8 with constant [units, depth] weights");
+  if (!w.data || w.rank != 2) return tg_refuse("FULLY_CONNECTED needs constant [units, depth] weights");
   if (tg_prepare_requant(op, w.dims[0], &d->multiplier, &d->shift, &d->per_channel) != 0) return -1;
+  if (in.type == TG_TYPE_INT16) {
+    if (tg_prepare_16x8(op) != 0) return -1;
+    d->per_channel |= 2u;
+  }
   d->in_zp = in.zero_point;
   d->w_zp = w.zero_point;
   d->out_zp = out.zero_point;
@@ -33,6 +36,15 @@ int tg_fully_connected_prepare(const tg_op_t *op) {
 
 void tg_fully_connected_eval(const tg_op_t *op, const void *data) {
   const fc_data_t *d = (const fc_data_t *)data;
+  int per_channel = d->per_channel & 1;
+  if (d->per_channel & 2) {
+    tg_16x8_t q = {0, 0, d->act_min, d->act_max, (uint8_t)per_channel};
+    tg_tensor_t w;
+    tg_shape(op->inputs[1], &w);
+    tg_requant_arrays((uint8_t)per_channel, &d->multiplier, &d->shift, d + 1, w.dims[0], &q.mult, &q.shift);
+    tg_fully_connected_16x8_eval(op, &q);
+    return;
+  }
   tg_tensor_t in, w;
   tg_shape(op->inputs[0], &in);
   tg_shape(op->inputs[1], &w);
@@ -43,12 +55,11 @@ void tg_fully_connected_eval(const tg_op_t *op, const void *data) {
   const int32_t *mult;
   const int8_t *shift;
   uint32_t units = w.dims[0], depth = w.dims[1];
-  tg_requant_arrays(d->per_channel, &d->multiplier, &d->shift, d + 1, (uint16_t)units, &mult, &shift);
+  tg_requant_arrays((uint8_t)per_channel, &d->multiplier, &d->shift, d + 1, (uint16_t)units, &mult, &shift);
   uint32_t batches = depth ? in.elements / depth : 0;
   int32_t input_offset = -d->in_zp;
   int32_t filter_offset = -d->w_zp;
   int32_t out_zp = d->out_zp, lo = d->act_min, hi = d->act_max;
-  int per_channel = d->per_channel;
   for (uint32_t b = 0; b < batches; b++) {
     for (uint32_t u = 0; u < units; u++) {
       const int8_t *row = weights + u * depth;

@@ -67,7 +67,7 @@ int tg_params_count(uint32_t n);
 float tg_scale_of(const tg_tensor_t *t, uint16_t channel);
 /* std::round of a float (half away from zero), as TFLite rounds its float activation limits. */
 int32_t tg_round_float(float x);
-/* CalculateActivationRangeQuantized for int8 (NONE, RELU, RELU6); -1 after refusing any other. */
+/* CalculateActivationRangeQuantized for an int8 or int16 output (NONE, RELU, RELU6); -1 after refusing any other. */
 int tg_activation_range(uint8_t activation, const tg_tensor_t *out, int16_t *lo, int16_t *hi);
 /* Whether the op's output and its non-constant inputs are int8. */
 int tg_all_int8(const tg_op_t *op);
@@ -82,6 +82,33 @@ int tg_prepare_requant(const tg_op_t *op, uint16_t channels, int32_t *multiplier
 /* The multipliers and shifts of channel 0.. (`after`: the first byte past the op's data struct). */
 void tg_requant_arrays(uint8_t per_channel, const int32_t *multiplier, const int8_t *shift, const void *after,
                        uint16_t channels, const int32_t **mults, const int8_t **shifts);
+
+/* Append a TG_ROM string to the terminated string in `dst` (`len` bytes in all); refuse the model for one. */
+void tg_append_rom(char *dst, uint16_t len, const char *rom);
+int tg_refuse_rom(const char *rom);
+/* Whether the op's tensor types are ones its kernel runs (int8 activations; float32 at QUANTIZE's input and
+   DEQUANTIZE's output; any for RESHAPE and SQUEEZE; 16x8 for FULLY_CONNECTED and CONV_2D); -1 after refusing
+   with the op's name and its tensors' types. */
+int tg_check_types(const tg_op_t *op);
+
+/* ---- the 16x8 scheme (int16x8.c): int16 activations, int8 weights ---- */
+
+typedef struct {
+  const int32_t *mult;
+  const int8_t *shift;
+  int32_t lo, hi;
+  uint8_t per_channel;
+} tg_16x8_t;
+
+typedef struct {
+  int32_t stride_w, stride_h, dilation_w, dilation_h;
+  uint8_t padding_valid;
+} tg_conv_geometry_t;
+
+/* Zero points 0 and a constant int64 bias; -1 after refusing. */
+int tg_prepare_16x8(const tg_op_t *op);
+void tg_fully_connected_16x8_eval(const tg_op_t *op, const tg_16x8_t *q);
+void tg_conv_16x8_eval(const tg_op_t *op, const tg_16x8_t *q, const tg_conv_geometry_t *g);
 
 /* ---- the kernels ---- */
 

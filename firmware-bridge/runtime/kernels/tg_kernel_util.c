@@ -20,8 +20,9 @@ int32_t tg_round_float(float x) {
 }
 
 int tg_activation_range(uint8_t activation, const tg_tensor_t *out, int16_t *lo, int16_t *hi) {
-  *lo = -128;
-  *hi = 127;
+  int wide = out->type == TG_TYPE_INT16;
+  *lo = wide ? -32768 : -128;
+  *hi = wide ? 32767 : 127;
   if (activation == 0) return 0;
   if (activation != 1 && activation != 3) return tg_refuse("unsupported fused activation");
   if (out->zero_point > *lo) *lo = out->zero_point;
@@ -99,4 +100,79 @@ void tg_requant_arrays(uint8_t per_channel, const int32_t *multiplier, const int
                        uint16_t channels, const int32_t **mults, const int8_t **shifts) {
   *mults = per_channel ? (const int32_t *)after : multiplier;
   *shifts = per_channel ? (const int8_t *)(*mults + channels) : shift;
+}
+
+/* Refusal texts in TG_ROM (flash on AVR, where literals would take RAM). */
+static const char t_int8[] TG_ROM = "int8";
+static const char t_int16[] TG_ROM = "int16";
+static const char t_int32[] TG_ROM = "int32";
+static const char t_int64[] TG_ROM = "int64";
+static const char t_float32[] TG_ROM = "float32";
+static const char s_with[] TG_ROM = " with ";
+static const char s_comma[] TG_ROM = ", ";
+static const char s_to[] TG_ROM = " -> ";
+static const char s_takes_16x8[] TG_ROM = ": takes int8, or int16 with int8 weights";
+static const char s_takes_quantize[] TG_ROM = ": takes float32 -> int8";
+static const char s_takes_dequantize[] TG_ROM = ": takes int8 -> float32";
+static const char s_takes_int8[] TG_ROM = ": takes int8";
+
+void tg_append_rom(char *dst, uint16_t len, const char *rom) {
+  uint16_t at = 0;
+  while (at < len && dst[at]) at++;
+  for (; at + 1 < len && TG_ROM_CHAR(rom); rom++) dst[at++] = TG_ROM_CHAR(rom);
+  if (at < len) dst[at] = 0;
+}
+
+int tg_refuse_rom(const char *rom) {
+  char why[96];
+  why[0] = 0;
+  tg_append_rom(why, sizeof why, rom);
+  return tg_refuse(why);
+}
+
+static const char *type_name(uint8_t type) {
+  return type == TG_TYPE_INT8 ? t_int8 : type == TG_TYPE_INT16 ? t_int16 : type == TG_TYPE_INT32 ? t_int32
+       : type == TG_TYPE_INT64 ? t_int64 : t_float32; /* the types a loaded model can have */
+}
+
+int tg_check_types(const tg_op_t *op) {
+  tg_tensor_t t;
+  uint8_t type[TG_MAX_OP_INPUTS + 1], constant[TG_MAX_OP_INPUTS + 1], n = 0;
+  for (uint8_t k = 0; k < op->input_count; k++) {
+    if (op->inputs[k] < 0) continue;
+    tg_tensor(op->inputs[k], &t);
+    type[n] = t.type;
+    constant[n++] = t.data != 0;
+  }
+  tg_tensor(op->output, &t);
+  uint8_t out = t.type, in = n ? type[0] : TG_TYPE_INT8;
+  uint16_t b = op->builtin;
+  int ok;
+  if (b == TG_OP_RESHAPE || b == TG_OP_SQUEEZE) ok = 1;
+  else if (b == TG_OP_QUANTIZE) ok = in == TG_TYPE_FLOAT32 && out == TG_TYPE_INT8;
+  else if (b == TG_OP_DEQUANTIZE) ok = in == TG_TYPE_INT8 && out == TG_TYPE_FLOAT32;
+  else if ((b == TG_OP_FULLY_CONNECTED || b == TG_OP_CONV_2D) && in == TG_TYPE_INT16)
+    ok = out == TG_TYPE_INT16 && n > 1 && type[1] == TG_TYPE_INT8 && constant[1];
+  else {
+    ok = out == TG_TYPE_INT8;
+    for (uint8_t k = 0; k < n; k++)
+      if (!constant[k] && type[k] != TG_TYPE_INT8) ok = 0;
+  }
+  if (ok) return 0;
+  /* "FULLY_CONNECTED with int16, int8, int64 -> int8: takes int8, or int16 with int8 weights" */
+  char why[96];
+  tg_op_name(b, why, sizeof why);
+  tg_append_rom(why, sizeof why, s_with);
+  for (uint8_t k = 0; k < n; k++) {
+    if (k) tg_append_rom(why, sizeof why, s_comma);
+    tg_append_rom(why, sizeof why, type_name(type[k]));
+  }
+  tg_append_rom(why, sizeof why, s_to);
+  tg_append_rom(why, sizeof why, type_name(out));
+  tg_append_rom(why, sizeof why,
+                b == TG_OP_FULLY_CONNECTED || b == TG_OP_CONV_2D ? s_takes_16x8
+                : b == TG_OP_QUANTIZE                            ? s_takes_quantize
+                : b == TG_OP_DEQUANTIZE                          ? s_takes_dequantize
+                                                                 : s_takes_int8);
+  return tg_refuse(why);
 }
