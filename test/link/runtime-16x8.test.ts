@@ -1,11 +1,13 @@
 // The 16x8 kernels (int16 activations, int8 weights) of FULLY_CONNECTED and CONV_2D: hand-built models run
-// through the official TFLite interpreter (its int16 kernels are TFLite's reference ones: XNNPACK takes no
-// int16), the host board over the link and the runtime compiled to WebAssembly, on random full-range inputs
-// and the extremes; every output element must be equal on all three.
+// through the official TFLite interpreter, the host board over the link, the runtime compiled to WebAssembly,
+// and (small models) the emulated Cortex-M3 and Mega 2560, on random full-range inputs and the extremes; every
+// output element must equal the interpreter's. What the kernels do not take is refused in the same words by
+// the board, WebAssembly and the fit check.
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findBoard } from '../../src/boards/index.js';
 import {
+  boardInfo,
   flashModel,
   type HostBoard,
   type Link,
@@ -13,7 +15,9 @@ import {
   runOnBoard,
   runtimeStatus,
   startHostBoard,
+  startQemuBoard,
 } from '../../src/link/index.js';
+import { AvrBoard } from '../../src/sim/avr-board.js';
 import { fitOnBoard, inspectModel, readTflite, TfliteInterpreter } from '../../src/tflite/index.js';
 import { WasmRuntime } from '../../src/wasm-runtime/index.js';
 import { ROOT } from '../helpers/cli.js';
@@ -21,6 +25,14 @@ import { fullyConnectedOptions, Int8Graph } from '../helpers/int8-graph.js';
 import { conv16x8, convDense16x8, type Fused, fullyConnected16x8 } from '../helpers/int16x8-graph.js';
 import { rng } from '../tflite/reference.js';
 
+const has = (cmd: string) => {
+  try {
+    execFileSync(cmd, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
 const haveWasm = (() => {
   try {
     execFileSync('make', ['-s', '-C', `${ROOT}/firmware-bridge`, 'wasm'], { stdio: 'pipe' });
@@ -39,7 +51,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   console.log(
-    `16x8: ${comparedInAll} output elements equal on the interpreter, the host board and WebAssembly`,
+    `16x8: ${comparedInAll} output elements compared, each equal to the interpreter's`,
   );
   await link?.close();
   await hb?.stop();
@@ -73,12 +85,12 @@ interface Outcome {
 }
 
 /** Run `n` inputs through the interpreter, the host board and WebAssembly; count differing elements. */
-async function compare16x8(model: Uint8Array, n: number, seed: number): Promise<Outcome> {
+async function compare16x8(model: Uint8Array, n: number, seed: number, board: Link = link): Promise<Outcome> {
   const interpreter = await TfliteInterpreter.load(model);
   expect(interpreter.inputs[0]!.type).toBe('int16');
-  const wasm = haveWasm ? await WasmRuntime.load(model) : null;
-  await flashModel(link, model);
-  const status = await runtimeStatus(link);
+  const wasm = haveWasm && board === link ? await WasmRuntime.load(model) : null;
+  await flashModel(board, model);
+  const status = await runtimeStatus(board);
   expect(status.state, status.error ?? '').toBe('ready');
   const length = status.inputBytes / 2;
   const r: Outcome = {
@@ -95,15 +107,15 @@ async function compare16x8(model: Uint8Array, n: number, seed: number): Promise<
   try {
     for (const x of inputs(n, length, seed)) {
       const want = interpreter.run(x)[0] as Int16Array;
-      const board = int16((await runOnBoard(link, bytes(x))).output);
-      const web = wasm ? int16(wasm.run(bytes(x))) : board;
-      expect(board.length).toBe(want.length);
-      seen.add(board.join(','));
+      const got = int16((await runOnBoard(board, bytes(x))).output);
+      const web = wasm ? int16(wasm.run(bytes(x))) : got;
+      expect(got.length).toBe(want.length);
+      seen.add(got.join(','));
       for (let i = 0; i < want.length; i++) {
         r.compared++;
-        if (board[i] !== want[i]) {
+        if (got[i] !== want[i]) {
           r.boardMismatches++;
-          r.firstMismatch ??= `element ${i}: board ${board[i]}, interpreter ${want[i]}`;
+          r.firstMismatch ??= `element ${i}: board ${got[i]}, interpreter ${want[i]}`;
         }
         if (web[i] !== want[i]) r.wasmMismatches++;
         if (want[i] === 32767 || want[i] === -32768) r.saturated++;
@@ -252,9 +264,76 @@ describe('16x8 FULLY_CONNECTED and CONV_2D (host board and WebAssembly against t
   }, 120_000);
 });
 
+// The same kernels built by arm-none-eabi-gcc -Os for a Cortex-M3 and by avr-gcc for the Mega 2560 (whose
+// int64 arithmetic is all library calls): small models that fit the Mega's 1,980-byte slot and 1,504-byte arena.
+const small = () => [
+  fullyConnected16x8({
+    perChannel: true,
+    bias: 'int64',
+    activation: 'RELU',
+    depth: 16,
+    units: 8,
+    seed: 61,
+    outScale: 1e-6,
+  }),
+  conv16x8({
+    perChannel: true,
+    bias: 'int64',
+    activation: 'NONE',
+    padding: 'SAME',
+    stride: [2, 1],
+    h: 4,
+    w: 4,
+    cin: 2,
+    cout: 3,
+    kh: 3,
+    kw: 3,
+    seed: 62,
+  }),
+];
+
+describe.skipIf(!has('qemu-system-arm') || !has('arm-none-eabi-gcc'))(
+  '16x8 on the emulated Cortex-M3 (QEMU mps2-an385)',
+  () => {
+    it('runs 16x8 FULLY_CONNECTED and CONV_2D equal to the interpreter', async () => {
+      const qb = await startQemuBoard({ machine: 'mps2-an385' });
+      const qemu = await openLink({ path: qb.path });
+      try {
+        for (const [k, model] of small().entries())
+          expectEqual(await compare16x8(model, 40, 70 + k, qemu), 40 * 8);
+      } finally {
+        await qemu.close();
+        await qb.stop();
+      }
+    }, 240_000);
+  },
+);
+
+describe.skipIf(!has('avr-gcc'))('16x8 on the emulated Mega 2560 (avr8js)', () => {
+  it('runs 16x8 FULLY_CONNECTED and CONV_2D from its EEPROM, equal to the interpreter', async () => {
+    execFileSync('make', ['-s', '-C', `${ROOT}/firmware-bridge`, 'hex'], { stdio: 'ignore' });
+    const board = new AvrBoard({
+      hex: `${ROOT}/firmware-bridge/build/avr/arduino-mega2560.hex`,
+      mcu: 'atmega2560',
+    });
+    const mega = await openLink({ stream: board.transport, name: 'emulated mega' });
+    try {
+      const info = await boardInfo(mega);
+      for (const [k, model] of small().entries()) {
+        expect(model.length).toBeLessThanOrEqual(info.slotBytes);
+        expectEqual(await compare16x8(model, 15, 80 + k, mega), 15 * 8);
+      }
+    } finally {
+      await mega.close();
+      board.stop();
+    }
+  }, 600_000);
+});
+
 describe('what the 16x8 kernels do not take: refused by the board, WebAssembly and the fit check alike', () => {
   const host = findBoard('virtual-host');
-  const fitCheck = (model: Uint8Array) => fitOnBoard(host, inspectModel(readTflite(model), model.length).needs);
+  const fitCheck = (model: Uint8Array) =>
+    fitOnBoard(host, inspectModel(readTflite(model), model.length).needs);
 
   it('says a 16x8 FULLY_CONNECTED and CONV_2D fit', () => {
     for (const model of [
