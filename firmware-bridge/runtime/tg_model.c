@@ -268,7 +268,7 @@ int tg_model_load(const uint8_t *data, uint32_t len, tg_model_t *m, char *err, u
     tg_tensor_t t;
     const char *why = decode_tensor(&f, m, i, &t);
     if (why && why[0] == 't' && why[1] == 'y')
-      return fail_n(err, err_len, "tensor ", i, " is TYPE_", t.type, ": the runtime reads int8, int16, int32, int64, float32");
+      return fail_n(err, err_len, "tensor ", i, " is TYPE_", t.type, ": the runtime reads " TG_READ_TYPES);
     if (why) return fail(err, err_len, why);
   }
   uint32_t ins = deref(&f, field(&f, g, 1));

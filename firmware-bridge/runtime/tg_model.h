@@ -56,10 +56,22 @@ typedef struct {
   uint8_t rank;
 } tg_tensor_t;
 
+/* TG_WITHOUT_16X8 (implied by TG_DENSE_ONLY, the smallest code) builds the int8-only runtime, which reads no
+   int16 or int64 tensor. No board ships it: board info does not say so, and the fit check assumes 16x8. */
+#if defined(TG_DENSE_ONLY) && !defined(TG_WITHOUT_16X8)
+#define TG_WITHOUT_16X8
+#endif
+
 /* Bytes of an element of a type the runtime reads (0 for any other), and of a tensor's data. */
+#ifdef TG_WITHOUT_16X8
+#define TG_TYPE_BYTES(type) ((type) == TG_TYPE_INT8 ? 1u : (type) == TG_TYPE_INT32 || (type) == TG_TYPE_FLOAT32 ? 4u : 0u)
+#define TG_READ_TYPES "int8, int32, float32"
+#else
 #define TG_TYPE_BYTES(type) \
   ((type) == TG_TYPE_INT8 ? 1u : (type) == TG_TYPE_INT16 ? 2u : (type) == TG_TYPE_INT64 ? 8u \
    : (type) == TG_TYPE_INT32 || (type) == TG_TYPE_FLOAT32 ? 4u : 0u)
+#define TG_READ_TYPES "int8, int16, int32, int64, float32"
+#endif
 #define TG_TENSOR_BYTES(t) (TG_TYPE_BYTES((t)->type) * (t)->elements)
 
 /* An operator: its code, tensors, and where its options table sits in the model (0: none); each kernel

@@ -40,10 +40,14 @@ int tg_conv_prepare(const tg_op_t *op) {
     return tg_refuse("operator with a zero stride or dilation");
   if (dw && !d->depth_multiplier) return tg_refuse("DEPTHWISE_CONV_2D with a zero depth multiplier");
   if (tg_prepare_requant(op, out.dims[3], &d->multiplier, &d->shift, &d->per_channel) != 0) return -1;
+#ifdef TG_WITHOUT_16X8
+  if (in.type != TG_TYPE_INT8 || w.type != TG_TYPE_INT8 || out.type != TG_TYPE_INT8) return tg_refuse("convolutions must be int8");
+#else
   if (in.type == TG_TYPE_INT16) {
     if (tg_prepare_16x8(op) != 0) return -1;
     d->per_channel |= 2u;
   }
+#endif
   d->in_zp = in.zero_point;
   d->out_zp = out.zero_point;
   return tg_activation_range((uint8_t)tg_option(op, (uint16_t)(dw ? 4 : 3), 1, 0), &out, &d->act_min, &d->act_max);
@@ -56,6 +60,7 @@ void tg_conv_eval(const tg_op_t *op, const void *data) {
   tg_shape(op->inputs[0], &in);
   tg_shape(op->inputs[1], &w);
   tg_shape(op->output, &out);
+#ifndef TG_WITHOUT_16X8
   if (d->per_channel & 2) {
     tg_16x8_t q = {0, 0, d->act_min, d->act_max, (uint8_t)per_channel};
     tg_conv_geometry_t g = {d->stride_w, d->stride_h, d->dilation_w, d->dilation_h, d->padding_valid};
@@ -63,6 +68,7 @@ void tg_conv_eval(const tg_op_t *op, const void *data) {
     tg_conv_16x8_eval(op, &q, &g);
     return;
   }
+#endif
   const int8_t *x = (const int8_t *)tg_buffer(op->inputs[0]);
   const int8_t *f = (const int8_t *)tg_buffer(op->inputs[1]);
   const uint8_t *bias = op->input_count > 2 && op->inputs[2] >= 0 ? tg_buffer(op->inputs[2]) : 0;

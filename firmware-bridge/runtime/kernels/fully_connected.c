@@ -23,10 +23,14 @@ int tg_fully_connected_prepare(const tg_op_t *op) {
   tg_tensor(op->output, &out);
   if (!w.data || w.rank != 2) return tg_refuse("FULLY_CONNECTED needs constant [units, depth] weights");
   if (tg_prepare_requant(op, w.dims[0], &d->multiplier, &d->shift, &d->per_channel) != 0) return -1;
+#ifdef TG_WITHOUT_16X8
+  if (in.type != TG_TYPE_INT8 || w.type != TG_TYPE_INT8 || out.type != TG_TYPE_INT8) return tg_refuse("FULLY_CONNECTED must be int8");
+#else
   if (in.type == TG_TYPE_INT16) {
     if (tg_prepare_16x8(op) != 0) return -1;
     d->per_channel |= 2u;
   }
+#endif
   d->in_zp = in.zero_point;
   d->w_zp = w.zero_point;
   d->out_zp = out.zero_point;
@@ -37,6 +41,7 @@ int tg_fully_connected_prepare(const tg_op_t *op) {
 void tg_fully_connected_eval(const tg_op_t *op, const void *data) {
   const fc_data_t *d = (const fc_data_t *)data;
   int per_channel = d->per_channel & 1;
+#ifndef TG_WITHOUT_16X8
   if (d->per_channel & 2) {
     tg_16x8_t q = {0, 0, d->act_min, d->act_max, (uint8_t)per_channel};
     tg_tensor_t w;
@@ -45,6 +50,7 @@ void tg_fully_connected_eval(const tg_op_t *op, const void *data) {
     tg_fully_connected_16x8_eval(op, &q);
     return;
   }
+#endif
   tg_tensor_t in, w;
   tg_shape(op->inputs[0], &in);
   tg_shape(op->inputs[1], &w);

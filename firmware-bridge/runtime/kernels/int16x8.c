@@ -10,6 +10,8 @@
 #include "tg_fixed_point.h"
 #include "tg_kernel.h"
 
+#ifndef TG_WITHOUT_16X8
+
 static const char zero_points[] TG_ROM = "16x8 FULLY_CONNECTED and CONV_2D need zero points 0";
 static const char int64_bias[] TG_ROM = "16x8 FULLY_CONNECTED and CONV_2D need a constant int64 bias, one per channel";
 
@@ -101,3 +103,5 @@ void tg_conv_16x8_eval(const tg_op_t *op, const tg_16x8_t *q, const tg_conv_geom
           y[((b * out_h + oy) * out_w + ox) * out_c + oc] = finish(q, acc, bias, (uint32_t)oc);
         }
 }
+
+#endif

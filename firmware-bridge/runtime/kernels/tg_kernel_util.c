@@ -102,6 +102,7 @@ void tg_requant_arrays(uint8_t per_channel, const int32_t *multiplier, const int
   *shifts = per_channel ? (const int8_t *)(*mults + channels) : shift;
 }
 
+#ifndef TG_WITHOUT_16X8
 /* Refusal texts in TG_ROM (flash on AVR, where literals would take RAM). */
 static const char t_int8[] TG_ROM = "int8";
 static const char t_int16[] TG_ROM = "int16";
@@ -176,3 +177,5 @@ int tg_check_types(const tg_op_t *op) {
                                                                  : s_takes_int8);
   return tg_refuse(why);
 }
+
+#endif
