@@ -68,11 +68,14 @@ void slot_sender_poll(uint32_t now_ms, uint16_t extra_bytes, void (*extra)(void)
       lost_counter = e->slot - 1;
       last_slot = e->slot - 1;
     }
+    /* The report goes first, as a message of its own, so that slot and report need not fit at once. */
+    if (report_due(now_ms)) {
+      if (!fits(SLOT_SKIP_REPORT_BYTES, hal_uart_tx_room())) break;
+      report_skipped(now_ms);
+    }
     uint16_t need = (uint16_t)(MARK_BYTES + extra_bytes);
     for (uint16_t c = e->channels; c; c &= (uint16_t)(c - 1)) need = (uint16_t)(need + ANALOG_BYTES);
-    uint8_t report = report_due(now_ms);
-    if (!fits((uint16_t)(need + (report ? SLOT_SKIP_REPORT_BYTES : 0)), hal_uart_tx_room())) break;
-    if (report) report_skipped(now_ms);
+    if (!fits(need, hal_uart_tx_room())) break; /* it waits in the ring */
     send_slot(e);
     if (extra) extra();
     last_slot = e->slot;
@@ -80,6 +83,5 @@ void slot_sender_poll(uint32_t now_ms, uint16_t extra_bytes, void (*extra)(void)
     sampler_pop();
   }
   /* A report held back by the rate limit goes when due, even if no slot follows it. */
-  if (!sampler_peek() && report_due(now_ms) && fits(SLOT_SKIP_REPORT_BYTES, hal_uart_tx_room()))
-    report_skipped(now_ms);
+  if (report_due(now_ms) && fits(SLOT_SKIP_REPORT_BYTES, hal_uart_tx_room())) report_skipped(now_ms);
 }
