@@ -32,7 +32,7 @@ import { readTflite } from '../../src/tflite/index.js';
 import { compareOnBoards } from '../helpers/board-compare.js';
 import { BIN, ROOT, runCli } from '../helpers/cli.js';
 import { convPoolNet, mixedOpsNet } from '../helpers/converted-nets.js';
-import { allKernelsGraph } from '../helpers/int8-graph.js';
+import { allKernelsGraph, dotLengthsGraph } from '../helpers/int8-graph.js';
 import { referenceInt8 } from '../helpers/tflite-reference.js';
 import { haveReferenceModels, referenceModel, rng } from '../tflite/reference.js';
 
@@ -105,6 +105,13 @@ describe.skipIf(!haveQemu).each(MACHINES)(
       const r = await compare(allKernelsGraph(), 20, 15);
       expect(r.hostMismatches).toBe(0);
       expect(r.referenceMismatches).toBe(0);
+    }, 60_000);
+
+    it('runs dense layers of every dot-product length remainder, on rows at odd addresses, exactly as the host build', async () => {
+      const r = await compare(dotLengthsGraph(), 20, 19);
+      expect(r.hostMismatches).toBe(0);
+      expect(r.referenceMismatches).toBe(0);
+      expect(r.distinctOutputs).toBeGreaterThan(15); // the inputs reach the output
     }, 60_000);
 
     it('runs the converter’s nets (conv, depthwise, pooling, dense; mean, logistic, tanh, add, concatenation, softmax) as the host build does', async () => {
