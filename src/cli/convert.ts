@@ -2,7 +2,12 @@ import { writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { findBoard } from '../boards/index.js';
-import { type ConvertReport, convertModel } from '../convert/index.js';
+import {
+  CALIBRATION_STRATEGIES as CALIBRATIONS,
+  type CalibrationStrategy,
+  type ConvertReport,
+  convertModel,
+} from '../convert/index.js';
 import { isTinygateError, TinygateError } from '../errors/index.js';
 import { formatBytes, table } from './format.js';
 import { action, type JsonFlag, report } from './output.js';
@@ -16,7 +21,7 @@ interface ConvertCliOptions extends JsonFlag {
   eval?: string;
   offlinePlan?: boolean;
   output?: string;
-  calibration: string;
+  calibration?: string;
   percentile?: string;
   perChannel?: boolean;
   maxRmse?: string;
@@ -37,7 +42,10 @@ export function registerConvert(program: Command): void {
       '--eval <file>',
       'evaluation samples (a CSV with a `label` column adds anomaly AUC); default: every fifth --calib sample, held back',
     )
-    .option('--calibration <strategy>', 'minmax, percentile or mse', 'minmax')
+    .option(
+      '--calibration <strategy>',
+      `${CALIBRATIONS.join(', ')} (default: minmax for a tinygate detection model folder, else output-mse)`,
+    )
     .option('--percentile <p>', 'for --calibration percentile (default 99.99)')
     .option('--per-channel', 'per-channel weights for fully-connected layers too')
     .option('--offline-plan', 'embed the arena plan as OfflineMemoryAllocation metadata')
@@ -64,8 +72,8 @@ export function registerConvert(program: Command): void {
           );
         }
         if (opts.io !== 'int8' && opts.io !== 'float') throw badOption('--io', opts.io, 'int8 or float');
-        if (!['minmax', 'percentile', 'mse'].includes(opts.calibration))
-          throw badOption('--calibration', opts.calibration, 'minmax, percentile or mse');
+        if (opts.calibration !== undefined && !(CALIBRATIONS as readonly string[]).includes(opts.calibration))
+          throw badOption('--calibration', opts.calibration, CALIBRATIONS.join(', '));
         const boards = (opts.board ?? []).map((id) => findBoard(id));
         const out =
           opts.output ??
@@ -75,9 +83,10 @@ export function registerConvert(program: Command): void {
         const fromRecording = await recordingInputs(model, opts.calib, opts.eval);
         const bars = {
           calibrate: progressBar('calibrate', 1, 'samples'),
+          search: progressBar('search', 1, 'candidates'),
           evaluate: progressBar('evaluate', 1, 'samples'),
         };
-        let current: 'calibrate' | 'evaluate' | null = null;
+        let current: keyof typeof bars | null = null;
         try {
           const { bytes, report: rep } = await convertModel({
             model,
@@ -86,7 +95,7 @@ export function registerConvert(program: Command): void {
             ...(opts.eval ? { eval: opts.eval } : {}),
             boards,
             io: opts.io,
-            strategy: opts.calibration as 'minmax',
+            ...(opts.calibration ? { strategy: opts.calibration as CalibrationStrategy } : {}),
             ...(opts.percentile ? { percentile: parseNonNegative(opts.percentile, '--percentile') } : {}),
             perChannelDense: opts.perChannel ?? false,
             offlinePlan: opts.offlinePlan ?? false,
@@ -95,20 +104,18 @@ export function registerConvert(program: Command): void {
             onProgress: (stage, done, total) => {
               if (current !== stage) {
                 bars[current ?? stage].stop();
-                bars[stage] = progressBar(stage, total, 'samples');
+                bars[stage] = progressBar(stage, total, stage === 'search' ? 'candidates' : 'samples');
                 current = stage;
               }
               bars[stage].update(done);
             },
           });
-          bars.calibrate.stop();
-          bars.evaluate.stop();
+          for (const bar of Object.values(bars)) bar.stop();
           writeFileSync(out, bytes);
           writeFileSync(reportFile, `${JSON.stringify(rep, null, 2)}\n`);
           report(opts, jsonReport(out, reportFile, rep), () => render(out, reportFile, rep));
         } catch (err) {
-          bars.calibrate.stop();
-          bars.evaluate.stop();
+          for (const bar of Object.values(bars)) bar.stop();
           // A model that does not fit or fails the gate still leaves its report, so the user sees why.
           const rep = isTinygateError(err)
             ? (err.details as { report?: ConvertReport } | undefined)?.report

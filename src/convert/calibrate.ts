@@ -3,7 +3,17 @@ import { TfliteInterpreter, writeTflite } from '../tflite/index.js';
 import type { Graph } from './graph.js';
 import { floatTflite } from './write-float.js';
 
-export type CalibrationStrategy = 'minmax' | 'percentile' | 'mse';
+/**
+ * minmax: every value seen; percentile: the central share; mse: per tensor, the clipping with the least int8
+ * error; output-mse: from min/max, the clipping with the least error at the model's output (calibrate-search.ts).
+ */
+export type CalibrationStrategy = 'minmax' | 'percentile' | 'mse' | 'output-mse';
+export const CALIBRATION_STRATEGIES: readonly CalibrationStrategy[] = [
+  'minmax',
+  'percentile',
+  'mse',
+  'output-mse',
+];
 
 export interface Range {
   min: number;
@@ -77,7 +87,8 @@ export async function calibrate(
 }
 
 function chooseRange(s: TensorStats, strategy: CalibrationStrategy, percentile: number): Range {
-  if (strategy === 'minmax' || s.sample.length < 16) return { min: s.min, max: s.max };
+  if (strategy === 'minmax' || strategy === 'output-mse' || s.sample.length < 16)
+    return { min: s.min, max: s.max };
   const sorted = Float64Array.from(s.sample).sort();
   if (strategy === 'percentile') {
     const at = (p: number) =>

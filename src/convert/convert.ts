@@ -18,6 +18,7 @@ import {
 } from '../tflite/index.js';
 import { type AccuracyReport, compareOutputs } from './accuracy.js';
 import { type CalibrationStrategy, calibrate } from './calibrate.js';
+import { searchRanges } from './calibrate-search.js';
 import { type Graph, numel } from './graph.js';
 import { importTfjsLayers } from './import-tfjs.js';
 import { importFloatTflite } from './import-tflite.js';
@@ -40,7 +41,7 @@ export interface ConvertOptions {
   maxRmse?: number;
   /** Refuse when the autoencoder AUC drops by more than this (default 0.01). */
   maxAucDrop?: number;
-  onProgress?: (stage: 'calibrate' | 'evaluate', done: number, total: number) => void;
+  onProgress?: (stage: 'calibrate' | 'search' | 'evaluate', done: number, total: number) => void;
   /** Samples already in hand (e.g. a model's features from a recording) instead of reading `calib`. */
   calibSamples?: Float32Array[];
   /** Evaluation samples (and labels) in hand instead of reading `eval`. */
@@ -103,13 +104,23 @@ export async function convertModel(o: ConvertOptions): Promise<ConvertResult> {
     calibSamples = calibAll.filter((_, i) => i % 5 !== 4);
     evalSamples = calibAll.filter((_, i) => i % 5 === 4);
   }
-  const strategy = o.strategy ?? 'minmax';
+  // A tinygate detection model (pipeline.json) scores abnormal windows, which ranges clipped to fit the
+  // normal calibration windows would saturate: min/max there, output-mse elsewhere.
+  const strategy = o.strategy ?? (existsSync(join(o.model, 'pipeline.json')) ? 'minmax' : 'output-mse');
   const io = o.io ?? 'int8';
   const ranges = await calibrate(graph, calibSamples, strategy, {
     ...(o.percentile !== undefined ? { percentile: o.percentile } : {}),
     onProgress: (d, t) => o.onProgress?.('calibrate', d, t),
   });
-  const int8Model = quantizeGraph(graph, ranges, { io, perChannelDense: o.perChannelDense ?? false });
+  const quantizeOptions = { io, perChannelDense: o.perChannelDense ?? false };
+  const chosen =
+    strategy === 'output-mse'
+      ? await searchRanges(graph, calibSamples, ranges, {
+          ...quantizeOptions,
+          onProgress: (d, t) => o.onProgress?.('search', d, t),
+        })
+      : ranges;
+  const int8Model = quantizeGraph(graph, chosen, quantizeOptions);
   if (o.offlinePlan) addOfflinePlan(int8Model);
   if (o.description) int8Model.description = o.description;
   const bytes = writeTflite(int8Model);

@@ -1,5 +1,5 @@
 export type { AccuracyReport } from './accuracy.js';
-export type { CalibrationStrategy, Range } from './calibrate.js';
+export { CALIBRATION_STRATEGIES, type CalibrationStrategy, type Range } from './calibrate.js';
 export {
   type ConvertOptions,
   type ConvertReport,

@@ -63,7 +63,7 @@ const SAME_SCALE = new Set<GraphOpName>([
   'PAD',
 ]);
 
-interface Affine {
+export interface Affine {
   scale: number;
   zeroPoint: number;
 }
@@ -308,7 +308,11 @@ export function quantizeGraph(graph: Graph, ranges: Map<number, Range>, o: Quant
 }
 
 /** int8 parameters of every activation: fixed outputs first, then shared groups over the union of ranges. */
-function activationParams(graph: Graph, ranges: Map<number, Range>): Map<number, Affine> {
+/**
+ * Activation tensors that must share int8 parameters (the SAME_SCALE ops join their inputs and output), in
+ * tensor order; `pinned` when the int8 spec fixes the group's parameters (LOGISTIC, SOFTMAX, TANH).
+ */
+export function activationGroups(graph: Graph): { members: number[]; pinned: Affine | undefined }[] {
   // Union-find over tensors that must share parameters.
   const parent = new Map<number, number>();
   const find = (t: number): number => {
@@ -334,9 +338,15 @@ function activationParams(graph: Graph, ranges: Map<number, Range>): Map<number,
     const root = find(t);
     groups.set(root, [...(groups.get(root) ?? []), t]);
   }
+  return [...groups.values()].map((members) => ({
+    members,
+    pinned: members.map((t) => fixed.get(t)).find(Boolean),
+  }));
+}
+
+function activationParams(graph: Graph, ranges: Map<number, Range>): Map<number, Affine> {
   const out = new Map<number, Affine>();
-  for (const members of groups.values()) {
-    const pinned = members.map((t) => fixed.get(t)).find(Boolean);
+  for (const { members, pinned } of activationGroups(graph)) {
     let params = pinned;
     if (!params) {
       const rs = members.map((t) => ranges.get(t)).filter((r): r is Range => r !== undefined);

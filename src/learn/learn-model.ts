@@ -185,6 +185,8 @@ export async function learnModel(
     model: o.out,
     calib: `board ${o.board}'s learned windows`,
     calibSamples: fitRows,
+    // Min/max, not output-mse: ranges clipped to fit normal windows would saturate on the abnormal ones.
+    strategy: 'minmax',
     evalSamples: { samples: heldRows, labels: null },
     boards: o.profile ? [o.profile] : [],
     description: int8Description(sidecar),

@@ -399,6 +399,8 @@ export async function writeInt8(
     model: dir,
     calib: '(training windows)',
     calibSamples: calib,
+    // Min/max, not output-mse: ranges clipped to fit normal windows would saturate on the abnormal ones.
+    strategy: 'minmax',
     description: int8Description(sidecar),
     // The shrink gate judges detection quality itself, on labelled data, against the teacher.
     maxAucDrop: Number.POSITIVE_INFINITY,

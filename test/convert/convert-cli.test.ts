@@ -37,7 +37,7 @@ describe.skipIf(!haveReferenceModels)('tinygate convert on the reference models'
     });
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(report.calibration).toMatchObject({ strategy: 'minmax', samples: 40 });
+    expect(report.calibration).toMatchObject({ strategy: 'output-mse', samples: 40 });
     // The summary fields scripts rely on.
     expect(report.bytes).toBe(readFileSync(out).length);
     expect(report.ops).toHaveLength(13);

@@ -102,6 +102,8 @@ describe('tinygate train and eval', () => {
     });
     expect(c.code, c.stderr).toBe(0);
     expect(JSON.parse(c.stdout).accuracy.snrDb).toBeGreaterThan(20);
+    // A detection model keeps every value it saw: clipped ranges would saturate on faulty windows.
+    expect(JSON.parse(c.stdout).calibration.strategy).toBe('minmax');
     const r = await runCli(
       ['eval', '--model', model, '--data', faulty, '--scorers', 'float,int8', '--json'],
       {

@@ -109,6 +109,9 @@ int hal_uart_read(void) {
 void uart0_rx_handler(void);
 void uart0_rx_handler(void) { UART_INTCLEAR = INT_RX; }
 
+/* Writes wait for the UART's FIFO, sample slots included (SysTick keeps taking them). */
+uint16_t hal_uart_tx_room(void) { return HAL_UART_TX_ROOM_ANY; }
+
 void hal_uart_write(const uint8_t *data, uint16_t len) {
   for (uint16_t i = 0; i < len; i++) {
     while (UART_STATE & STATE_TX_FULL) {

@@ -113,6 +113,8 @@ export class AutoencoderResiduals implements ResidualModel {
         model: dir,
         calib: '(remembered windows)',
         calibSamples: calib,
+        // Min/max, not output-mse: ranges clipped to fit normal windows would saturate on the abnormal ones.
+        strategy: 'minmax',
         maxAucDrop: Number.POSITIVE_INFINITY,
         description: 'tinygate online autoencoder',
       });
