@@ -12,6 +12,9 @@
 
 #include "tensorflow/lite/micro/micro_interpreter.h"
 #include "tensorflow/lite/micro/micro_mutable_op_resolver.h"
+#ifndef TG_PEER_FC_ONLY
+#include "tensorflow/lite/micro/recording_micro_interpreter.h"
+#endif
 #include "tensorflow/lite/schema/schema_generated.h"
 
 namespace {
@@ -84,6 +87,37 @@ bool Allocates(const tflite::Model* model, const Resolver& resolver, uint32_t by
   return true;
 }
 
+#ifndef TG_PEER_FC_ONLY
+// Where the arena goes, by TFLite Micro's own accounting (RecordingMicroAllocator), after AllocateTensors and
+// fetching the input and output as an application does: what a size estimate has to model.
+void PrintAllocations(FILE* out, const tflite::Model* model, const Resolver& resolver) {
+  tflite::RecordingMicroInterpreter recording(model, resolver, arena, kArenaBytes);
+  if (recording.AllocateTensors() != kTfLiteOk) return;
+  recording.input(0);
+  recording.output(0);
+  using T = tflite::RecordedAllocationType;
+  const struct {
+    const char* name;
+    T type;
+  } kinds[] = {{"evalTensors", T::kTfLiteEvalTensorData},
+               {"persistentTensors", T::kPersistentTfLiteTensorData},
+               {"persistentQuantization", T::kPersistentTfLiteTensorQuantizationData},
+               {"persistentBuffers", T::kPersistentBufferData},
+               {"variableBuffers", T::kTfLiteTensorVariableBufferData},
+               {"nodeAndRegistrations", T::kNodeAndRegistrationArray},
+               {"opData", T::kOpData}};
+  fprintf(out, ",\"allocations\":{");
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+    tflite::RecordedAllocation a = recording.GetMicroAllocator().GetRecordedAllocation(kinds[i].type);
+    fprintf(out, "%s\"%s\":{\"used\":%u,\"requested\":%u,\"count\":%u}", i ? "," : "", kinds[i].name,
+            static_cast<unsigned>(a.used_bytes), static_cast<unsigned>(a.requested_bytes),
+            static_cast<unsigned>(a.count));
+  }
+  fprintf(out, ",\"head\":%u,\"tail\":%u}", static_cast<unsigned>(recording.GetMicroAllocator().GetSimpleMemoryAllocator()->GetNonPersistentUsedBytes()),
+          static_cast<unsigned>(recording.GetMicroAllocator().GetSimpleMemoryAllocator()->GetPersistentUsedBytes()));
+}
+#endif
+
 int Fail(FILE* out, const char* why) {
   fprintf(out, "{\"error\":\"%s\"}\n", why);
   fclose(out);
@@ -137,7 +171,11 @@ int main() {
     // newlib-nano's printf has no %llu; an inference of 2^32 instructions would take minutes here.
     fprintf(out, "%s%lu", i ? "," : "", static_cast<unsigned long>((t1 - t0) * kInstructionsPerTick));
   }
-  fprintf(out, "]}\n");
+  fprintf(out, "]");
+#ifndef TG_PEER_FC_ONLY
+  PrintAllocations(out, model, resolver);
+#endif
+  fprintf(out, "}\n");
   fclose(outputs);
   fclose(out);
   return 0;
