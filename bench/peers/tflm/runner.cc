@@ -148,35 +148,37 @@ int main() {
     if (Allocates(model, resolver, mid, nullptr)) hi = mid; else lo = mid;
   }
 
-  tflite::MicroInterpreter interpreter(model, resolver, arena, kArenaBytes);
-  if (interpreter.AllocateTensors() != kTfLiteOk) return Fail(out, "AllocateTensors failed");
-  TfLiteTensor* input = interpreter.input(0);
-  TfLiteTensor* output = interpreter.output(0);
-  const long count = inputs_size / static_cast<long>(input->bytes);
-  FILE* outputs = fopen("outputs.bin", "wb");
-  if (!outputs) return Fail(out, "cannot write outputs.bin");
+  {  // its own scope: it is gone before the recording interpreter reuses the arena
+    tflite::MicroInterpreter interpreter(model, resolver, arena, kArenaBytes);
+    if (interpreter.AllocateTensors() != kTfLiteOk) return Fail(out, "AllocateTensors failed");
+    TfLiteTensor* input = interpreter.input(0);
+    TfLiteTensor* output = interpreter.output(0);
+    const long count = inputs_size / static_cast<long>(input->bytes);
+    FILE* outputs = fopen("outputs.bin", "wb");
+    if (!outputs) return Fail(out, "cannot write outputs.bin");
 
-  SYST_RVR = 0xFFFFFFu;
-  SYST_CVR = 0;
-  SYST_CSR = 7;  // core clock, interrupt on wrap, enabled
-  fprintf(out, "{\"arenaUsedBytes\":%u,\"arenaMinimumBytes\":%u,\"instructions\":[", static_cast<unsigned>(used),
-          static_cast<unsigned>(hi));
-  for (long i = 0; i < count; i++) {
-    memcpy(input->data.raw, inputs + i * static_cast<long>(input->bytes), input->bytes);
-    uint64_t t0 = Ticks();
-    TfLiteStatus status = interpreter.Invoke();
-    uint64_t t1 = Ticks();
-    if (status != kTfLiteOk) return Fail(out, "Invoke failed");
-    fwrite(output->data.raw, 1, output->bytes, outputs);
-    // newlib-nano's printf has no %llu; an inference of 2^32 instructions would take minutes here.
-    fprintf(out, "%s%lu", i ? "," : "", static_cast<unsigned long>((t1 - t0) * kInstructionsPerTick));
+    SYST_RVR = 0xFFFFFFu;
+    SYST_CVR = 0;
+    SYST_CSR = 7;  // core clock, interrupt on wrap, enabled
+    fprintf(out, "{\"arenaUsedBytes\":%u,\"arenaMinimumBytes\":%u,\"instructions\":[", static_cast<unsigned>(used),
+            static_cast<unsigned>(hi));
+    for (long i = 0; i < count; i++) {
+      memcpy(input->data.raw, inputs + i * static_cast<long>(input->bytes), input->bytes);
+      uint64_t t0 = Ticks();
+      TfLiteStatus status = interpreter.Invoke();
+      uint64_t t1 = Ticks();
+      if (status != kTfLiteOk) return Fail(out, "Invoke failed");
+      fwrite(output->data.raw, 1, output->bytes, outputs);
+      // newlib-nano's printf has no %llu; an inference of 2^32 instructions would take minutes here.
+      fprintf(out, "%s%lu", i ? "," : "", static_cast<unsigned long>((t1 - t0) * kInstructionsPerTick));
+    }
+    fclose(outputs);
   }
   fprintf(out, "]");
 #ifndef TG_PEER_FC_ONLY
   PrintAllocations(out, model, resolver);
 #endif
   fprintf(out, "}\n");
-  fclose(outputs);
   fclose(out);
   return 0;
 }
