@@ -1,5 +1,6 @@
-// The on-board runtime beside TensorFlow Lite Micro's figures (../shared/reference-models/README.md),
-// in one run: every reference int8 model, the shipped model and the all-kernels test graph flashed to the
+// The on-board runtime beside TensorFlow Lite Micro, in one run: TFLite Micro itself on the same emulated
+// Cortex-M3 and M4 and the same inputs when bench/peers/tflm is built (its get.sh; otherwise the figures
+// published in ../shared/reference-models/README.md stand in, and the JSON says which). Ours: every reference int8 model, the shipped model and the all-kernels test graph flashed to the
 // host build and to the emulated Cortex-M3 (QEMU mps2-an385) and Cortex-M4F (QEMU mps2-an386, the same
 // board: once with the DSP dot product, once built with TG_NO_DSP; and the STM32F4 HAL on netduinoplus2,
 // for the models its 64,992 B model slot takes), all under -icount shift=0 so a board µs is 1000
@@ -25,6 +26,7 @@ import {
 import { inspectModel, readTflite } from '../src/tflite/index.js';
 import { compareOnBoards } from '../test/helpers/board-compare.js';
 import { allKernelsGraph } from '../test/helpers/int8-graph.js';
+import { tflmBeside, tflmFrameworkFcBytes, tflmPeer } from './peers/tflm.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const REF = join(root, '..', 'shared', 'reference-models');
@@ -59,6 +61,25 @@ const MODELS: [string, () => Uint8Array, number][] = [
 ];
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+const ratio = (a: number, b: number | null) => (b ? +(a / b).toFixed(3) : null);
+const estimateAgainst = (
+  e: { totalBytes: number; minimumBytes: number },
+  p: { arenaUsedBytes: number; arenaMinimumBytes: number } | { missing: string },
+) => ({
+  usedBytes: e.totalBytes,
+  minimumBytes: e.minimumBytes,
+  ...('missing' in p
+    ? {}
+    : {
+        usedError: +(e.totalBytes / p.arenaUsedBytes - 1).toFixed(4),
+        minimumError: +(e.minimumBytes / p.arenaMinimumBytes - 1).toFixed(4),
+      }),
+});
+const peerM3 = tflmPeer('m3');
+if ('missing' in peerM3)
+  console.error(
+    `  TFLite Micro peer absent (${peerM3.missing}); its columns say so and the README figures stand in`,
+  );
 
 // The emulated cores, each its own QEMU: the M3 first (every other board is compared with its outputs).
 const CORES: { key: string; what: string; options: QemuBoardOptions }[] = [
@@ -120,6 +141,14 @@ try {
       spread: 200,
       flash: false,
     });
+    // TFLite Micro on the same two cores and the same inputs (bench/peers/tflm); its outputs are compared
+    // with the Cortex-M3 board's (the first board).
+    const peer = {
+      cortexM3: await tflmBeside('m3', bytes, r.samples),
+      cortexM4: await tflmBeside('m4', bytes, r.samples),
+    };
+    const peerInstructions = (p: (typeof peer)['cortexM3']) =>
+      'missing' in p ? null : p.instructionsPerInference;
     const instructions: Record<string, Instructions> = {};
     for (const [k, i] of on.entries()) {
       const micros = r.micros[k]!;
@@ -154,6 +183,14 @@ try {
       m4DspVsM3: instructions.cortexM4Dsp!.perInference / m3,
       hostMicrosPerInferenceMedian: median(r.micros[on.length]!),
       qemuFlashSeconds: flashSeconds.cortexM3,
+      tflm: peer,
+      oursOverTflmInstructions: {
+        cortexM3: ratio(m3, peerInstructions(peer.cortexM3)),
+        cortexM4PlainC: ratio(instructions.cortexM4PlainC!.perInference, peerInstructions(peer.cortexM4)),
+        cortexM4Dsp: ratio(instructions.cortexM4Dsp!.perInference, peerInstructions(peer.cortexM4)),
+      },
+      // Our estimate of TFLite Micro's arena (inspect --board, the fit check) against the peer's own.
+      tflmArenaEstimate: estimateAgainst(report.tflm, peer.cortexM3),
     });
   }
 } finally {
@@ -196,8 +233,9 @@ process.stdout.write(
         qemuInstructions: ad01.qemuInstructionsPerInference,
         qemuInstructionsCortexM4Dsp: ad01.instructions.cortexM4Dsp!.perInference,
         instructionsPerMac: ad01.instructionsPerMac,
+        tflmMeasuredHere: ad01.tflm,
         tflmCyclesOnCortexM4F: tflm.ad01CyclesOnM4,
-        note: 'ours: instructions on an emulated Cortex-M3 and Cortex-M4F (QEMU -icount, no cycle model); TFLite Micro: cycles on the MLPerf Tiny reference NUCLEO-L4R5ZI (Cortex-M4F, DSP) from the README — different units, shown side by side',
+        note: "tflmMeasuredHere: TFLite Micro's reference kernels run by bench/peers/tflm on the same emulated cores and inputs (instructions, QEMU -icount); tflmArenaBytes and tflmCyclesOnCortexM4F: the figures published with the reference models (cycles on the MLPerf Tiny NUCLEO-L4R5ZI, a different unit)",
       },
       instructionsPerInference: {
         cortexM3: byCore('cortexM3'),
@@ -215,10 +253,11 @@ process.stdout.write(
         denseKernels: ['FULLY_CONNECTED', 'RESHAPE', 'QUANTIZE', 'DEQUANTIZE'],
         denseCodeBytes: runtimeSize.denseCodeBytes,
         allKernelsCodeBytes: runtimeSize.allKernelsCodeBytes,
-        tflmFrameworkPlusFullyConnectedBytes: tflm.codeBytes,
+        tflmFrameworkPlusFullyConnectedBytes: tflmFrameworkFcBytes('m3') ?? tflm.codeBytes,
+        tflmFrameworkPlusFullyConnectedMeasuredHere: tflmFrameworkFcBytes('m3') !== null,
         codeGoalAtMost: 8192,
         codeGoalMet: runtimeSize.denseCodeBytes <= 8192,
-        note: 'code = our objects plus the soft-float helpers they pull in, at -Os with newlib-nano',
+        note: "code = our objects plus the soft-float helpers they pull in, at -Os with newlib-nano; TFLite Micro's (when measured here): its framework and FULLY_CONNECTED objects plus the libgcc and libc memory/string routines in bench/peers/tflm's FC-only build (framework -Os, kernels -O2, error strings stripped, as its release build)",
       },
       staticRam: {
         note: "a model's tables live in the arena beside its activations (arena + tables above); this is the runtime's fixed state outside the arena (the model's place in the flatbuffer, the refusal reason, counters), the same for every model",
