@@ -1,7 +1,8 @@
-// The firmware-bridge for every target built here (Uno, Mega 2560 with the runtime, QEMU mps2-an385, the
-// STM32F4 builds): flash and static RAM, split firmata+link / runtime, beside the board profiles'
-// estimates; the same Uno and Mega as the Arduino library (arduino-builder) beside the bare-register
-// builds; TFLite Micro's published footprint; and the model slot the Uno build reports when it runs.
+// The firmware-bridge for every target built here (Uno, Mega 2560 with the runtime, QEMU mps2-an385 and
+// mps2-an386, the STM32F4 builds): flash and static RAM, split firmata+link / runtime, beside the board
+// profiles' estimates; the same Uno and Mega as the Arduino library (arduino-builder) beside the
+// bare-register builds; TFLite Micro's published footprint; and the model slot the Uno build reports when
+// it runs.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -48,6 +48,10 @@ void hal_irq_restore(uint32_t state);
 /* UART: read returns the next received byte or -1; write queues (blocking when the queue is full). */
 int hal_uart_read(void);
 void hal_uart_write(const uint8_t *data, uint16_t len);
+/* Bytes hal_uart_write() takes now without blocking (sample slots wait for it: src/slot_sender.c), or
+   HAL_UART_TX_ROOM_ANY where writes wait for the wire by design. */
+#define HAL_UART_TX_ROOM_ANY 0xFFFFu
+uint16_t hal_uart_tx_room(void);
 
 /* Pins (Firmata numbering). */
 void hal_pin_mode(uint8_t pin, uint8_t mode);

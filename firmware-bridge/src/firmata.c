@@ -4,6 +4,7 @@
 
 #include "hal.h"
 #include "sampler.h"
+#include "slot_sender.h"
 #include "tg_config.h"
 #include "tinygate_link.h"
 
@@ -40,6 +41,8 @@
 #define I2C_10BIT_ADDRESS 0x20
 #define I2C_RESTART_TX 0x40
 #define I2C_NO_REGISTER (-1)
+/* An I2C reply on the wire: F0 77, address and register as two 7-bit bytes each, two per data byte, F7. */
+#define I2C_REPLY_BYTES(n) (7u + 2u * (n))
 
 #define TG_STRING_(x) #x
 #define TG_STRING(x) TG_STRING_(x)
@@ -55,25 +58,6 @@ static uint16_t pin_state[TG_MAX_PINS];
 static uint16_t analog_report; /* bit per ADC channel */
 static uint8_t port_report[PORTS];
 static uint8_t port_last[PORTS];
-static uint32_t sent_slot;    /* the latest slot sent */
-static uint8_t sent_any;      /* since reporting (re)started */
-
-/* Board → gateway 0x54: `u32` slots lost in this gap, `u32` the slot counter after it. */
-static void report_skipped(uint32_t skipped, uint32_t counter) {
-  uint8_t body[8];
-  tg_put32(body, skipped);
-  tg_put32(body + 4, counter);
-  tinygate_reply(0x54, body, sizeof body);
-}
-
-/* Board → gateway sample mark, F0 0C s0 s1 s2 F7: the slot number (low 21 bits, 7 per byte, least
-   significant first) of the analog reports that follow, until the next mark. */
-static void send_mark(uint32_t number) {
-  uint8_t m[6] = {START_SYSEX, TG_SAMPLE_MARK_ID, (uint8_t)(number & 0x7F), (uint8_t)((number >> 7) & 0x7F),
-                  (uint8_t)((number >> 14) & 0x7F), END_SYSEX};
-  hal_uart_write(m, sizeof m);
-}
-
 /* Continuous I2C reads. */
 typedef struct {
   uint8_t address;
@@ -200,7 +184,7 @@ static void report_analog(uint8_t channel, uint8_t enable) {
       firmata_send_string("analog reporting: this build samples at most " TG_STRING(TG_SAMPLE_CHANNELS) " channels");
       return;
     }
-    if (!analog_report && !i2c_query_count) sent_any = 0; /* a new stream: no gap before its first slot */
+    if (!analog_report && !i2c_query_count) slot_sender_restart(); /* a new stream: no gap before its first slot */
     analog_report |= (uint16_t)(1u << channel);
     send_analog(channel, hal_analog_read(channel)); /* answer at once, as StandardFirmata does */
   } else {
@@ -242,7 +226,7 @@ static void system_reset(void) {
   i2c_enabled = 0;
   sampler_reset(hal_millis());
   sampler_set_interval(DEFAULT_SAMPLING_INTERVAL);
-  sent_any = 0;
+  slot_sender_restart();
   for (uint8_t pin = 0; pin < board()->pin_count && pin < TG_MAX_PINS; pin++) {
     if (channel_of(pin) != NO_ANALOG_CHANNEL) set_pin_mode(pin, PIN_MODE_ANALOG, 1);
     else if (pin_supports(pin, PIN_MODE_OUTPUT)) set_pin_mode(pin, PIN_MODE_OUTPUT, 1);
@@ -407,6 +391,12 @@ static void i2c_read_and_report(uint8_t address, int16_t reg, uint8_t count, uin
   firmata_sysex_end();
 }
 
+/* The continuous I2C reads, once per sample slot. */
+static void read_queries(void) {
+  for (uint8_t i = 0; i < i2c_query_count; i++)
+    i2c_read_and_report(i2c_queries[i].address, i2c_queries[i].reg, i2c_queries[i].bytes, i2c_queries[i].stop);
+}
+
 static void i2c_request(const uint8_t *d, uint16_t n) {
   if (n < 2) return;
   if (d[1] & I2C_10BIT_ADDRESS) {
@@ -440,7 +430,7 @@ static void i2c_request(const uint8_t *d, uint16_t n) {
       if (mode == I2C_READ_ONCE) {
         i2c_read_and_report(address, reg, (uint8_t)want, stop);
       } else if (i2c_query_count < TG_I2C_MAX_QUERIES) {
-        if (!analog_report && !i2c_query_count) sent_any = 0;
+        if (!analog_report && !i2c_query_count) slot_sender_restart();
         i2c_query_t *q = &i2c_queries[i2c_query_count++];
         q->address = address;
         q->reg = reg;
@@ -558,23 +548,10 @@ void firmata_poll(void) {
 #ifdef TG_SAMPLER_IN_LOOP
   sampler_clock(hal_millis());
 #endif
-  /* Send the slots the clock took, each behind its mark; a slot the ring could not hold shows as a jump in
-     the marks, and is also summed up in a 0x54 report for hosts that read no marks. */
-  const sample_entry_t *e;
-  /* At most a ring of slots per call: a link slower than the sampling must not keep the loop from reading
-     the gateway's commands (the slots it cannot send are lost, and the marks say so). */
-  for (uint16_t sent = 0; sent < TG_SAMPLE_RING && (e = sampler_peek()) != 0; sent++) {
-    if (sent_any && e->slot != sent_slot + 1) report_skipped(e->slot - sent_slot - 1, e->slot - 1);
-    send_mark(e->slot);
-    uint8_t n = 0;
-    for (uint8_t channel = 0; channel < 16; channel++)
-      if (e->channels & (1u << channel)) send_analog(channel, e->value[n++]);
-    for (uint8_t i = 0; i < i2c_query_count; i++)
-      i2c_read_and_report(i2c_queries[i].address, i2c_queries[i].reg, i2c_queries[i].bytes, i2c_queries[i].stop);
-    sent_slot = e->slot;
-    sent_any = 1;
-    sampler_pop();
-  }
+  /* Send the slots the clock took, each behind its mark, as far as the link takes them without blocking. */
+  uint16_t i2c_bytes = 0;
+  for (uint8_t i = 0; i < i2c_query_count; i++) i2c_bytes = (uint16_t)(i2c_bytes + I2C_REPLY_BYTES(i2c_queries[i].bytes));
+  slot_sender_poll(hal_millis(), i2c_bytes, i2c_query_count ? read_queries : 0);
 }
 
 void firmata_init(void) {

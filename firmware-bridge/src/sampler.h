@@ -1,7 +1,7 @@
 /*
- * Sample slots taken on the board's clock into a ring; the main loop sends them. A slow loop (a blocking
- * serial write, a long inference, a flash write) then delays when samples are sent, never when they are
- * taken. The HAL's millisecond timer interrupt calls sampler_clock(); a HAL without one (the host build)
+ * Sample slots taken on the board's clock into a ring; the main loop sends them (src/slot_sender.c, only as
+ * far as the link takes them without blocking). A slow loop (a long inference, a flash write, a write that
+ * waits for the UART) then delays when samples are sent, never when they are taken. The HAL's millisecond timer interrupt calls sampler_clock(); a HAL without one (the host build)
  * defines TG_SAMPLER_IN_LOOP and the loop calls it, each slot's value read at the slot's own time through
  * hal_analog_sample(). Every slot has a number (slots since start-up); the loop sends it with the slot's
  * analog reports (docs/protocol.md, sample marks), so a slot that never reached the wire shows as a gap.

@@ -21,6 +21,11 @@
 #define TG_SAMPLE_CHANNELS 16
 #endif
 
+/* Least time between two 0x54 reports of lost sample slots (src/slot_sender.c). */
+#ifndef TG_SKIP_REPORT_MS
+#define TG_SKIP_REPORT_MS 100
+#endif
+
 /* Most pins the Firmata layer tracks. */
 #ifndef TG_MAX_PINS
 #define TG_MAX_PINS 24

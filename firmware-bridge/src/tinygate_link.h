@@ -37,6 +37,7 @@
 #define TG_REPLY_INFERENCE 0x50
 #define TG_REPLY_SCORE 0x51
 #define TG_REPLY_RUNTIME_STATUS 0x53
+#define TG_REPLY_SAMPLES_SKIPPED 0x54 /* unsolicited: src/slot_sender.c */
 #define TG_REPLY_ERROR 0x7F
 
 /* TG_REPLY_ERROR codes. */

@@ -108,6 +108,18 @@ export const FIRMWARE_TARGETS: Record<string, FirmwareTarget> = {
     },
     install: { kind: 'emulated', run: 'tinygate sim board --target qemu-mps2-an385' },
   },
+  'qemu-mps2-an386': {
+    board: 'qemu-mps2-an386',
+    build: {
+      makeTarget: 'qemu-m4',
+      image: 'build/qemu/mps2-an386.elf',
+      also: ['build/qemu/mps2-an386-no-dsp.elf'],
+      elf: 'build/qemu/mps2-an386.elf',
+      sizeTool: 'arm-none-eabi-size',
+      needs: ARM_NEEDS,
+    },
+    install: { kind: 'emulated', run: 'tinygate sim board --target qemu-mps2-an386' },
+  },
   'qemu-netduinoplus2': {
     board: 'qemu-netduinoplus2',
     build: {

@@ -32,6 +32,7 @@ export {
 } from './protocol.js';
 export {
   buildQemuFirmware,
+  MPS2_AN386_NO_DSP_ELF,
   QEMU_BOARD_ELF,
   QEMU_MACHINES,
   type QemuBoard,

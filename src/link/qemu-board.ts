@@ -1,6 +1,7 @@
 /**
  * Emulated boards under qemu-system-arm, each on its own firmware-bridge build with its UART on a pty: the
- * Cortex-M3 of mps2-an385 (hal/mps2) and the STM32F405 of netduinoplus2 (hal/stm32f4). Same Firmata +
+ * Cortex-M3 of mps2-an385 and the Cortex-M4F of mps2-an386 (hal/mps2), and the STM32F405 of netduinoplus2
+ * (hal/stm32f4). Same Firmata +
  * tinygate protocol as a real board, so flash, infer and johnny-five work unchanged.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -34,6 +35,15 @@ export const QEMU_MACHINES = {
     storeAddress: 0x300000, // the top MiB of ZBT SSRAM1 (hal/mps2/mps2-an385.ld)
     storeBytes: 0x100000,
   },
+  'mps2-an386': {
+    machine: 'mps2-an386',
+    description: 'mps2-an386 (Cortex-M4F)',
+    makeTarget: 'qemu-m4',
+    elf: resolve(FIRMWARE_DIR, 'build/qemu/mps2-an386.elf'),
+    serialArgs: ['-serial', 'pty'], // UART0
+    storeAddress: 0x300000, // the same memory map as mps2-an385
+    storeBytes: 0x100000,
+  },
   netduinoplus2: {
     machine: 'netduinoplus2',
     description: 'netduinoplus2 (STM32F405, Cortex-M4F)',
@@ -47,12 +57,17 @@ export const QEMU_MACHINES = {
 
 export type QemuMachineName = keyof typeof QEMU_MACHINES;
 
+/** The mps2-an386 image built with TG_NO_DSP (`make qemu-m4` builds both): the kernels' plain C on the M4. */
+export const MPS2_AN386_NO_DSP_ELF = resolve(FIRMWARE_DIR, 'build/qemu/mps2-an386-no-dsp.elf');
+
 /** The mps2-an385 image (kept for callers that predate the machine option). */
 export const QEMU_BOARD_ELF = QEMU_MACHINES['mps2-an385'].elf;
 
 export interface QemuBoardOptions {
   /** The emulated machine (default mps2-an385). */
   machine?: QemuMachineName;
+  /** Another image of the same machine's make target instead of its default `elf` (e.g. a measurement build). */
+  elf?: string;
   /**
    * `-icount shift=N`: each instruction advances the virtual clock by 2^N ns, so the board's microsecond
    * clock counts instructions and timings repeat exactly (default 0: 1 µs = 1000 instructions).
@@ -90,7 +105,8 @@ export async function buildQemuFirmware(machine: QemuMachineName = 'mps2-an385')
 }
 
 function qemuArgs(m: QemuMachine, o: QemuBoardOptions): string[] {
-  const args = ['-M', m.machine, '-nographic', '-monitor', 'stdio', ...m.serialArgs, '-kernel', m.elf];
+  const elf = o.elf ?? m.elf;
+  const args = ['-M', m.machine, '-nographic', '-monitor', 'stdio', ...m.serialArgs, '-kernel', elf];
   const shift = o.icountShift ?? 0;
   if (shift !== false) args.push('-icount', `shift=${shift},align=off,sleep=on`);
   if (o.storeFile && existsSync(o.storeFile)) {

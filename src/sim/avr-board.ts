@@ -98,6 +98,40 @@ function keepUsartStatusFlags(cpu: CPU): void {
   };
 }
 
+/** UDR0, UBRR0 and UCSR0A's receive-complete and double-speed bits (both parts). */
+const UDR0 = 0xc6;
+const UBRR0L = 0xc4;
+const UBRR0H = 0xc5;
+const UCSRA_RXC = 0x80;
+const UCSRA_U2X = 0x02;
+
+/** UCSR0B (both parts) and its receive-complete interrupt enable. */
+const UCSR0B = 0xc1;
+const UCSRB_RXCIE = 0x80;
+
+/**
+ * avr8js clears RXC (and its pending interrupt) on any write to UCSR0B while the receiver is on; the Arduino
+ * core writes UCSR0B for every byte it queues to send (UDRIE on and off), so a byte received meanwhile was
+ * never read and the next one overwrote it. On the ATmega only reading UDR0 clears RXC.
+ */
+function keepReceivedByte(cpu: CPU, rxCompleteInterrupt: number): void {
+  const rxc = {
+    address: rxCompleteInterrupt,
+    flagRegister: UCSR0A,
+    flagMask: UCSRA_RXC,
+    enableRegister: UCSR0B,
+    enableMask: UCSRB_RXCIE,
+    constant: true,
+  };
+  const write = cpu.writeHooks[UCSR0B]!;
+  cpu.writeHooks[UCSR0B] = (value, old, addr, mask) => {
+    const received = cpu.data[UCSR0A]! & UCSRA_RXC;
+    const handled = write(value, old, addr, mask);
+    if (received) cpu.setInterruptFlag(rxc);
+    return handled;
+  };
+}
+
 /** MCUSR reset flags (datasheet "MCUSR – MCU Status Register"). */
 export const RESET_FLAGS = { power: 0x01, external: 0x02, brownOut: 0x04, watchdog: 0x08 } as const;
 const MCUSR = 0x54;
@@ -150,6 +184,12 @@ export class AvrBoard {
   private adc!: AVRADC;
   private spmNow: SelfProgramming | null = null;
   private readonly rxQueue: number[] = [];
+  /** Cycle (of the whole run) at which the byte on the wire is in; null while the wire is idle. */
+  private rxInAt: number | null = null;
+  /** A received byte waiting behind the one in UDR0: the receive buffer's second level. */
+  private rxHeld: number | null = null;
+  /** Received bytes lost because both levels of the receive buffer were full (data overruns). */
+  rxOverruns = 0;
   private running = true;
   private readonly o: AvrBoardOptions;
   private readonly mega: boolean;
@@ -231,9 +271,24 @@ export class AvrBoard {
     new AVRTWI(cpu, v ? { ...twiConfig, ...v.twi } : twiConfig, FREQ_HZ);
     this.adc = new AVRADC(cpu, v ? { ...adcConfig, ...v.adc } : adcConfig);
     this.setAnalog(this.o.analogVolts ?? []);
-    this.usart = new AVRUSART(cpu, v ? { ...usart0Config, ...v.usart0 } : usart0Config, FREQ_HZ);
+    const usartConfig = v ? { ...usart0Config, ...v.usart0 } : usart0Config;
+    this.usart = new AVRUSART(cpu, usartConfig, FREQ_HZ);
     this.usart.onByteTransmit = (b) => this.transport.push(Buffer.of(b));
     keepUsartStatusFlags(cpu);
+    keepReceivedByte(cpu, usartConfig.rxCompleteInterrupt);
+    this.rxHeld = null;
+    this.rxInAt = null;
+    // Reading UDR0 moves the byte waiting behind it up, as the ATmega's two-level receive buffer does.
+    const readUdr = cpu.readHooks[UDR0]!;
+    cpu.readHooks[UDR0] = (addr) => {
+      const value = readUdr(addr);
+      if (this.rxHeld !== null) {
+        const held = this.rxHeld;
+        this.rxHeld = null;
+        this.usart.writeByte(held, true);
+      }
+      return value;
+    };
     const clock = new AVRClock(cpu, FREQ_HZ, clockConfig);
     new AVRWatchdog(cpu, v ? { ...watchdogConfig, ...v.watchdog } : watchdogConfig, clock);
     // avr8js's watchdog resets through cpu.reset(): make that a whole-board reset.
@@ -273,6 +328,23 @@ export class AvrBoard {
     this.transport.destroy();
   }
 
+  /** CPU cycles one character takes on the wire at the USART's settings (as avr8js times the bytes it sends). */
+  private cyclesPerChar(): number {
+    const u = this.usart;
+    const d = this.cpuNow.data;
+    const ubrr = ((d[UBRR0H]! & 0x0f) << 8) | d[UBRR0L]!;
+    const symbols = 1 + u.bitsPerChar + u.stopBits + (u.parityEnabled ? 1 : 0);
+    return (ubrr + 1) * (d[UCSR0A]! & UCSRA_U2X ? 8 : 16) * symbols;
+  }
+
+  /** A byte has come in: into UDR0, or behind it, or lost when both are full (a data overrun) or the receiver is off. */
+  private receive(byte: number): void {
+    if (!this.usart.rxEnable) return;
+    if (!(this.cpuNow.data[UCSR0A]! & UCSRA_RXC)) this.usart.writeByte(byte, true);
+    else if (this.rxHeld === null) this.rxHeld = byte;
+    else this.rxOverruns++;
+  }
+
   private run(): void {
     if (!this.running) return;
     let slice = SLICE_CYCLES;
@@ -294,8 +366,14 @@ export class AvrBoard {
     let cpu = this.cpuNow;
     const end = this.cycleBase + cpu.cycles + slice;
     while (this.cycleBase + cpu.cycles < end) {
-      // One received byte at a time, as the wire delivers them.
-      if (this.rxQueue.length && !this.usart.rxBusy) this.usart.writeByte(this.rxQueue.shift()!);
+      // One received byte a character time, as the wire delivers them, into a two-level receive buffer
+      // (avr8js keeps one byte, so a byte the firmware read more than one character time late was overwritten).
+      if (this.rxInAt !== null && this.cycleBase + cpu.cycles >= this.rxInAt) {
+        this.rxInAt = null;
+        this.receive(this.rxQueue.shift()!);
+      }
+      if (this.rxInAt === null && this.rxQueue.length)
+        this.rxInAt = this.cycleBase + cpu.cycles + this.cyclesPerChar();
       const analogAt = this.o.analogAt;
       if (analogAt && this.cycleBase + cpu.cycles >= this.nextAnalog) {
         const t = this.seconds;

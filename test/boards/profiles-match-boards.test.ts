@@ -12,6 +12,7 @@ import {
   flashModel,
   type Link,
   openLink,
+  type QemuMachineName,
   runtimeStatus,
   startHostBoard,
   startQemuBoard,
@@ -75,7 +76,7 @@ async function hostBoard(): Promise<{ link: Link; info: BoardInfo }> {
   return { link, info: await boardInfo(link) };
 }
 
-async function qemuBoard(machine: 'mps2-an385' | 'netduinoplus2'): Promise<{ link: Link; info: BoardInfo }> {
+async function qemuBoard(machine: QemuMachineName): Promise<{ link: Link; info: BoardInfo }> {
   const qb = await startQemuBoard({ machine });
   stops.push(() => qb.stop());
   const link = await openLink({ path: qb.path });
@@ -143,7 +144,7 @@ describe('board profiles say what their boards report, and "fits" is said exactl
     expect(await expectFitMatchesBoard(link, 'virtual-host')).toContain('motor-vib:runs');
   }, 180_000);
 
-  it.skipIf(!haveQemu).each(['mps2-an385', 'netduinoplus2'] as const)(
+  it.skipIf(!haveQemu).each(['mps2-an385', 'mps2-an386', 'netduinoplus2'] as const)(
     'QEMU %s',
     async (machine) => {
       const { link, info } = await qemuBoard(machine);

@@ -20,6 +20,7 @@ const REQUIRED_IDS = [
   'seeed-xiao-nrf52840',
   'virtual-host',
   'qemu-mps2-an385',
+  'qemu-mps2-an386',
   'qemu-netduinoplus2',
   'nucleo-f446re',
 ];

@@ -25,6 +25,8 @@ export interface BoardComparison {
   distinctOutputs: number;
   /** Per board, the inference time it reported for each input (µs). */
   micros: number[][];
+  /** Each input and the first board's output for it, for a peer to run the same inputs. */
+  samples: { input: Uint8Array; output: Uint8Array }[];
 }
 
 export async function compareOnBoards(
@@ -48,6 +50,7 @@ export async function compareOnBoards(
   const r = { total: 0, exact: 0, withinOne: 0, reference: 0, others: 0 };
   const distinct = new Set<string>();
   const micros: number[][] = boards.map(() => []);
+  const samples: BoardComparison['samples'] = [];
   try {
     for (let k = 0; k < o.n; k++) {
       const x = Int8Array.from({ length: status.inputBytes }, () =>
@@ -60,6 +63,10 @@ export async function compareOnBoards(
         outputs.push(new Int8Array(got.output.buffer, got.output.byteOffset, got.output.length));
       }
       const y = outputs[0]!;
+      samples.push({
+        input: new Uint8Array(x.buffer),
+        output: new Uint8Array(y.buffer, y.byteOffset, y.length),
+      });
       const ref = referenceInt8(parsed, x);
       const want = interpreter.run(x)[0] as Int8Array;
       if (y.length !== want.length)
@@ -85,5 +92,6 @@ export async function compareOnBoards(
     withinOneShare: r.withinOne / r.total,
     distinctOutputs: distinct.size,
     micros,
+    samples,
   };
 }

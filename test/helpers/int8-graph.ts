@@ -194,3 +194,37 @@ export function oneOpModel(code: number): Uint8Array {
   const x = g.tensor([1, 8], 0.1, 0);
   return g.build(x, g.op(code, 1, [x], g.tensor([1, 8], 0.1, 0), null));
 }
+
+/**
+ * Three FULLY_CONNECTED layers of depth 29, 13 and 7 (with a non-zero input zero point), so the dot
+ * product meets every length remainder a word-at-a-time loop has (8 + 8 + 8 + 4 + 1, 8 + 4 + 1, 4 + 3) and
+ * rows that start at odd addresses (row u begins u·depth bytes into the weights). Output scales keep each
+ * layer mostly unsaturated for inputs of ±80.
+ */
+export function dotLengthsGraph(): Uint8Array {
+  let seed = 1234567;
+  const next = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  const g = new Int8Graph();
+  const dense = (x: number, depth: number, units: number, outScale: number, outZp: number) => {
+    const w = g.tensor(
+      [units, depth],
+      0.01,
+      0,
+      Int8Array.from({ length: units * depth }, () => Math.round((next() - 0.5) * 254)),
+    );
+    const b = g.tensor(
+      [units],
+      0,
+      0,
+      Int32Array.from({ length: units }, () => Math.round((next() - 0.5) * 2000)),
+    );
+    return g.op(9, 4, [x, w, b], g.tensor([1, units], outScale, outZp), fullyConnectedOptions('NONE'));
+  };
+  const x = g.tensor([1, 29], 0.05, 5);
+  const h1 = dense(x, 29, 13, 0.25, -9);
+  const h2 = dense(h1, 13, 7, 0.6, 4);
+  return g.build(x, dense(h2, 7, 6, 1.2, -2));
+}

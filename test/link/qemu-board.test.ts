@@ -1,5 +1,6 @@
-// The emulated boards under QEMU: the Cortex-M3 of mps2-an385 (hal/mps2) and the STM32F405 of netduinoplus2
-// (hal/stm32f4, the HAL the Nucleo-F446RE build shares). The gateway's flash, infer and johnny-five work
+// The emulated boards under QEMU: the Cortex-M3 of mps2-an385 and the Cortex-M4F of mps2-an386 (hal/mps2; the
+// M4 build's dot product runs on its DSP instructions) and the STM32F405 of netduinoplus2 (hal/stm32f4, the HAL
+// the Nucleo-F446RE build shares). The gateway's flash, infer and johnny-five work
 // against them unchanged; their outputs equal the host build's and TFLite's reference kernels' element for
 // element, and under -icount the time they report for an inference repeats exactly.
 import { execFileSync, spawn } from 'node:child_process';
@@ -11,12 +12,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   activeSlot,
   boardInfo,
+  buildQemuFirmware,
   createBoard,
   flashModel,
   type HostBoard,
   type Link,
+  MPS2_AN386_NO_DSP_ELF,
   modelInfo,
   openLink,
+  QEMU_MACHINES,
   type QemuBoard,
   type QemuMachineName,
   runOnBoard,
@@ -28,7 +32,7 @@ import { readTflite } from '../../src/tflite/index.js';
 import { compareOnBoards } from '../helpers/board-compare.js';
 import { BIN, ROOT, runCli } from '../helpers/cli.js';
 import { convPoolNet, mixedOpsNet } from '../helpers/converted-nets.js';
-import { allKernelsGraph } from '../helpers/int8-graph.js';
+import { allKernelsGraph, dotLengthsGraph } from '../helpers/int8-graph.js';
 import { referenceInt8 } from '../helpers/tflite-reference.js';
 import { haveReferenceModels, referenceModel, rng } from '../tflite/reference.js';
 
@@ -54,6 +58,8 @@ interface MachineCase {
 }
 const MACHINES: MachineCase[] = [
   { machine: 'mps2-an385', boardId: 'qemu-mps2-an385', fitsAd01: true },
+  // The same board with a Cortex-M4F: the DSP dot product (SXTB16/SMLAD) must give the same integers.
+  { machine: 'mps2-an386', boardId: 'qemu-mps2-an386', fitsAd01: true },
   // QEMU cannot program the F405's flash: its store is 2 x 64 KiB of SRAM, too small for ad01 (refused by size).
   { machine: 'netduinoplus2', boardId: 'qemu-netduinoplus2', fitsAd01: false },
 ];
@@ -99,6 +105,13 @@ describe.skipIf(!haveQemu).each(MACHINES)(
       const r = await compare(allKernelsGraph(), 20, 15);
       expect(r.hostMismatches).toBe(0);
       expect(r.referenceMismatches).toBe(0);
+    }, 60_000);
+
+    it('runs dense layers of every dot-product length remainder, on rows at odd addresses, exactly as the host build', async () => {
+      const r = await compare(dotLengthsGraph(), 20, 19);
+      expect(r.hostMismatches).toBe(0);
+      expect(r.referenceMismatches).toBe(0);
+      expect(r.distinctOutputs).toBeGreaterThan(15); // the inputs reach the output
     }, 60_000);
 
     it('runs the converter’s nets (conv, depthwise, pooling, dense; mean, logistic, tanh, add, concatenation, softmax) as the host build does', async () => {
@@ -242,6 +255,22 @@ describe.skipIf(!haveQemu).each(MACHINES)(
     }, 30_000);
   },
 );
+
+describe.skipIf(!haveQemu)('the Cortex-M4F build’s dot product', () => {
+  // Without this, a build that lost __ARM_FEATURE_DSP would pass every test above on the plain C.
+  const disassemble = (elf: string) =>
+    execFileSync('arm-none-eabi-objdump', ['-d', '--disassemble=tg_dot_int8', elf], { encoding: 'utf8' });
+  it('uses SMLAD on mps2-an386, and the TG_NO_DSP build (the bench’s baseline) does not', async () => {
+    await buildQemuFirmware('mps2-an386');
+    const dsp = disassemble(QEMU_MACHINES['mps2-an386'].elf);
+    const plain = disassemble(MPS2_AN386_NO_DSP_ELF);
+    expect(dsp).toMatch(/<tg_dot_int8>:/);
+    expect(dsp).toMatch(/\bsmlad\b/);
+    expect(dsp).toMatch(/\bsxtb16\b/);
+    expect(plain).toMatch(/<tg_dot_int8>:/);
+    expect(plain).not.toMatch(/\bsmlad\b/);
+  }, 120_000);
+});
 
 describe.skipIf(!haveQemu).each(MACHINES)('QEMU $machine model store', ({ machine }) => {
   it('keeps the flashed model across a restart when given a store file', async () => {

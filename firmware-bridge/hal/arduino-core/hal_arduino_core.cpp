@@ -179,6 +179,12 @@ extern "C" int hal_uart_read(void) { return Serial.read(); }
 
 extern "C" void hal_uart_write(const uint8_t *data, uint16_t len) { Serial.write(data, len); }
 
+/* What the core's transmit ring takes now (63 B on AVR cores): sample slots are written only when they fit. */
+extern "C" uint16_t hal_uart_tx_room(void) {
+  int room = Serial.availableForWrite();
+  return room > 0 ? (uint16_t)room : 0;
+}
+
 /* ---------------- I2C master (Wire) ---------------- */
 
 static bool wire_started;

@@ -154,6 +154,9 @@ int hal_uart_read(void) {
   return b;
 }
 
+/* No transmit ring: every write waits for UDR0, sample slots included (the timer keeps taking them). */
+uint16_t hal_uart_tx_room(void) { return HAL_UART_TX_ROOM_ANY; }
+
 void hal_uart_write(const uint8_t *data, uint16_t len) {
   for (uint16_t i = 0; i < len; i++) {
     while (!(UCSR0A & _BV(UDRE0))) {

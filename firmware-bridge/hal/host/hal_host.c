@@ -241,6 +241,9 @@ static int uart_service(void) {
   return moved;
 }
 
+/* Writes wait for the wire, sample slots included: the host build models a board whose loop blocks there. */
+uint16_t hal_uart_tx_room(void) { return HAL_UART_TX_ROOM_ANY; }
+
 void hal_uart_write(const uint8_t *data, uint16_t len) {
   for (uint16_t i = 0; i < len; i++) {
     while (tx_count == TX_QUEUE) { /* like Serial.write: block until the wire frees room */

@@ -1,5 +1,6 @@
 /*
- * HAL for QEMU's mps2-an385 (Cortex-M3, 25 MHz): the CMSDK APB UART0 at 0x40004000 carries the link
+ * HAL for QEMU's mps2-an385 (Cortex-M3, 25 MHz) and mps2-an386 (the same board and memory map with a
+ * Cortex-M4F; TG_BOARD_MPS2_AN386): the CMSDK APB UART0 at 0x40004000 carries the link
  * (QEMU puts it on a pty), SysTick is the millisecond clock, the top MiB of ZBT SSRAM1 is the model
  * store with NOR-flash rules (hal/common/ram_store.c). No ADC is emulated: analog pins read a fixed
  * test sine, a different frequency per channel, so johnny-five and the demo see live values. No I2C
@@ -52,8 +53,14 @@ static const uint16_t MODES[PIN_COUNT] = {0,  0,  IO, IO, IO, IO, IO, IO, IO, IO
                                           IO, IO, IO, IO, AN, AN, AN, AN, AN, AN};
 static const uint8_t CHANNEL[PIN_COUNT] = {NA, NA, NA, NA, NA, NA, NA, NA, NA, NA, NA, NA, NA, NA, 0, 1, 2, 3, 4, 5};
 
+#ifdef TG_BOARD_MPS2_AN386
+#define TG_BOARD_ID "qemu-mps2-an386"
+#else
+#define TG_BOARD_ID "qemu-mps2-an385"
+#endif
+
 static const hal_board_t BOARD = {
-    .board_id = "qemu-mps2-an385",
+    .board_id = TG_BOARD_ID,
     .pin_count = PIN_COUNT,
     .pin_modes = MODES,
     .analog_channel = CHANNEL,
@@ -101,6 +108,9 @@ int hal_uart_read(void) {
 /* A received byte only wakes the core from WFI; the main loop reads it. */
 void uart0_rx_handler(void);
 void uart0_rx_handler(void) { UART_INTCLEAR = INT_RX; }
+
+/* Writes wait for the UART's FIFO, sample slots included (SysTick keeps taking them). */
+uint16_t hal_uart_tx_room(void) { return HAL_UART_TX_ROOM_ANY; }
 
 void hal_uart_write(const uint8_t *data, uint16_t len) {
   for (uint16_t i = 0; i < len; i++) {

@@ -1,4 +1,5 @@
-/* Cortex-M3 start-up for the mps2-an385 build: the vector table and the reset handler (C99, no CMSIS). */
+/* Cortex-M3/M4 start-up for the mps2-an385 and mps2-an386 builds: the vector table and the reset handler
+   (C99, no CMSIS). */
 #include <stdint.h>
 #include <string.h>
 
@@ -35,6 +36,11 @@ __attribute__((section(".vectors"), used)) static const vector_t vectors[17] = {
 };
 
 void reset_handler(void) {
+#ifdef __ARM_FP
+  /* The M4F's FPU first (CPACR: full access to CP10 and CP11): hard-float code must not fault. */
+  *(volatile uint32_t *)0xE000ED88u |= 0xFu << 20;
+  __asm__ volatile("dsb\n isb" ::: "memory");
+#endif
   /* Copy initialised data from its load image and zero .bss, as on a flash part. */
   memcpy(&__data_start, &__data_load, (size_t)((uint8_t *)&__data_end - (uint8_t *)&__data_start));
   memset(&__bss_start, 0, (size_t)((uint8_t *)&__bss_end - (uint8_t *)&__bss_start));

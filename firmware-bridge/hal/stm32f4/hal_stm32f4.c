@@ -224,6 +224,9 @@ int hal_uart_read(void) {
   return b;
 }
 
+/* Writes wait for USART2's data register, sample slots included (SysTick keeps taking them). */
+uint16_t hal_uart_tx_room(void) { return HAL_UART_TX_ROOM_ANY; }
+
 void hal_uart_write(const uint8_t *data, uint16_t len) {
   for (uint16_t i = 0; i < len; i++) {
     while (!(USART2_SR & USART_SR_TXE)) {
