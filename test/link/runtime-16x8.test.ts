@@ -50,9 +50,7 @@ beforeAll(async () => {
   link = await openLink({ path: hb.path });
 }, 120_000);
 afterAll(async () => {
-  console.log(
-    `16x8: ${comparedInAll} output elements compared, each equal to the interpreter's`,
-  );
+  console.log(`16x8: ${comparedInAll} output elements compared, each equal to the interpreter's`);
   await link?.close();
   await hb?.stop();
 });
