@@ -110,7 +110,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       for (const board of config.boards) {
         const transport = await transportFor(board, o.baseDir);
         transports.push(transport);
-        const overload = isSerial(transport) ? linkOverload(board, transport.baudRate) : null;
+        // Real ports only: a virtual board's pty is not paced by a baud rate.
+        const overload = board.port && isSerial(transport) ? linkOverload(board, transport.baudRate) : null;
         if (overload) log.warn({ board: board.id }, overload);
         const channels = channelsOfAll(board.sensors, board.adc ?? AdcSpec.parse({}));
         // A model this board learned on site, when one is in force, wins over the configured one.
