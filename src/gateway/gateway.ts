@@ -31,6 +31,7 @@ import { BoardScorer } from './board-scorer.js';
 import { type BoardConfig, type GatewayConfig, resolveFrom } from './config.js';
 import { type Deployment, deployModel } from './deploy.js';
 import { type DetectionPlan, forgetModels, planDetection } from './detection-plan.js';
+import { linkOverload } from './link-budget.js';
 import { hostTransport, type SerialBoardTransport, serialTransport } from './serial-transports.js';
 import { type BoardTransport, jsVirtualTransport } from './transports.js';
 
@@ -109,6 +110,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       for (const board of config.boards) {
         const transport = await transportFor(board, o.baseDir);
         transports.push(transport);
+        // Real ports only: a virtual board's pty is not paced by a baud rate.
+        const overload = board.port && isSerial(transport) ? linkOverload(board, transport.baudRate) : null;
+        if (overload) log.warn({ board: board.id }, overload);
         const channels = channelsOfAll(board.sensors, board.adc ?? AdcSpec.parse({}));
         // A model this board learned on site, when one is in force, wins over the configured one.
         const versions = new ModelVersions(join(dataDir, 'models', board.id), board.learn?.keepVersions);

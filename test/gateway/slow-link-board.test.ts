@@ -82,8 +82,19 @@ describe.skipIf(!haveArduinoBuilder)(
         ],
         mqtt: { embedded: { port: 0 } },
       });
-      const gateway = await Gateway.start({ config, baseDir: dataDir });
+      const warnings: string[] = [];
+      const logger = {
+        debug() {},
+        info() {},
+        error() {},
+        warn: (_: object, msg?: string) => void warnings.push(msg ?? ''),
+      };
+      const gateway = await Gateway.start({ config, baseDir: dataDir, logger });
       stops.push(() => gateway.stop());
+      // Said at start, with the numbers, before a single window shows it.
+      expect(warnings.find((w) => w.includes('slots/s'))).toMatch(
+        /need 15,000 B\/s, more than 115,200 baud carries/,
+      );
       const runner = gateway.runners[0]!;
       const decisions: LiveDecision[] = [];
       const alerts: Alert[] = [];

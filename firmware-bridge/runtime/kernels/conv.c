@@ -103,6 +103,19 @@ static void conv_int8(const tg_op_t *op, const conv_data_t *d) {
           for (int32_t fy = 0; fy < f_h; fy++) {
             int32_t iy = iy0 + dil_h * fy;
             if (iy < 0 || iy >= in_h) continue;
+            if (!depthwise && dil_w == 1) {
+              /* Undilated: the row's pixels inside the input and their filter taps are each one run of
+                 memory, so one dot product takes the row (a 1-channel first layer would call it per MAC). */
+              int32_t fx0 = ix0 < 0 ? -ix0 : 0;
+              int32_t fx1 = in_w - ix0 < f_w ? in_w - ix0 : f_w;
+              if (fx1 > fx0) {
+                const int8_t *px = x + ((b * in_h + iy) * in_w + ix0 + fx0) * in_c;
+                const int8_t *pf = f + ((oc * f_h + fy) * f_w + fx0) * in_c;
+                int32_t wsum;
+                acc += tg_dot_int8(pf, px, (uint32_t)((fx1 - fx0) * in_c), &wsum) + input_offset * wsum;
+              }
+              continue;
+            }
             for (int32_t fx = 0; fx < f_w; fx++) {
               int32_t ix = ix0 + dil_w * fx;
               if (ix < 0 || ix >= in_w) continue;
