@@ -2,7 +2,7 @@
 // (host build, QEMU, the AVR emulator) and its board info compared with its profile; and the fit check
 // must answer as the board does when a model reaches it (the Mega's arena + tables, both ways).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findBoard } from '../../src/boards/index.js';
@@ -21,26 +21,11 @@ import { AvrBoard } from '../../src/sim/avr-board.js';
 import { BRIDGE_OPS, builtinOpName, fitOnBoard, inspectModel, readTflite } from '../../src/tflite/index.js';
 import { ROOT } from '../helpers/cli.js';
 import { Int8Graph } from '../helpers/int8-graph.js';
+import { has, haveArduinoBuilder } from '../helpers/tools.js';
 import { haveReferenceModels, referenceModel } from '../tflite/reference.js';
 
-const has = (cmd: string) => {
-  try {
-    execFileSync(cmd, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
 const haveQemu = has('qemu-system-arm') && has('arm-none-eabi-gcc');
 const haveAvr = has('avr-gcc');
-const haveArduinoBuilder = (() => {
-  try {
-    execFileSync('arduino-builder', ['-version'], { stdio: 'ignore' });
-    return existsSync('/usr/share/arduino/hardware/arduino/avr/platform.txt');
-  } catch {
-    return false;
-  }
-})();
 const stops: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
   for (const s of stops.splice(0)) await s();

@@ -4,7 +4,7 @@
 // 15,000 B/s, over 115200 baud (11,765 B/s). The board drops whole slots and its marks say which; the gateway
 // counts exactly those as lost samples and reports data quality.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -13,16 +13,8 @@ import { Gateway, GatewayConfig } from '../../src/gateway/index.js';
 import { AvrBoard } from '../../src/sim/avr-board.js';
 import { startAvrPty } from '../../src/sim/avr-pty.js';
 import { ROOT } from '../helpers/cli.js';
+import { haveArduinoBuilder } from '../helpers/tools.js';
 import { waitFor } from '../helpers/wait.js';
-
-const haveArduinoBuilder = (() => {
-  try {
-    execFileSync('arduino-builder', ['-version']);
-    return existsSync('/usr/share/arduino/hardware/arduino/avr/platform.txt');
-  } catch {
-    return false;
-  }
-})();
 
 const stops: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -12,15 +12,7 @@ import { boardInfo, openLink } from '../../src/link/index.js';
 import { messageWireBytes } from '../../src/link/protocol.js';
 import { AvrBoard } from '../../src/sim/avr-board.js';
 import { ROOT } from '../helpers/cli.js';
-
-const haveArduinoBuilder = (() => {
-  try {
-    execFileSync('arduino-builder', ['-version']);
-    return existsSync('/usr/share/arduino/hardware/arduino/avr/platform.txt');
-  } catch {
-    return false;
-  }
-})();
+import { haveArduinoBuilder } from '../helpers/tools.js';
 
 const cleanup: (() => void)[] = [];
 afterEach(() => {

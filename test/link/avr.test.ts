@@ -27,6 +27,7 @@ import { readTflite } from '../../src/tflite/index.js';
 import { ROOT } from '../helpers/cli.js';
 import { Int8Graph } from '../helpers/int8-graph.js';
 import { referenceInt8 } from '../helpers/tflite-reference.js';
+import { haveArduinoBuilder } from '../helpers/tools.js';
 import { rng } from '../tflite/reference.js';
 
 const STANDARD_FIRMATA = join(
@@ -37,15 +38,6 @@ const haveAvrGcc = (() => {
   try {
     execFileSync('avr-gcc', ['--version']);
     return true;
-  } catch {
-    return false;
-  }
-})();
-
-const haveArduinoBuilder = (() => {
-  try {
-    execFileSync('arduino-builder', ['-version']);
-    return existsSync('/usr/share/arduino/hardware/arduino/avr/platform.txt');
   } catch {
     return false;
   }

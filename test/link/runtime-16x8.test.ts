@@ -23,16 +23,9 @@ import { WasmRuntime } from '../../src/wasm-runtime/index.js';
 import { ROOT } from '../helpers/cli.js';
 import { fullyConnectedOptions, Int8Graph } from '../helpers/int8-graph.js';
 import { conv16x8, convDense16x8, type Fused, fullyConnected16x8 } from '../helpers/int16x8-graph.js';
+import { has } from '../helpers/tools.js';
 import { rng } from '../tflite/reference.js';
 
-const has = (cmd: string) => {
-  try {
-    execFileSync(cmd, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
 const haveWasm = (() => {
   try {
     execFileSync('make', ['-s', '-C', `${ROOT}/firmware-bridge`, 'wasm'], { stdio: 'pipe' });
