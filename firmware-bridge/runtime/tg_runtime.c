@@ -199,12 +199,22 @@ static int plan(void) {
         }
       }
     }
-    if (pick_size > TG_ARENA_BYTES - offset) return refuse("the model's activations do not fit the arena");
+    /* Planned on past the arena's end, so a refusal says how much the whole model needs. */
+    if (pick_size > UINT32_MAX - offset) return refuse("the model's activations exceed 4 GiB");
     tensor_at[pick] = offset;
     placed[pick] = 1;
     if (offset + pick_size > end) end = offset + pick_size;
   }
   arena_used = end - base;
+  if (end > TG_ARENA_BYTES) {
+    error[0] = 0;
+    tg_append_u32(error, sizeof error, end);
+    tg_append_str(error, sizeof error, " B of arena needed (tables + activations), the board has ");
+    tg_append_u32(error, sizeof error, TG_ARENA_BYTES);
+    tg_append_str(error, sizeof error, " B");
+    state = TG_RUNTIME_ERROR;
+    return -1;
+  }
   return 0;
 }
 

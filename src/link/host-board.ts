@@ -25,7 +25,6 @@ export interface HostBoardOptions {
   linkPath?: string;
   rxBufferBytes?: number;
   storeBytes?: number;
-  arenaBytes?: number;
   boardId?: string;
   /** How long to wait for the board to print its port (default 10 s). */
   startTimeoutMs?: number;
@@ -95,7 +94,6 @@ function boardArgs(o: HostBoardOptions): string[] {
   add('--link', o.linkPath && resolve(o.linkPath));
   add('--rx-buffer', o.rxBufferBytes);
   add('--store-bytes', o.storeBytes);
-  add('--arena-bytes', o.arenaBytes);
   add('--board-id', o.boardId);
   return args;
 }

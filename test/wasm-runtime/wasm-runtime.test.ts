@@ -22,10 +22,14 @@ import { bridgeNeeds, readTflite } from '../../src/tflite/index.js';
 import { WasmRuntime } from '../../src/wasm-runtime/index.js';
 import { ROOT } from '../helpers/cli.js';
 import { convPoolNet, deepDepthwiseNet, mixedOpsNet } from '../helpers/converted-nets.js';
+import { fetchedModels, readFetched } from '../helpers/fetched-models.js';
 import { allKernelsGraph, oneOpModel, opWithoutKernel } from '../helpers/int8-graph.js';
 import { referenceInt8 } from '../helpers/tflite-reference.js';
 import { waitFor } from '../helpers/wait.js';
 import { haveReferenceModels, referenceModel, rng } from '../tflite/reference.js';
+
+const fetched = fetchedModels();
+if (fetched.missing) console.warn(`WebAssembly runtime tests without ${fetched.missing}`);
 
 const canBuild = (() => {
   try {
@@ -93,6 +97,8 @@ describe.skipIf(!canBuild)('the board runtime as WebAssembly', () => {
     models.push(['Google’s ad01_int8', () => referenceModel('ad01_int8'), 5]);
     models.push(['Google’s kws_int8', () => referenceModel('kws_int8'), 3]);
   }
+  // MLPerf Tiny's vww_96 and ResNet-8 and TFLite Micro's person_detect, when fetched (bench/peers/models).
+  for (const m of fetched.present) models.push([`Google’s ${m.name}`, () => readFetched(m.name), 2]);
   it.each(models)(
     'equals the host board element for element on %s',
     async (_name, model, n) => {

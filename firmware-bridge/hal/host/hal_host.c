@@ -24,6 +24,7 @@
 
 #include "bridge.h"
 #include "hal.h"
+#include "hal_config.h"
 #include "i2c_devices.h"
 #include "scenario.h"
 
@@ -38,7 +39,6 @@ static struct {
   long rx_buffer;       /* bytes */
   long store_bytes;
   long page_bytes;
-  long arena_bytes;
   int parent_fd; /* -1: none; else a pipe from the launcher that closes when it dies */
   double drop_rate, corrupt_rate;
   int fault_rx, fault_tx;
@@ -49,7 +49,6 @@ static struct {
     .rx_buffer = 1024,
     .store_bytes = 1024 * 1024,
     .page_bytes = 4096,
-    .arena_bytes = 64 * 1024,
     .fault_rx = 1,
     .fault_tx = 1,
     .seed = 1,
@@ -66,7 +65,6 @@ static void usage(FILE *to) {
           "  --rx-buffer N       UART receive buffer bytes the board reports and enforces (default 1024)\n"
           "  --store-bytes N     model store size, both slots (default 1048576)\n"
           "  --page-bytes N      store erase page (default 4096)\n"
-          "  --arena-bytes N     tensor arena budget reported in board info (default 65536)\n"
           "  --board-id ID       board id reported in board info (default virtual-host)\n"
           "  --link PATH         also make PATH a symlink to the pty\n"
           "  --parent-fd N       stop when this pipe from the launcher closes (it died); on Linux also\n"
@@ -352,7 +350,8 @@ static hal_board_t board_desc = {
     .adc_bits = 10,
     .pwm_bits = 8,
     .flash_bytes = 0, /* set from the store size: the host has no program flash to speak of */
-    .ram_bytes = 256 * 1024,
+    .arena_bytes = TG_ARENA_BYTES, /* the runtime's own arena: board info says what it can hold */
+    .ram_bytes = 1024 * 1024,      /* nominal: the host is a Linux process */
 };
 
 const hal_board_t *hal_board(void) { return &board_desc; }
@@ -429,7 +428,6 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--rx-buffer")) opt.rx_buffer = parse_long(a, v, 16);
     else if (!strcmp(a, "--store-bytes")) opt.store_bytes = parse_long(a, v, 8192);
     else if (!strcmp(a, "--page-bytes")) opt.page_bytes = parse_long(a, v, 64);
-    else if (!strcmp(a, "--arena-bytes")) opt.arena_bytes = parse_long(a, v, 0);
     else if (!strcmp(a, "--parent-fd")) opt.parent_fd = (int)parse_long(a, v, 0);
     else if (!strcmp(a, "--faults")) {
       if (parse_faults(v) != 0) {
@@ -447,7 +445,6 @@ int main(int argc, char **argv) {
   byte_us = opt.baud > 0 ? 10e6 / (double)opt.baud : 0;
   board_desc.board_id = opt.board_id;
   board_desc.flash_bytes = (uint32_t)opt.store_bytes;
-  board_desc.arena_bytes = (uint32_t)opt.arena_bytes;
   board_desc.rx_buffer_bytes = (uint16_t)(opt.rx_buffer > 65535 ? 65535 : opt.rx_buffer);
   rx_ring = malloc((size_t)opt.rx_buffer); /* all allocation happens here, before the firmware starts */
   if (!rx_ring) return 2;
