@@ -25,7 +25,9 @@ import {
 } from '../src/link/index.js';
 import { inspectModel, readTflite } from '../src/tflite/index.js';
 import { compareOnBoards } from '../test/helpers/board-compare.js';
+import { fetchedModels, readFetched } from '../test/helpers/fetched-models.js';
 import { allKernelsGraph } from '../test/helpers/int8-graph.js';
+import { oursFromFetched } from './fetched-ours.js';
 import { tflmBeside, tflmFrameworkFcBytes, tflmPeer } from './peers/tflm.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -48,7 +50,7 @@ const tflm = {
   ),
 };
 
-const MODELS: [string, () => Uint8Array, number][] = [
+const MODELS: [string, () => Uint8Array | Promise<Uint8Array>, number][] = [
   ['hello_world_int8', () => new Uint8Array(readFileSync(join(REF, 'hello_world_int8.tflite'))), 50],
   ['ad01_int8', () => new Uint8Array(readFileSync(join(REF, 'ad01_int8.tflite'))), 10],
   ['kws_int8', () => new Uint8Array(readFileSync(join(REF, 'kws_int8.tflite'))), 5],
@@ -59,6 +61,14 @@ const MODELS: [string, () => Uint8Array, number][] = [
   ],
   ['all-kernels test graph', allKernelsGraph, 50],
 ];
+// MLPerf Tiny's vision references and person_detect (bench/peers/models/get.sh), Google's int8 and ours.
+const fetched = fetchedModels();
+if (fetched.missing) console.error(`  ${fetched.missing}; the bench runs without them`);
+for (const m of fetched.present) {
+  MODELS.push([m.name, () => readFetched(m.name), 3]);
+  const float = m.float;
+  if (float) MODELS.push([`${float} (ours, int8)`, () => oursFromFetched({ name: m.name, float }), 3]);
+}
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
 const ratio = (a: number, b: number | null) => (b ? +(a / b).toFixed(3) : null);
@@ -124,7 +134,7 @@ const models: ModelRow[] = [];
 try {
   for (const [name, load, n] of MODELS) {
     console.error(`  ${name}`);
-    const bytes = load();
+    const bytes = await load();
     const report = inspectModel(readTflite(bytes), bytes.length);
     // A board whose model slot is smaller than the model is left out (netduinoplus2: ad01).
     const on = CORES.map((_, i) => i).filter((i) => bytes.length <= slotBytes[i]!);
