@@ -103,7 +103,7 @@ export function inspectModel(model: TfliteModel, bytes: number, boards: BoardPro
   );
   const weightsBytes = [...constants].reduce((n, b) => n + model.buffers[b]!.data!.length, 0);
   const plan: ArenaPlan = planArena(model);
-  const tflm = estimateTflmArena(model, plan);
+  const tflm = estimateTflmArena(model);
   const bridge = bridgeNeeds(model);
   const needs: ModelNeeds = {
     bytes,

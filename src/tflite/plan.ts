@@ -30,9 +30,11 @@ const alignUp = (n: number, a = ARENA_ALIGNMENT) => Math.ceil(n / a) * a;
  * Plan subgraph 0's activations the way TFLite Micro's GreedyMemoryPlanner does: each tensor lives
  * from the op that writes it (0 for graph inputs) to the last op that reads it (the end for graph
  * outputs); buffers are placed largest first, each at the lowest offset where it overlaps no placed
- * buffer that is alive at the same time.
+ * buffer that is alive at the same time. Equal sizes go in tensor order, as our runtime's planner takes
+ * them; `ties: 'tflm'` takes the last tensor first, as TFLite Micro's planner does (it lists its buffers
+ * from the tail before a stable sort), which can give another peak (vww_96: 73,728 B against 64,512).
  */
-export function planArena(model: TfliteModel): ArenaPlan {
+export function planArena(model: TfliteModel, ties: 'tensor-order' | 'tflm' = 'tensor-order'): ArenaPlan {
   const g = model.subgraphs[0]!;
   const last = Math.max(0, g.operators.length - 1);
   const first = new Map<number, number>();
@@ -64,7 +66,9 @@ export function planArena(model: TfliteModel): ArenaPlan {
   });
 
   // Largest first; equal sizes keep tensor order, so the plan is deterministic.
-  const order = [...buffers].sort((a, b) => b.bytes - a.bytes || a.tensor - b.tensor);
+  const order = [...buffers].sort(
+    (a, b) => b.bytes - a.bytes || (ties === 'tflm' ? b.tensor - a.tensor : a.tensor - b.tensor),
+  );
   const placed: PlannedBuffer[] = [];
   for (const buf of order) {
     const overlapping = placed
@@ -85,47 +89,49 @@ export function planArena(model: TfliteModel): ArenaPlan {
 }
 
 /**
- * TFLite Micro's persistent ("tail") allocations on a 32-bit target, from sizes measured on a
- * Cortex-M build (see docs/tflite.md): the allocator itself, one TfLiteEvalTensor per tensor, one
- * NodeAndRegistration per op, a TfLiteTensor plus its quantization arrays for every graph input and
- * output the application fetches, and each kernel's op data.
+ * TFLite Micro's persistent ("tail") allocations on a 32-bit target, measured with TFLite Micro itself on
+ * the emulated Cortex-M3 (bench/peers/tflm): chains of one, two and three ops of each kind, and for the
+ * per-channel kernels 8 and 32 channels, the tail growing by what one op adds (docs/tflite.md). Per op
+ * that is its NodeAndRegistration, its builtin parameters and its kernel's op data, each aligned as
+ * TFLite Micro aligns them (so a second op of a kind can cost 16 B more or less than the first: the figures
+ * are the mean); one TfLiteEvalTensor per tensor; a TfLiteTensor and its quantization for each graph input
+ * and output the application fetches; and the allocator's own objects.
  */
 export const TFLM_32BIT = {
-  allocatorBase: 132,
+  allocatorBase: 160,
   evalTensor: 12,
   nodeAndRegistration: 32,
   ioTensor: 32,
   /** Scratch AllocateTensors borrows from the head while it runs: per tensor, and per planned buffer. */
   allocationScratchPerTensor: 24,
   allocationScratchPerBuffer: 40,
-  /** TfLiteAffineQuantization (12) + scale and zero-point arrays (4-byte length + 4 per channel, each). */
-  ioQuantization: (channels: number) => 12 + 2 * (4 + 4 * channels),
-  /** Op data per kernel; per-channel kernels add a multiplier and a shift (int32 each) per output channel. */
+  /** TfLiteAffineQuantization (12) + the zero-point array (4-byte length + 4 per channel); the scales stay in the model. */
+  ioQuantization: (channels: number) => 16 + 4 * channels,
+  /** Builtin parameters + op data per op; per-channel kernels add a multiplier and a shift (int32 each) per output channel. */
   opData: (op: string, outChannels: number): number => {
     switch (op) {
       case 'FULLY_CONNECTED':
-        return 48;
+        return 52;
       case 'CONV_2D':
       case 'DEPTHWISE_CONV_2D':
-        return 48 + 8 * outChannels;
+        return 92 + 8 * outChannels;
       case 'AVERAGE_POOL_2D':
       case 'MAX_POOL_2D':
-        return 24;
       case 'SOFTMAX':
-      case 'LOGISTIC':
-      case 'TANH':
-        return 48;
       case 'ADD':
-      case 'SUB':
-      case 'MUL':
+      case 'PAD':
         return 64;
+      case 'SUB':
+        return 60;
+      case 'MUL':
+        return 44;
+      case 'RESHAPE':
+        return 40;
       case 'QUANTIZE':
       case 'DEQUANTIZE':
-      case 'LEAKY_RELU':
-      case 'HARD_SWISH':
-        return 32;
+        return 36;
       default:
-        return 16;
+        return 20;
     }
   },
 } as const;
@@ -140,7 +146,10 @@ export interface TflmEstimate {
 }
 
 /** Estimated TFLite Micro arena use (`arena_used_bytes()`) on a 32-bit MCU: planned head + tail model. */
-export function estimateTflmArena(model: TfliteModel, plan: ArenaPlan = planArena(model)): TflmEstimate {
+export function estimateTflmArena(
+  model: TfliteModel,
+  plan: ArenaPlan = planArena(model, 'tflm'),
+): TflmEstimate {
   const g = model.subgraphs[0]!;
   const c = TFLM_32BIT;
   let tail = c.allocatorBase + c.evalTensor * g.tensors.length + c.nodeAndRegistration * g.operators.length;
