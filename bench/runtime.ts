@@ -27,7 +27,7 @@ import { inspectModel, readTflite } from '../src/tflite/index.js';
 import { compareOnBoards } from '../test/helpers/board-compare.js';
 import { fetchedModels, readFetched } from '../test/helpers/fetched-models.js';
 import { allKernelsGraph } from '../test/helpers/int8-graph.js';
-import { oursFromFetched } from './fetched-ours.js';
+import { oursFromFetched } from './peers/models/ours.js';
 import { tflmBeside, tflmFrameworkFcBytes, tflmPeer } from './peers/tflm.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -11,7 +11,7 @@ import { WasmRuntime } from '../src/wasm-runtime/index.js';
 import { fetchedModels, fetchedPath } from '../test/helpers/fetched-models.js';
 import { referenceInt8 } from '../test/helpers/tflite-reference.js';
 import { rng } from '../test/tflite/reference.js';
-import { oursFromFetched } from './fetched-ours.js';
+import { oursFromFetched } from './peers/models/ours.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const shared = join(root, '..', 'shared', 'reference-models');

@@ -119,6 +119,7 @@ export const TFLM_32BIT = {
       case 'MAX_POOL_2D':
       case 'SOFTMAX':
       case 'ADD':
+        return 68;
       case 'PAD':
         return 64;
       case 'SUB':

@@ -5,10 +5,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { convertModel } from '../src/convert/index.js';
-import { readTflite } from '../src/tflite/index.js';
-import { fetchedPath, readFetched } from '../test/helpers/fetched-models.js';
-import { rng } from '../test/tflite/reference.js';
+import { convertModel } from '../../../src/convert/index.js';
+import { readTflite } from '../../../src/tflite/index.js';
+import { fetchedPath, readFetched } from '../../../test/helpers/fetched-models.js';
+import { rng } from '../../../test/tflite/reference.js';
 
 export async function oursFromFetched(m: { name: string; float: string }): Promise<Uint8Array> {
   const google = readTflite(readFetched(m.name));
