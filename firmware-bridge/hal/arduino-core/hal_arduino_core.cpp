@@ -1,6 +1,7 @@
 /*
  * The firmware-bridge HAL on the Arduino core API (Serial, analogRead, Wire, millis/micros, EEPROM), so the
- * bridge builds as an Arduino library for any core. Sizes per board: hal_config.h. On AVR cores the
+ * bridge builds as an Arduino library for any core. Sizes per board: hal_config.h. The model store: EEPROM on
+ * AVR cores, flash sectors through ST's HAL on STM32duino's Nucleo-F446RE, a RAM slot elsewhere. On AVR cores the
  * samples are taken in Timer0's compare-A interrupt (the core's millis() runs on its overflow, so compare A
  * is free); other cores take them from the loop (TG_SAMPLER_IN_LOOP), and the sample marks show any slot
  * a busy loop lost.
@@ -13,6 +14,9 @@
 
 #if defined(TG_STORE_EEPROM)
 #include <EEPROM.h>
+#endif
+#if defined(TG_STORE_STM32_FLASH)
+#include <string.h>
 #endif
 
 extern "C" {
@@ -246,6 +250,106 @@ extern "C" int hal_store_erase(uint32_t address, uint32_t len) {
   if (address > EEPROM.length() || len > EEPROM.length() - address) return -1;
   for (uint32_t i = 0; i < len; i++) EEPROM.update((int)(address + i), 0xFF);
   return 0;
+}
+#endif
+
+#if defined(TG_STORE_STM32_FLASH)
+/*
+ * Flash sectors TG_STORE_FIRST_SECTOR on (all TG_STORE_PAGE_BYTES long) through ST's HAL flash driver, which
+ * STM32duino builds in (HAL_FLASH_MODULE_ENABLED): HAL_FLASHEx_Erase by sector, HAL_FLASH_Program by byte or
+ * word, verified after. The store's A/B records give the power-cut safety; this gives NOR-flash rules. One
+ * flash bank: while a 128 KiB sector erases (1-2 s) the CPU stalls on its next flash fetch, interrupts too.
+ */
+#define STORE ((const volatile uint8_t *)(uintptr_t)TG_STORE_ADDRESS)
+
+/* Where the sketch ends in flash, from STM32duino's linker script: .data's load image is its last part. */
+extern "C" char _sidata[], _sdata[], _edata[];
+
+static bool in_store(uint32_t address, uint32_t len) {
+  return address <= TG_STORE_BYTES && len <= TG_STORE_BYTES - address;
+}
+
+/* The core's linker script gives a sketch all 512 KiB: one that reaches the store's sectors must never have
+   them erased under it, so the store then refuses every erase and program. */
+static bool sketch_clear_of_store(void) {
+  uint32_t end = (uint32_t)(uintptr_t)_sidata + (uint32_t)(_edata - _sdata);
+  return end <= TG_STORE_ADDRESS;
+}
+
+extern "C" uint32_t hal_store_bytes(void) { return TG_STORE_BYTES; }
+extern "C" uint32_t hal_store_page_bytes(void) { return TG_STORE_PAGE_BYTES; }
+extern "C" const uint8_t *hal_store_map(void) { return (const uint8_t *)(uintptr_t)TG_STORE_ADDRESS; }
+
+extern "C" int hal_store_read(uint32_t address, void *data, uint32_t len) {
+  if (!in_store(address, len)) return -1;
+  memcpy(data, hal_store_map() + address, len);
+  return 0;
+}
+
+/* Unlocks the controller and clears flags an earlier operation left (the HAL fails on any it finds set). */
+static bool flash_unlock(void) {
+  if (HAL_FLASH_Unlock() != HAL_OK) return false;
+  __HAL_FLASH_CLEAR_FLAG(FLASH_FLAG_EOP | FLASH_FLAG_OPERR | FLASH_FLAG_WRPERR | FLASH_FLAG_PGAERR |
+                         FLASH_FLAG_PGPERR | FLASH_FLAG_PGSERR);
+  return true;
+}
+
+/* Locks again and drops what the ART accelerator's caches hold of the store's old contents. */
+static void flash_lock(void) {
+  HAL_FLASH_Lock();
+  bool data_cache = (FLASH->ACR & FLASH_ACR_DCEN) != 0;
+  bool instruction_cache = (FLASH->ACR & FLASH_ACR_ICEN) != 0;
+  __HAL_FLASH_DATA_CACHE_DISABLE();
+  __HAL_FLASH_INSTRUCTION_CACHE_DISABLE();
+  __HAL_FLASH_DATA_CACHE_RESET();
+  __HAL_FLASH_INSTRUCTION_CACHE_RESET();
+  if (data_cache) __HAL_FLASH_DATA_CACHE_ENABLE();
+  if (instruction_cache) __HAL_FLASH_INSTRUCTION_CACHE_ENABLE();
+}
+
+extern "C" int hal_store_erase(uint32_t address, uint32_t len) {
+  if (address % TG_STORE_PAGE_BYTES || len % TG_STORE_PAGE_BYTES || !in_store(address, len)) return -1;
+  if (!sketch_clear_of_store()) return -1;
+  if (len == 0) return 0;
+  FLASH_EraseInitTypeDef erase = {};
+  erase.TypeErase = FLASH_TYPEERASE_SECTORS;
+  erase.Banks = FLASH_BANK_1;
+  erase.Sector = TG_STORE_FIRST_SECTOR + address / TG_STORE_PAGE_BYTES;
+  erase.NbSectors = len / TG_STORE_PAGE_BYTES;
+  erase.VoltageRange = FLASH_VOLTAGE_RANGE_3; /* the Nucleo's 3.3 V: erase 32 bits at a time */
+  uint32_t failed_sector = 0;
+  if (!flash_unlock()) return -1;
+  int rc = HAL_FLASHEx_Erase(&erase, &failed_sector) == HAL_OK ? 0 : -1;
+  flash_lock();
+  for (uint32_t i = 0; i < len && rc == 0; i += 4) /* whole sectors: word-aligned */
+    if (*(const volatile uint32_t *)(uintptr_t)(TG_STORE_ADDRESS + address + i) != 0xFFFFFFFFu) rc = -1;
+  return rc;
+}
+
+/* Words where all four bytes are still erased, single bytes elsewhere; a byte whose value would not change
+   is not programmed again. Only 1 -> 0 transitions are asked of the flash (value = old AND new). */
+extern "C" int hal_store_program(uint32_t address, const void *data, uint32_t len) {
+  if (!in_store(address, len) || !sketch_clear_of_store()) return -1;
+  const uint8_t *d = (const uint8_t *)data;
+  if (!flash_unlock()) return -1;
+  int rc = 0;
+  for (uint32_t i = 0; i < len && rc == 0;) {
+    uint32_t at = address + i;
+    if (at % 4 == 0 && len - i >= 4 && *(const volatile uint32_t *)(uintptr_t)(TG_STORE_ADDRESS + at) == 0xFFFFFFFFu) {
+      uint32_t word = (uint32_t)d[i] | ((uint32_t)d[i + 1] << 8) | ((uint32_t)d[i + 2] << 16) | ((uint32_t)d[i + 3] << 24);
+      if (word != 0xFFFFFFFFu && HAL_FLASH_Program(FLASH_TYPEPROGRAM_WORD, TG_STORE_ADDRESS + at, word) != HAL_OK) rc = -1;
+      i += 4;
+      continue;
+    }
+    uint8_t want = (uint8_t)(STORE[at] & d[i]);
+    if (want != STORE[at] && HAL_FLASH_Program(FLASH_TYPEPROGRAM_BYTE, TG_STORE_ADDRESS + at, want) != HAL_OK) rc = -1;
+    i++;
+  }
+  flash_lock();
+  /* Every bit the data clears must now be clear. */
+  for (uint32_t i = 0; i < len && rc == 0; i++)
+    if (STORE[address + i] & (uint8_t)~d[i]) rc = -1;
+  return rc;
 }
 #endif
 /* TG_STORE_RAM_ARRAY: hal_store_* come from ram_store.c (a RAM slot the gateway re-flashes after a reset). */

@@ -1,8 +1,9 @@
 /*
  * Sizes of the firmware-bridge built as an Arduino library (hal_arduino_core.cpp), per board the Arduino core
  * names with its ARDUINO_<board> macro. Define TG_BOARD_ID (and any size below) before this header to
- * build for a board not listed. Built and emulated here: the Uno and the Mega 2560 (AVR core); the
- * 32-bit entries follow each board's profile in boards/ but are not built here (no such core is installed).
+ * build for a board not listed. Built and emulated here: the Uno and the Mega 2560 (AVR core). Built here, not
+ * run: the Nucleo-F446RE (STM32duino's core, arduino/get-stm32duino.sh). The other 32-bit entries follow each
+ * board's profile in boards/ but are not built here (no such core is installed).
  */
 #ifndef TG_HAL_CONFIG_H
 #define TG_HAL_CONFIG_H
@@ -37,7 +38,7 @@
 #elif defined(ARDUINO_ARCH_AVR)
 #error "tinygate: this AVR board has no entry in hal_config.h; define TG_BOARD_ID and its sizes, or use an Uno or Mega"
 #else
-/* 32-bit cores (not built here): the model in a RAM slot, which the gateway re-flashes after a reset. */
+/* 32-bit cores: the on-board runtime, samples taken from the loop, and a model store per board below. */
 #if !defined(TG_BOARD_ID)
 #if defined(ARDUINO_ARDUINO_NANO33BLE)
 #define TG_BOARD_ID "arduino-nano-33-ble-sense"
@@ -59,7 +60,25 @@
 #error "tinygate: unknown board; define TG_BOARD_ID (a boards/<id>.json profile id) before including TinygateBridge.h"
 #endif
 #endif
+#if defined(ARDUINO_NUCLEO_F446RE)
+/* STM32duino: the model store in flash sectors 6-7 (2 x 128 KiB at 0x08040000), where the bare-register build
+   keeps it (hal/stm32f4/hal_config.h), written through ST's HAL flash driver; the model runs from there. */
+#define TG_STORE_STM32_FLASH 1
+#define TG_STORE_ADDRESS 0x08040000u
+#define TG_STORE_FIRST_SECTOR 6u
+#define TG_STORE_PAGE_BYTES (128u * 1024u)
+#define TG_STORE_BYTES (256u * 1024u)
+/* Flash is programmed in bytes or words (no ECC): four-byte progress cells are one word each. */
+#define TG_PROGRESS_CELL_BYTES 4
+#define TG_FLASH_BYTES (512u * 1024u)
+#define TG_RAM_BYTES (128u * 1024u)
+#ifndef TG_ARENA_BYTES
+#define TG_ARENA_BYTES (88u * 1024u) /* the profile's arena (boards/nucleo-f446re.json), as the bare build's */
+#endif
+#else
+/* 32-bit cores with no flash store written here: the model in a RAM slot, re-flashed after a reset. */
 #define TG_STORE_RAM_ARRAY 1
+#endif
 #define TG_SAMPLER_IN_LOOP 1
 #define TG_WITH_RUNTIME 1
 #ifndef TG_STORE_BYTES
