@@ -40,8 +40,14 @@ export type Installer =
 export interface FirmwareTarget {
   board: string;
   build?: MakeBuild;
+  /** The same bridge as the Arduino library's example sketch, built here by arduino-builder (Uno, Mega). */
+  libraryBuild?: MakeBuild;
   install: Installer;
 }
+
+/** Which build `firmware build` and `firmware install` take: the bare-register one or the Arduino library's. */
+export const FIRMWARE_BUILDS = ['bare', 'arduino-library'] as const;
+export type FirmwareBuildKind = (typeof FIRMWARE_BUILDS)[number];
 
 const AVR_NEEDS =
   'avr-gcc, avr-libc and binutils-avr (Debian: apt-get install gcc-avr avr-libc binutils-avr)';
@@ -58,6 +64,16 @@ const avr = (board: string): MakeBuild => ({
   needs: AVR_NEEDS,
 });
 
+const avrLibrary = (board: string): MakeBuild => ({
+  makeTarget: 'arduino',
+  image: `build/arduino/${board}.hex`,
+  also: [`build/arduino/${board}.elf`],
+  elf: `build/arduino/${board}.elf`,
+  sizeTool: 'avr-size',
+  needs:
+    'arduino-builder and the Arduino AVR core (Debian: apt-get install arduino-builder arduino-core-avr) besides avr-gcc',
+});
+
 const NO_BRIDGE =
   'the firmware-bridge has no HAL for it, and the Arduino library does not name it (hal/arduino-core/hal_config.h)';
 
@@ -65,6 +81,7 @@ export const FIRMWARE_TARGETS: Record<string, FirmwareTarget> = {
   'arduino-uno': {
     board: 'arduino-uno',
     build: avr('arduino-uno'),
+    libraryBuild: avrLibrary('arduino-uno'),
     install: {
       kind: 'avrdude',
       programmer: 'arduino',
@@ -76,6 +93,7 @@ export const FIRMWARE_TARGETS: Record<string, FirmwareTarget> = {
   'arduino-mega2560': {
     board: 'arduino-mega2560',
     build: avr('arduino-mega2560'),
+    libraryBuild: avrLibrary('arduino-mega2560'),
     install: {
       kind: 'avrdude',
       programmer: 'wiring',
