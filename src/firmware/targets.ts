@@ -55,24 +55,21 @@ const ARM_NEEDS =
   'arm-none-eabi-gcc and newlib (Debian: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)';
 const ESP32_INDEX = 'https://espressif.github.io/arduino-esp32/package_esp32_index.json';
 
-const avr = (board: string): MakeBuild => ({
-  makeTarget: 'hex',
-  image: `build/avr/${board}.hex`,
-  also: [`build/avr/${board}.elf`],
-  elf: `build/avr/${board}.elf`,
-  sizeTool: 'avr-size',
-  needs: AVR_NEEDS,
-});
-
-const avrLibrary = (board: string): MakeBuild => ({
-  makeTarget: 'arduino',
-  image: `build/arduino/${board}.hex`,
-  also: [`build/arduino/${board}.elf`],
-  elf: `build/arduino/${board}.elf`,
-  sizeTool: 'avr-size',
-  needs:
-    'arduino-builder and the Arduino AVR core (Debian: apt-get install arduino-builder arduino-core-avr) besides avr-gcc',
-});
+/** An AVR board's build: the bare-register one (`make hex`) or the Arduino library's sketch (`make arduino`). */
+const avr = (board: string, kind: FirmwareBuildKind = 'bare'): MakeBuild => {
+  const dir = kind === 'bare' ? 'build/avr' : 'build/arduino';
+  return {
+    makeTarget: kind === 'bare' ? 'hex' : 'arduino',
+    image: `${dir}/${board}.hex`,
+    also: [`${dir}/${board}.elf`],
+    elf: `${dir}/${board}.elf`,
+    sizeTool: 'avr-size',
+    needs:
+      kind === 'bare'
+        ? AVR_NEEDS
+        : `arduino-builder and the Arduino AVR core (Debian: apt-get install arduino-builder arduino-core-avr) besides ${AVR_NEEDS}`,
+  };
+};
 
 const NO_BRIDGE =
   'the firmware-bridge has no HAL for it, and the Arduino library does not name it (hal/arduino-core/hal_config.h)';
@@ -81,7 +78,7 @@ export const FIRMWARE_TARGETS: Record<string, FirmwareTarget> = {
   'arduino-uno': {
     board: 'arduino-uno',
     build: avr('arduino-uno'),
-    libraryBuild: avrLibrary('arduino-uno'),
+    libraryBuild: avr('arduino-uno', 'arduino-library'),
     install: {
       kind: 'avrdude',
       programmer: 'arduino',
@@ -93,7 +90,7 @@ export const FIRMWARE_TARGETS: Record<string, FirmwareTarget> = {
   'arduino-mega2560': {
     board: 'arduino-mega2560',
     build: avr('arduino-mega2560'),
-    libraryBuild: avrLibrary('arduino-mega2560'),
+    libraryBuild: avr('arduino-mega2560', 'arduino-library'),
     install: {
       kind: 'avrdude',
       programmer: 'wiring',

@@ -99,15 +99,21 @@ describe.skipIf(missing)('tinygate firmware install on an emulated Uno with Opti
     optiboot = buildOptiboot();
   }, 120_000);
 
-  it('builds the bridge, writes it through the bootloader with avrdude, and the board then runs it', async () => {
+  /** An emulated Uno whose flash holds only Optiboot, on a real pty, with `volts` on A0. */
+  async function unoWithOptiboot(volts: number) {
     const board = new AvrBoard({
       bootloader: { hex: optiboot, startByte: UNO_BOOT_START },
-      analogVolts: [2.5],
+      analogVolts: [volts],
       realTime: true,
     });
     cleanup.push(() => board.stop());
     const pty = await startAvrPty(board);
     cleanup.push(() => pty.stop());
+    return { board, pty };
+  }
+
+  it('builds the bridge, writes it through the bootloader with avrdude, and the board then runs it', async () => {
+    const { board, pty } = await unoWithOptiboot(2.5);
 
     const dry = await runCli([
       'firmware',
@@ -151,14 +157,7 @@ describe.skipIf(missing)('tinygate firmware install on an emulated Uno with Opti
   it.skipIf(!haveArduinoBuilder)(
     'puts the Arduino library build on it with --build arduino-library, and the board then runs it',
     async () => {
-      const board = new AvrBoard({
-        bootloader: { hex: optiboot, startByte: UNO_BOOT_START },
-        analogVolts: [1.25],
-        realTime: true,
-      });
-      cleanup.push(() => board.stop());
-      const pty = await startAvrPty(board);
-      cleanup.push(() => pty.stop());
+      const { board, pty } = await unoWithOptiboot(1.25);
       const run = await runCli(
         [
           'firmware',
