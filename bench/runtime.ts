@@ -1,7 +1,9 @@
 // The on-board runtime beside TensorFlow Lite Micro, in one run: TFLite Micro itself on the same emulated
 // Cortex-M3 and M4 and the same inputs when bench/peers/tflm is built (its get.sh; otherwise the figures
-// published in ../shared/reference-models/README.md stand in, and the JSON says which). Ours: every reference int8 model, the shipped model and the all-kernels test graph flashed to the
-// host build and to the emulated Cortex-M3 (QEMU mps2-an385) and Cortex-M4F (QEMU mps2-an386, the same
+// published in ../shared/reference-models/README.md stand in, and the JSON says which). Ours: every reference
+// int8 model (../shared's, and MLPerf Tiny's vww_96 and ResNet-8 and TFLite Micro's person_detect when
+// bench/peers/models/get.sh has fetched them), our own int8 conversion of each MLPerf Tiny float reference
+// (bench/peers/models/ours.ts), the shipped model and the all-kernels test graph, flashed to the host build and to the emulated Cortex-M3 (QEMU mps2-an385) and Cortex-M4F (QEMU mps2-an386, the same
 // board: once with the DSP dot product, once built with TG_NO_DSP; and the STM32F4 HAL on netduinoplus2,
 // for the models its 64,992 B model slot takes), all under -icount shift=0 so a board µs is 1000
 // instructions; outputs compared element by element with the official interpreter (exact share, ±1 share),
@@ -27,7 +29,7 @@ import { inspectModel, readTflite } from '../src/tflite/index.js';
 import { compareOnBoards } from '../test/helpers/board-compare.js';
 import { fetchedModels, readFetched } from '../test/helpers/fetched-models.js';
 import { allKernelsGraph } from '../test/helpers/int8-graph.js';
-import { oursFromFetched } from './peers/models/ours.js';
+import { oursFrom, oursFromFetched } from './peers/models/ours.js';
 import { tflmBeside, tflmFrameworkFcBytes, tflmPeer } from './peers/tflm.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -54,6 +56,17 @@ const MODELS: [string, () => Uint8Array | Promise<Uint8Array>, number][] = [
   ['hello_world_int8', () => new Uint8Array(readFileSync(join(REF, 'hello_world_int8.tflite'))), 50],
   ['ad01_int8', () => new Uint8Array(readFileSync(join(REF, 'ad01_int8.tflite'))), 10],
   ['kws_int8', () => new Uint8Array(readFileSync(join(REF, 'kws_int8.tflite'))), 5],
+  [
+    'ad01_fp32 (ours, int8)',
+    () =>
+      oursFrom(join(REF, 'ad01_fp32.tflite'), new Uint8Array(readFileSync(join(REF, 'ad01_int8.tflite')))),
+    10,
+  ],
+  [
+    'kws_fp32 (ours, int8)',
+    () => oursFrom(join(REF, 'kws_fp32.tflite'), new Uint8Array(readFileSync(join(REF, 'kws_int8.tflite')))),
+    5,
+  ],
   [
     'motor-vib (int8)',
     () => new Uint8Array(readFileSync(join(root, 'models', 'motor-vib', 'model.int8.tflite'))),

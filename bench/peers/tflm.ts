@@ -17,7 +17,7 @@ export type TflmCore = keyof typeof MACHINE;
 export interface TflmRun {
   /** arena_used_bytes() after AllocateTensors. */
   arenaUsedBytes: number;
-  /** The smallest arena AllocateTensors succeeds in (binary search, 4-byte steps). */
+  /** The smallest arena AllocateTensors succeeds in (binary search, 4-byte steps); 0 when not searched. */
   arenaMinimumBytes: number;
   instructions: number[];
   /** The output of each inference, as bytes. */
@@ -37,10 +37,13 @@ export async function runOnTflm(
   model: Uint8Array,
   inputs: Uint8Array[],
   outputBytes: number,
+  /** Skip the search for the smallest arena (arenaMinimumBytes is then 0). */
+  o: { noMinimum?: boolean } = {},
 ): Promise<TflmRun> {
   const dir = mkdtempSync(join(tmpdir(), 'tg-tflm-'));
   try {
     writeFileSync(join(dir, 'model.tflite'), model);
+    if (o.noMinimum) writeFileSync(join(dir, 'no-minimum'), '');
     writeFileSync(join(dir, 'inputs.bin'), Buffer.concat(inputs));
     // -icount shift=0: one instruction is one nanosecond of the board's clock, as for our board.
     await run(

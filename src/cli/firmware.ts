@@ -1,17 +1,23 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { findBoard } from '../boards/index.js';
 import {
   buildFirmware,
+  FIRMWARE_BUILDS,
   type FirmwareBuild,
+  type FirmwareBuildKind,
   installFirmware,
   installPlan,
   shellLine,
 } from '../firmware/index.js';
+
 import { action, type JsonFlag, report } from './output.js';
 
 interface BoardFlag extends JsonFlag {
   board: string;
+  build?: FirmwareBuildKind;
 }
+
+const BUILD_HELP = `${FIRMWARE_BUILDS.join(' or ')}: the bare-register build (default) or the Arduino library's example sketch built by arduino-builder (Uno and Mega)`;
 
 interface InstallOptions extends BoardFlag {
   port?: string;
@@ -42,10 +48,11 @@ export function registerFirmware(program: Command): void {
       'build the firmware-bridge for a board profile here (make) and say where the image is, with its sizes',
     )
     .requiredOption('--board <id>', 'board profile id (see `tinygate boards`)')
+    .addOption(new Option('--build <kind>', BUILD_HELP).choices(FIRMWARE_BUILDS))
     .option('--json', 'print one JSON document')
     .action(
       action(async (opts: BoardFlag) => {
-        const build = await buildFirmware(findBoard(opts.board));
+        const build = await buildFirmware(findBoard(opts.board), opts.build);
         report(opts, build, () => renderBuild(build));
       }),
     );
@@ -58,6 +65,7 @@ export function registerFirmware(program: Command): void {
     .requiredOption('--board <id>', 'board profile id (see `tinygate boards`)')
     .option('--port <path>', 'the serial port the board is on, e.g. /dev/ttyACM0')
     .option('--drive <path>', 'for UF2 and ST-LINK boards: the drive the board mounts (in the printed steps)')
+    .addOption(new Option('--build <kind>', BUILD_HELP).choices(FIRMWARE_BUILDS))
     .option('--dry-run', 'print the steps (commands) without running them')
     .option('--json', 'print one JSON document')
     .action(
@@ -66,6 +74,7 @@ export function registerFirmware(program: Command): void {
         const where = {
           ...(opts.port ? { port: opts.port } : {}),
           ...(opts.drive ? { drive: opts.drive } : {}),
+          ...(opts.build ? { build: opts.build } : {}),
         };
         if (opts.dryRun) {
           const plan = installPlan(board, where);

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { BoardProfile } from '../boards/index.js';
 import { TinygateError } from '../errors/index.js';
 import { FIRMWARE_DIR, makeFirmware } from '../link/host-board.js';
-import { FIRMWARE_TARGETS, type FirmwareTarget, type MakeBuild } from './targets.js';
+import { FIRMWARE_TARGETS, type FirmwareBuildKind, type FirmwareTarget, type MakeBuild } from './targets.js';
 
 export interface FirmwareFile {
   path: string;
@@ -15,6 +15,8 @@ export interface FirmwareFile {
 
 export interface FirmwareBuild {
   board: string;
+  /** The bare-register build or the Arduino library's example sketch. */
+  kind: FirmwareBuildKind;
   /** The command that built it. */
   command: string[];
   /** The image the board (or emulator) takes. */
@@ -42,9 +44,24 @@ export function firmwareTarget(board: BoardProfile): FirmwareTarget {
   return target;
 }
 
-/** The make build for a profile, or why there is none here. */
-export function makeBuildFor(board: BoardProfile): MakeBuild {
+/** The make build of that kind for a profile, or why there is none here. */
+export function makeBuildFor(board: BoardProfile, kind: FirmwareBuildKind = 'bare'): MakeBuild {
   const target = firmwareTarget(board);
+  if (kind === 'arduino-library') {
+    if (target.libraryBuild) return target.libraryBuild;
+    const built = Object.values(FIRMWARE_TARGETS)
+      .filter((t) => t.libraryBuild)
+      .map((t) => t.board);
+    throw new TinygateError(
+      'FIRMWARE_NO_LIBRARY_BUILD',
+      `${board.id}: the Arduino library is not built here for this board (it is for ${built.join(' and ')})`,
+      {
+        hint: target.build
+          ? `Leave out --build (or pass --build bare) for the bare build, or \`tinygate firmware install --board ${board.id} --dry-run\` for the steps.`
+          : `\`tinygate firmware install --board ${board.id} --dry-run\` prints the commands that build and upload it.`,
+      },
+    );
+  }
   if (target.build) return target.build;
   const how =
     target.install.kind === 'arduino-cli' || target.install.kind === 'uf2'
@@ -72,8 +89,11 @@ function file(path: string): FirmwareFile {
 }
 
 /** Run the board's make target (make rebuilds only what is out of date) and measure the result. */
-export async function buildFirmware(board: BoardProfile): Promise<FirmwareBuild> {
-  const build = makeBuildFor(board);
+export async function buildFirmware(
+  board: BoardProfile,
+  kind: FirmwareBuildKind = 'bare',
+): Promise<FirmwareBuild> {
+  const build = makeBuildFor(board, kind);
   await makeFirmware(
     build.makeTarget,
     `the firmware-bridge for ${board.id}`,
@@ -98,6 +118,7 @@ export async function buildFirmware(board: BoardProfile): Promise<FirmwareBuild>
   const bss = sectionBytes(sizes, '.bss');
   return {
     board: board.id,
+    kind,
     command: ['make', '-C', FIRMWARE_DIR, build.makeTarget],
     image: file(join(FIRMWARE_DIR, build.image)),
     also: build.also.map((p) => file(join(FIRMWARE_DIR, p))),

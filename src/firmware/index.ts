@@ -9,4 +9,11 @@ export {
 } from './build.js';
 export { type InstallResult, installFirmware } from './install.js';
 export { type InstallPlan, type InstallStep, installPlan, type PlanOptions, shellLine } from './plan.js';
-export { FIRMWARE_TARGETS, type FirmwareTarget, type Installer, type MakeBuild } from './targets.js';
+export {
+  FIRMWARE_BUILDS,
+  FIRMWARE_TARGETS,
+  type FirmwareBuildKind,
+  type FirmwareTarget,
+  type Installer,
+  type MakeBuild,
+} from './targets.js';

@@ -43,7 +43,7 @@ export async function installFirmware(board: BoardProfile, o: PlanOptions): Prom
     });
   }
   const started = performance.now();
-  const build = await buildFirmware(board);
+  const build = await buildFirmware(board, o.build);
   const avrdude = plan.steps.at(-1)!.run!;
   const r = await runAvrdude(avrdude.slice(1), o.port);
   if (r.bytesVerified !== r.bytesWritten || r.bytesWritten === 0) {

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { BoardProfile } from '../boards/index.js';
 import { TinygateError } from '../errors/index.js';
 import { FIRMWARE_DIR } from '../link/host-board.js';
-import { firmwareTarget } from './build.js';
-import type { ArduinoCore, Installer } from './targets.js';
+import { firmwareTarget, makeBuildFor } from './build.js';
+import type { ArduinoCore, FirmwareBuildKind, Installer } from './targets.js';
 
 export interface InstallStep {
   /** A command to run (argv), or null for a step a person does (press a button, plug a cable). */
@@ -28,6 +28,8 @@ export interface PlanOptions {
   port?: string;
   /** The drive a board mounts for a file copy (UF2, ST-LINK). */
   drive?: string;
+  /** Which build to put on an Uno or Mega (default: the bare-register one). */
+  build?: FirmwareBuildKind;
 }
 
 /** A POSIX shell rendering of argv, quoting only what needs it. */
@@ -76,12 +78,19 @@ export function installPlan(board: BoardProfile, o: PlanOptions = {}): InstallPl
     why,
     steps,
   });
+  if (o.build === 'arduino-library' && install.kind !== 'avrdude') makeBuildFor(board, o.build); // says why not
   switch (install.kind) {
     case 'avrdude': {
-      const build = target.build!;
+      const build = makeBuildFor(board, o.build);
       const hex = join(FIRMWARE_DIR, build.image);
       return plan(true, null, [
-        { run: ['make', '-C', FIRMWARE_DIR, build.makeTarget], note: 'build the firmware-bridge (avr-gcc)' },
+        {
+          run: ['make', '-C', FIRMWARE_DIR, build.makeTarget],
+          note:
+            o.build === 'arduino-library'
+              ? "build the Arduino library's example sketch (arduino-builder with the Arduino AVR core)"
+              : 'build the firmware-bridge (avr-gcc)',
+        },
         {
           run: [
             'avrdude',

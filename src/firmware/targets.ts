@@ -40,8 +40,14 @@ export type Installer =
 export interface FirmwareTarget {
   board: string;
   build?: MakeBuild;
+  /** The same bridge as the Arduino library's example sketch, built here by arduino-builder (Uno, Mega). */
+  libraryBuild?: MakeBuild;
   install: Installer;
 }
+
+/** Which build `firmware build` and `firmware install` take: the bare-register one or the Arduino library's. */
+export const FIRMWARE_BUILDS = ['bare', 'arduino-library'] as const;
+export type FirmwareBuildKind = (typeof FIRMWARE_BUILDS)[number];
 
 const AVR_NEEDS =
   'avr-gcc, avr-libc and binutils-avr (Debian: apt-get install gcc-avr avr-libc binutils-avr)';
@@ -49,14 +55,21 @@ const ARM_NEEDS =
   'arm-none-eabi-gcc and newlib (Debian: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)';
 const ESP32_INDEX = 'https://espressif.github.io/arduino-esp32/package_esp32_index.json';
 
-const avr = (board: string): MakeBuild => ({
-  makeTarget: 'hex',
-  image: `build/avr/${board}.hex`,
-  also: [`build/avr/${board}.elf`],
-  elf: `build/avr/${board}.elf`,
-  sizeTool: 'avr-size',
-  needs: AVR_NEEDS,
-});
+/** An AVR board's build: the bare-register one (`make hex`) or the Arduino library's sketch (`make arduino`). */
+const avr = (board: string, kind: FirmwareBuildKind = 'bare'): MakeBuild => {
+  const dir = kind === 'bare' ? 'build/avr' : 'build/arduino';
+  return {
+    makeTarget: kind === 'bare' ? 'hex' : 'arduino',
+    image: `${dir}/${board}.hex`,
+    also: [`${dir}/${board}.elf`],
+    elf: `${dir}/${board}.elf`,
+    sizeTool: 'avr-size',
+    needs:
+      kind === 'bare'
+        ? AVR_NEEDS
+        : `arduino-builder and the Arduino AVR core (Debian: apt-get install arduino-builder arduino-core-avr) besides ${AVR_NEEDS}`,
+  };
+};
 
 const NO_BRIDGE =
   'the firmware-bridge has no HAL for it, and the Arduino library does not name it (hal/arduino-core/hal_config.h)';
@@ -65,6 +78,7 @@ export const FIRMWARE_TARGETS: Record<string, FirmwareTarget> = {
   'arduino-uno': {
     board: 'arduino-uno',
     build: avr('arduino-uno'),
+    libraryBuild: avr('arduino-uno', 'arduino-library'),
     install: {
       kind: 'avrdude',
       programmer: 'arduino',
@@ -76,6 +90,7 @@ export const FIRMWARE_TARGETS: Record<string, FirmwareTarget> = {
   'arduino-mega2560': {
     board: 'arduino-mega2560',
     build: avr('arduino-mega2560'),
+    libraryBuild: avr('arduino-mega2560', 'arduino-library'),
     install: {
       kind: 'avrdude',
       programmer: 'wiring',

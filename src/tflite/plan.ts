@@ -121,6 +121,7 @@ export const TFLM_32BIT = {
       case 'ADD':
         return 68;
       case 'PAD':
+      case 'MEAN':
         return 64;
       case 'SUB':
         return 60;

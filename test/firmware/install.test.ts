@@ -20,6 +20,7 @@ import {
   optibootMissing,
   UNO_BOOT_START,
 } from '../helpers/optiboot.js';
+import { haveArduinoBuilder } from '../helpers/tools.js';
 import { waitFor } from '../helpers/wait.js';
 
 const missing = optibootMissing();
@@ -73,6 +74,19 @@ describe('firmware targets', () => {
     expect(edge.code).toBe(1);
     expect(edge.stderr).toMatch(/there is no firmware-bridge for this board/);
 
+    const library = await runCli([
+      'firmware',
+      'build',
+      '--board',
+      'nucleo-f446re',
+      '--build',
+      'arduino-library',
+    ]);
+    expect(library.code).toBe(1);
+    expect(library.stderr).toMatch(
+      /the Arduino library is not built here for this board \(it is for arduino-uno and arduino-mega2560\)/,
+    );
+
     const teensy = await runCli(['firmware', 'build', '--board', 'teensy-4.1']);
     expect(teensy.code).toBe(1);
     expect(teensy.stderr).toMatch(/not built here: it builds from the Arduino library with arduino-cli/);
@@ -85,15 +99,21 @@ describe.skipIf(missing)('tinygate firmware install on an emulated Uno with Opti
     optiboot = buildOptiboot();
   }, 120_000);
 
-  it('builds the bridge, writes it through the bootloader with avrdude, and the board then runs it', async () => {
+  /** An emulated Uno whose flash holds only Optiboot, on a real pty, with `volts` on A0. */
+  async function unoWithOptiboot(volts: number) {
     const board = new AvrBoard({
       bootloader: { hex: optiboot, startByte: UNO_BOOT_START },
-      analogVolts: [2.5],
+      analogVolts: [volts],
       realTime: true,
     });
     cleanup.push(() => board.stop());
     const pty = await startAvrPty(board);
     cleanup.push(() => pty.stop());
+    return { board, pty };
+  }
+
+  it('builds the bridge, writes it through the bootloader with avrdude, and the board then runs it', async () => {
+    const { board, pty } = await unoWithOptiboot(2.5);
 
     const dry = await runCli([
       'firmware',
@@ -132,6 +152,44 @@ describe.skipIf(missing)('tinygate firmware install on an emulated Uno with Opti
     expect(await boardInfo(link, { timeoutMs: 20_000 })).toMatchObject({ boardId: 'arduino-uno' });
     expect(Math.abs((await analogA0(link)) - 512)).toBeLessThanOrEqual(2);
   }, 180_000);
+
+  // The Arduino library's example sketch (arduino-builder with Debian's AVR core) through the same bootloader.
+  it.skipIf(!haveArduinoBuilder)(
+    'puts the Arduino library build on it with --build arduino-library, and the board then runs it',
+    async () => {
+      const { board, pty } = await unoWithOptiboot(1.25);
+      const run = await runCli(
+        [
+          'firmware',
+          'install',
+          '--board',
+          'arduino-uno',
+          '--build',
+          'arduino-library',
+          '--port',
+          pty.path,
+          '--json',
+        ],
+        { timeoutMs: 150_000 },
+      );
+      expect(run.stderr).toBe('');
+      const r = JSON.parse(run.stdout);
+      expect(r.build.kind).toBe('arduino-library');
+      const hex = join(ROOT, 'firmware-bridge/build/arduino/arduino-uno.hex');
+      expect(r.build.image.path).toBe(hex);
+      const bin = join(ROOT, 'firmware-bridge/build/arduino/arduino-uno.install-test.bin');
+      execFileSync('avr-objcopy', ['-I', 'ihex', '-O', 'binary', hex, bin]);
+      const image = readFileSync(bin);
+      expect(r.bytesVerified).toBe(image.length);
+      expect(Buffer.from(board.flash.buffer).subarray(0, image.length).equals(image)).toBe(true);
+
+      const link = await openLink({ path: pty.path });
+      cleanup.push(() => link.close());
+      expect(await boardInfo(link, { timeoutMs: 20_000 })).toMatchObject({ boardId: 'arduino-uno' });
+      expect(Math.abs((await analogA0(link)) - 256)).toBeLessThanOrEqual(2);
+    },
+    240_000,
+  );
 
   it('says when the port does not exist', async () => {
     const r = await runCli([

@@ -228,3 +228,49 @@ export function dotLengthsGraph(): Uint8Array {
   const h2 = dense(h1, 13, 7, 0.6, 4);
   return g.build(x, dense(h2, 7, 6, 1.2, -2));
 }
+
+/**
+ * DEPTHWISE_CONV_2D with what converted nets rarely have: dilation 2 down and 3 across, stride 2, SAME padding
+ * whose taps reach past every edge, a depth multiplier of 2 and per-channel scales; then a VALID one dilated
+ * 2 across that reads every output of the first. Weights from a fixed pattern.
+ */
+export function dilatedDepthwiseGraph(): Uint8Array {
+  const g = new Int8Graph();
+  const taps = (n: number) =>
+    new Uint8Array(Int8Array.from({ length: n }, (_, i) => ((i * 37) % 255) - 127).buffer);
+  const scales = (c: number) => Array.from({ length: c }, (_, i) => 0.004 + 0.001 * i);
+  const bias = (c: number) =>
+    g.tensor(
+      [c],
+      0,
+      0,
+      Int32Array.from({ length: c }, (_, i) => (i - 3) * 150),
+    );
+  const x = g.tensor([1, 7, 9, 4], 0.05, -3);
+  const options = (padding: 'SAME' | 'VALID', stride: number, dh: number, dw: number, mul: number) =>
+    ({
+      type: 'DepthwiseConv2DOptions',
+      padding,
+      strideW: stride,
+      strideH: stride,
+      depthMultiplier: mul,
+      fusedActivation: 'NONE',
+      dilationW: dw,
+      dilationH: dh,
+    }) as never;
+  const a = g.op(
+    4,
+    2,
+    [x, g.constant([1, 3, 3, 8], 'int8', taps(72), scales(8), 3), bias(8)],
+    g.tensor([1, 4, 5, 8], 0.15, -10),
+    options('SAME', 2, 2, 3, 2),
+  );
+  const y = g.op(
+    4,
+    2,
+    [a, g.constant([1, 2, 2, 8], 'int8', taps(32), scales(8), 3), bias(8)],
+    g.tensor([1, 3, 3, 8], 0.12, 5),
+    options('VALID', 1, 1, 2, 1),
+  );
+  return g.build(x, y);
+}

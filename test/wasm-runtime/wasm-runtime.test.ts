@@ -23,7 +23,12 @@ import { WasmRuntime } from '../../src/wasm-runtime/index.js';
 import { ROOT } from '../helpers/cli.js';
 import { convPoolNet, deepDepthwiseNet, mixedOpsNet } from '../helpers/converted-nets.js';
 import { fetchedModels, readFetched } from '../helpers/fetched-models.js';
-import { allKernelsGraph, oneOpModel, opWithoutKernel } from '../helpers/int8-graph.js';
+import {
+  allKernelsGraph,
+  dilatedDepthwiseGraph,
+  oneOpModel,
+  opWithoutKernel,
+} from '../helpers/int8-graph.js';
 import { referenceInt8 } from '../helpers/tflite-reference.js';
 import { waitFor } from '../helpers/wait.js';
 import { haveReferenceModels, referenceModel, rng } from '../tflite/reference.js';
@@ -86,6 +91,7 @@ describe.skipIf(!canBuild)('the board runtime as WebAssembly', () => {
     ['a converted conv/pool net', convPoolNet, 10],
     ['a converted net of mixed ops', mixedOpsNet, 10],
     ['a graph chaining every kernel', () => allKernelsGraph(), 10],
+    ['dilated, strided depthwise convolutions with a depth multiplier', () => dilatedDepthwiseGraph(), 20],
     [
       'a deep depthwise net with a vision net’s tensors and per-channel parameters',
       () => deepDepthwiseNet(),
