@@ -1,7 +1,7 @@
 // The firmware-bridge for every target built here (Uno, Mega 2560 with the runtime, QEMU mps2-an385 and
 // mps2-an386, the STM32F4 builds): flash and static RAM, split firmata+link / runtime, beside the board
 // profiles' estimates; the same Uno and Mega as the Arduino library (arduino-builder) beside the
-// bare-register builds; TFLite Micro's published footprint; and the model slot the Uno build reports when
+// bare-register builds, and the Nucleo-F446RE's on STM32duino beside its bare build; TFLite Micro's published footprint; and the model slot the Uno build reports when
 // it runs.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -50,6 +50,42 @@ try {
 } catch (err) {
   arduinoLibrary = `not built: ${(err as Error).message.split('\n')[0]}`;
 }
+// The same library on STM32duino's core for the Nucleo-F446RE (when arduino/get-stm32duino.sh has fetched it),
+// beside the bare-register build: flash = every section loaded into flash (vectors, code, constants, .data's
+// copy), static RAM = .data + .bss (the core's 1.5 KB heap-and-stack minimum left out, as the bare build's).
+function armElfSize(elf: string): { flashBytes: number; ramBytes: number; arenaBytes: number } {
+  const sections = [
+    ...execFileSync('arm-none-eabi-size', ['-A', elf], { encoding: 'utf8' }).matchAll(
+      /^(\.\S+)\s+(\d+)\s+(\d+)$/gm,
+    ),
+  ].map((m) => ({ name: m[1]!, size: Number(m[2]), addr: Number(m[3]) }));
+  const size = (name: string) => sections.find((x) => x.name === name)?.size ?? 0;
+  const inFlash = sections.filter((x) => x.addr >= 0x0800_0000 && x.addr < 0x1000_0000);
+  const arena = /^[0-9a-f]+ ([0-9a-f]+) b arena$/m.exec(
+    execFileSync('arm-none-eabi-nm', ['-S', elf], { encoding: 'utf8' }),
+  );
+  return {
+    flashBytes: inFlash.reduce((n, x) => n + x.size, 0) + size('.data'),
+    ramBytes: size('.data') + size('.bss'),
+    arenaBytes: arena ? Number.parseInt(arena[1]!, 16) : 0,
+  };
+}
+let arduinoLibraryStm32duino: unknown;
+try {
+  execFileSync('make', ['-s', '-C', fw, 'arduino-stm32'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const z = armElfSize(join(fw, 'build/arduino/nucleo-f446re.elf'));
+  const bare = sizes.find((s) => s.board === 'nucleo-f446re')!;
+  arduinoLibraryStm32duino = {
+    board: 'nucleo-f446re',
+    core: 'STM32duino 2.12.0',
+    compiler: `arm-none-eabi-gcc ${execFileSync('arm-none-eabi-gcc', ['-dumpversion'], { encoding: 'utf8' }).trim()}`,
+    ...z,
+    moreThanBare: { flashBytes: z.flashBytes - bare.flashBytes, ramBytes: z.ramBytes - bare.ramBytes },
+  };
+} catch (err) {
+  const e = err as { stderr?: Buffer; message: string };
+  arduinoLibraryStm32duino = `not built: ${(e.stderr?.toString().trim() || e.message).split('\n').at(-1)}`;
+}
 /** Published, not measured here: TensorFlow's page for microcontrollers. */
 const tfliteMicro = {
   coreRuntimeFlashBytes: 16 * 1024,
@@ -78,6 +114,7 @@ process.stdout.write(
       compiler: execFileSync('avr-gcc', ['-dumpversion'], { encoding: 'utf8' }).trim(),
       boards: results,
       arduinoLibrary,
+      arduinoLibraryStm32duino,
       tfliteMicro,
       unoSlotBytesReported: info.slotBytes,
     },
