@@ -116,7 +116,10 @@ export function tflmScratchBuffers(model: TfliteModel): { op: string; at: number
     const count = (t: number) => g.tensors[t]!.shape.reduce((a, b) => a * b, 1);
     if (input.type === 'int8' || input.type === 'int16')
       out.push({ op: name, at, bytes: 4 * count(op.outputs[0]!) });
-    out.push({ op: name, at, bytes: 4 * input.shape.length }, { op: name, at, bytes: 4 * count(op.inputs[1]!) });
+    out.push(
+      { op: name, at, bytes: 4 * input.shape.length },
+      { op: name, at, bytes: 4 * count(op.inputs[1]!) },
+    );
   });
   return out;
 }
