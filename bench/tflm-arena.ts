@@ -1,11 +1,12 @@
 // Where TFLite Micro's persistent arena ("tail") goes per op, measured with TFLite Micro itself on the
 // emulated Cortex-M3 (bench/peers/tflm): for each kind of op, chains of one, two and three such ops (and for
 // the per-channel kernels 8 and 32 output channels) are allocated, and the tail (arena_used_bytes() minus
-// the planned head) is read. What one more op adds, less its tensors' TfLiteEvalTensors (12 B each) and its
-// NodeAndRegistration (32 B), is its builtin parameters and op data: the figures TFLM_32BIT.opData models,
+// the planned head, with its kernels' scratch buffers) is read. What one more op adds, less its tensors'
+// TfLiteEvalTensors (12 B each), its NodeAndRegistration (32 B) and its scratch buffers' handles (4 B each),
+// is its builtin parameters and op data: the figures TFLM_32BIT.opData models,
 // printed beside them. Prints JSON.
 import { readTflite } from '../src/tflite/index.js';
-import { planArena, TFLM_32BIT } from '../src/tflite/plan.js';
+import { planArena, TFLM_32BIT, tflmScratchBuffers } from '../src/tflite/plan.js';
 import { fullyConnectedOptions, Int8Graph } from '../test/helpers/int8-graph.js';
 import { runOnTflm, tflmPeer } from './peers/tflm.js';
 
@@ -133,11 +134,13 @@ for (const [op, kind] of Object.entries(KINDS)) {
   for (const c of kind.perChannel ? [8, 32] : [8]) {
     const tails: number[] = [];
     let tensorsPerOp = 0;
+    let scratchPerOp = 0;
     for (const k of [1, 2, 3]) {
       const { bytes, input, output } = chain(kind, k, c);
       const model = readTflite(bytes);
       const g = model.subgraphs[0]!;
       tensorsPerOp = (g.tensors.length - 1) / k;
+      scratchPerOp = tflmScratchBuffers(model).length / k;
       const count = (t: number) => g.tensors[t]!.shape.reduce((a, b) => a * b, 1);
       const r = await runOnTflm('m3', peer.elf, bytes, [new Uint8Array(count(input))], count(output), {
         noMinimum: kind.noMinimum,
@@ -149,10 +152,14 @@ for (const [op, kind] of Object.entries(KINDS)) {
       op,
       channels: kind.perChannel ? c : null,
       tensorsPerOp,
+      scratchBuffersPerOp: scratchPerOp,
       tailBytes: tails,
       tailPerOp: perOp,
       paramsAndOpDataMeasured:
-        mean(perOp) - TFLM_32BIT.evalTensor * tensorsPerOp - TFLM_32BIT.nodeAndRegistration,
+        mean(perOp) -
+        TFLM_32BIT.evalTensor * tensorsPerOp -
+        TFLM_32BIT.nodeAndRegistration -
+        TFLM_32BIT.scratchHandle * scratchPerOp,
       paramsAndOpDataModelled: TFLM_32BIT.opData(op, c),
     });
     console.error(`tflm-arena: ${op}${kind.perChannel ? ` ×${c}` : ''} done`);
@@ -161,7 +168,7 @@ for (const [op, kind] of Object.entries(KINDS)) {
 process.stdout.write(
   `${JSON.stringify(
     {
-      note: 'tail = arena_used_bytes() − planned head, TFLite Micro (bench/peers/tflm) on QEMU mps2-an385; per op: a second and a third op of the kind (they differ by alignment); measured = their mean less 12 B per tensor and 32 B per node',
+      note: 'tail = arena_used_bytes() − planned head, TFLite Micro (bench/peers/tflm) on QEMU mps2-an385; per op: a second and a third op of the kind (they differ by alignment); measured = their mean less 12 B per tensor, 32 B per node and 4 B per scratch buffer',
       ops,
     },
     null,

@@ -65,6 +65,19 @@ export function planArena(model: TfliteModel, ties: 'tensor-order' | 'tflm' = 't
     };
   });
 
+  // TFLite Micro also plans its kernels' scratch buffers, each alive during its op, after the tensors.
+  if (ties === 'tflm')
+    tflmScratchBuffers(model).forEach((s, k) => {
+      buffers.push({
+        tensor: g.tensors.length + k,
+        name: `scratch ${k} (${s.op})`,
+        bytes: alignUp(s.bytes),
+        firstOp: s.at,
+        lastOp: s.at,
+        offset: 0,
+      });
+    });
+
   // Largest first; equal sizes keep tensor order, so the plan is deterministic.
   const order = [...buffers].sort(
     (a, b) => b.bytes - a.bytes || (ties === 'tflm' ? b.tensor - a.tensor : a.tensor - b.tensor),
@@ -84,8 +97,31 @@ export function planArena(model: TfliteModel, ties: 'tensor-order' | 'tflm' = 't
   }
   const headBytes = buffers.reduce((m, b) => Math.max(m, b.offset + b.bytes), 0);
   const offsets = g.tensors.map(() => -1);
-  for (const b of buffers) offsets[b.tensor] = b.offset;
+  for (const b of buffers) if (b.tensor < offsets.length) offsets[b.tensor] = b.offset;
   return { headBytes, buffers: buffers.sort((a, b) => a.tensor - b.tensor), offsets };
+}
+
+/**
+ * The scratch buffers TFLite Micro's reference kernels request in the arena (RequestScratchBufferInArena), of
+ * the ops tinygate's runtime has: int8 and int16 MEAN's int32 sums (one per output), the input's index
+ * iterator (an int per input dimension) and its resolved axes (an int per axis).
+ */
+export function tflmScratchBuffers(model: TfliteModel): { op: string; at: number; bytes: number }[] {
+  const g = model.subgraphs[0]!;
+  const out: { op: string; at: number; bytes: number }[] = [];
+  g.operators.forEach((op, at) => {
+    const name = opCodeName(model.operatorCodes[op.opcodeIndex]!);
+    if (name !== 'MEAN') return;
+    const input = g.tensors[op.inputs[0]!]!;
+    const count = (t: number) => g.tensors[t]!.shape.reduce((a, b) => a * b, 1);
+    if (input.type === 'int8' || input.type === 'int16')
+      out.push({ op: name, at, bytes: 4 * count(op.outputs[0]!) });
+    out.push(
+      { op: name, at, bytes: 4 * input.shape.length },
+      { op: name, at, bytes: 4 * count(op.inputs[1]!) },
+    );
+  });
+  return out;
 }
 
 /**
@@ -105,6 +141,9 @@ export const TFLM_32BIT = {
   /** Scratch AllocateTensors borrows from the head while it runs: per tensor, and per planned buffer. */
   allocationScratchPerTensor: 24,
   allocationScratchPerBuffer: 40,
+  /** Per kernel scratch buffer: its ScratchBufferHandle (persistent) and its ScratchBufferRequest (while it plans). */
+  scratchHandle: 4,
+  scratchRequest: 12,
   /** TfLiteAffineQuantization (12) + the zero-point array (4-byte length + 4 per channel); the scales stay in the model. */
   ioQuantization: (channels: number) => 16 + 4 * channels,
   /** Builtin parameters + op data per op; per-channel kernels add a multiplier and a shift (int32 each) per output channel. */
@@ -121,8 +160,9 @@ export const TFLM_32BIT = {
       case 'ADD':
         return 68;
       case 'PAD':
-      case 'MEAN':
         return 64;
+      case 'MEAN':
+        return 52;
       case 'SUB':
         return 60;
       case 'MUL':
@@ -164,8 +204,13 @@ export function estimateTflmArena(
     const channels = out?.shape.at(-1) ?? 1;
     tail += c.opData(opCodeName(model.operatorCodes[op.opcodeIndex]!), channels);
   }
+  // A kernel's scratch buffer: a persistent handle, and while it plans an allocation record and a request.
+  const requests = plan.buffers.length - plan.offsets.filter((o) => o >= 0).length;
+  tail += c.scratchHandle * requests;
   const scratch =
-    c.allocationScratchPerTensor * g.tensors.length + c.allocationScratchPerBuffer * plan.buffers.length;
+    c.allocationScratchPerTensor * (g.tensors.length + requests) +
+    c.allocationScratchPerBuffer * plan.buffers.length +
+    c.scratchRequest * requests;
   return {
     headBytes: plan.headBytes,
     tailBytes: tail,

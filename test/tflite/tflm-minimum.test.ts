@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { estimateTflmArena, readTflite } from '../../src/tflite/index.js';
 import { ROOT } from '../helpers/cli.js';
 import { fetchedModels, readFetched } from '../helpers/fetched-models.js';
+import { allKernelsGraph } from '../helpers/int8-graph.js';
 import { haveReferenceModels, referenceModel } from './reference.js';
 
 const MEASURED: Record<string, { used: number; minimum: number; load: () => Uint8Array; have: boolean }> = {
@@ -29,6 +30,8 @@ const MEASURED: Record<string, { used: number; minimum: number; load: () => Uint
     load: () => referenceModel('kws_int8'),
     have: haveReferenceModels,
   },
+  // Every kernel in one graph, MEAN's scratch buffers among them.
+  'all-kernels test graph': { used: 1780, minimum: 2424, load: allKernelsGraph, have: true },
   'motor-vib': {
     used: 836,
     minimum: 1300,

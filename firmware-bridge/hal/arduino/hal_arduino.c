@@ -219,17 +219,18 @@ uint16_t hal_analog_sample(uint8_t channel, uint32_t slot_ms) {
   return hal_analog_read(channel);
 }
 
-/* With interrupts off, so the tick cannot start a conversion inside this one (104 us at most, under the
-   UART's three bytes of receive buffering at 115200 baud). */
+/* With the millisecond tick masked, so the sampler cannot start a conversion inside this one; its flag stays
+   pending and it runs when the conversion ends (~104 us, far under its 1 ms period). The UART's receive
+   interrupt stays on: at any baud rate it never waits for a conversion. */
 uint16_t hal_analog_read(uint8_t channel) {
 #if defined(MUX5)
   if (channel > 15) return 0;
 #else
   if (channel > 7) return 0;
 #endif
-  uint8_t s = SREG;
+  uint8_t tick = TIMSK0;
   uint16_t v;
-  cli();
+  TIMSK0 = (uint8_t)(tick & ~_BV(OCIE0A));
 #if defined(MUX5)
   ADCSRB = (uint8_t)((ADCSRB & ~_BV(MUX5)) | ((channel & 8) ? _BV(MUX5) : 0));
 #endif
@@ -238,7 +239,7 @@ uint16_t hal_analog_read(uint8_t channel) {
   while (ADCSRA & _BV(ADSC)) {
   }
   v = ADC;
-  SREG = s;
+  TIMSK0 = tick;
   return v;
 }
 
