@@ -125,6 +125,11 @@ static int prepare(void) {
  * tables. Its scratch (each tensor's size and first and last use) sits in the free part of the arena: only
  * offsets are decided here, nothing is written where the activations will go.
  */
+/* The arena refusal's words, in flash on the AVR (where string literals would take RAM from the stack). */
+static const char arena_needed[] TG_ROM = " B of arena needed (tables + activations), the board has ";
+static const char bytes_unit[] TG_ROM = " B";
+static const char too_big[] TG_ROM = "the model's activations exceed 4 GiB";
+
 static int plan(void) {
   uint32_t base = tables_used, n = model.tensor_count;
   uint32_t scratch = 4u * n + 2u * n + 2u * n + n;
@@ -200,7 +205,7 @@ static int plan(void) {
       }
     }
     /* Planned on past the arena's end, so a refusal says how much the whole model needs. */
-    if (pick_size > UINT32_MAX - offset) return refuse("the model's activations exceed 4 GiB");
+    if (pick_size > UINT32_MAX - offset) return tg_refuse_rom(too_big);
     tensor_at[pick] = offset;
     placed[pick] = 1;
     if (offset + pick_size > end) end = offset + pick_size;
@@ -209,9 +214,9 @@ static int plan(void) {
   if (end > TG_ARENA_BYTES) {
     error[0] = 0;
     tg_append_u32(error, sizeof error, end);
-    tg_append_str(error, sizeof error, " B of arena needed (tables + activations), the board has ");
+    tg_append_rom(error, sizeof error, arena_needed);
     tg_append_u32(error, sizeof error, TG_ARENA_BYTES);
-    tg_append_str(error, sizeof error, " B");
+    tg_append_rom(error, sizeof error, bytes_unit);
     state = TG_RUNTIME_ERROR;
     return -1;
   }

@@ -37,6 +37,13 @@ async function analogA0(link: Link): Promise<number> {
   return new Promise((resolve) => sensor.on('data', () => sensor.value !== null && resolve(sensor.value)));
 }
 
+/** The bytes of an Intel hex image, as avr-objcopy (not tinygate) reads them. */
+function imageOf(hex: string): Buffer {
+  const bin = hex.replace(/\.hex$/, '.install-test.bin');
+  execFileSync('avr-objcopy', ['-I', 'ihex', '-O', 'binary', hex, bin]);
+  return readFileSync(bin);
+}
+
 describe('firmware targets', () => {
   it('name a way to build or install the bridge for every shipped board profile', () => {
     const ids = loadBoards().map((b) => b.id);
@@ -139,9 +146,7 @@ describe.skipIf(missing)('tinygate firmware install on an emulated Uno with Opti
     const hex = join(ROOT, 'firmware-bridge/build/avr/arduino-uno.hex');
     expect(r.build.image.path).toBe(hex);
     // The bytes avrdude wrote and read back are the image's, and the ELF's flash size that build reports.
-    const bin = join(ROOT, 'firmware-bridge/build/avr/arduino-uno.install-test.bin');
-    execFileSync('avr-objcopy', ['-I', 'ihex', '-O', 'binary', hex, bin]);
-    const image = readFileSync(bin);
+    const image = imageOf(hex);
     expect(r.bytesWritten).toBe(image.length);
     expect(r.bytesVerified).toBe(image.length);
     expect(r.build.flashBytes).toBe(image.length);
@@ -177,9 +182,7 @@ describe.skipIf(missing)('tinygate firmware install on an emulated Uno with Opti
       expect(r.build.kind).toBe('arduino-library');
       const hex = join(ROOT, 'firmware-bridge/build/arduino/arduino-uno.hex');
       expect(r.build.image.path).toBe(hex);
-      const bin = join(ROOT, 'firmware-bridge/build/arduino/arduino-uno.install-test.bin');
-      execFileSync('avr-objcopy', ['-I', 'ihex', '-O', 'binary', hex, bin]);
-      const image = readFileSync(bin);
+      const image = imageOf(hex);
       expect(r.bytesVerified).toBe(image.length);
       expect(Buffer.from(board.flash.buffer).subarray(0, image.length).equals(image)).toBe(true);
 
@@ -228,9 +231,7 @@ describe.skipIf(missing || !existsSync(DEBIAN_STK500V2_MEGA))(
       const r = JSON.parse(run.stdout);
       expect(r.signature).toBe('0x1e9801');
       const hex = join(ROOT, 'firmware-bridge/build/avr/arduino-mega2560.hex');
-      const bin = join(ROOT, 'firmware-bridge/build/avr/arduino-mega2560.install-test.bin');
-      execFileSync('avr-objcopy', ['-I', 'ihex', '-O', 'binary', hex, bin]);
-      const image = readFileSync(bin);
+      const image = imageOf(hex);
       expect(r.bytesWritten).toBe(image.length);
       expect(r.bytesVerified).toBe(image.length);
       expect(Buffer.from(board.flash.buffer).subarray(0, image.length).equals(image)).toBe(true);
