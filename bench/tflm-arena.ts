@@ -5,7 +5,7 @@
 // TfLiteEvalTensors (12 B each), its NodeAndRegistration (32 B) and its scratch buffers' handles (4 B each),
 // is its builtin parameters and op data: the figures TFLM_32BIT.opData models,
 // printed beside them. Prints JSON.
-import { readTflite } from '../src/tflite/index.js';
+import { elementCount, readTflite } from '../src/tflite/index.js';
 import { planArena, TFLM_32BIT, tflmScratchBuffers } from '../src/tflite/plan.js';
 import { fullyConnectedOptions, Int8Graph } from '../test/helpers/int8-graph.js';
 import { runOnTflm, tflmPeer } from './peers/tflm.js';
@@ -28,7 +28,7 @@ const perChannel = (g: Int8Graph, shape: number[], dim: number, c: number) =>
   g.constant(
     shape,
     'int8',
-    new Uint8Array(i8(shape.reduce((a, b) => a * b, 1)).buffer),
+    new Uint8Array(i8(elementCount(shape)).buffer),
     Array.from({ length: c }, (_, i) => 0.01 + i * 0.001),
     dim,
   );
@@ -141,7 +141,7 @@ for (const [op, kind] of Object.entries(KINDS)) {
       const g = model.subgraphs[0]!;
       tensorsPerOp = (g.tensors.length - 1) / k;
       scratchPerOp = tflmScratchBuffers(model).length / k;
-      const count = (t: number) => g.tensors[t]!.shape.reduce((a, b) => a * b, 1);
+      const count = (t: number) => elementCount(g.tensors[t]!.shape);
       const r = await runOnTflm('m3', peer.elf, bytes, [new Uint8Array(count(input))], count(output), {
         noMinimum: kind.noMinimum,
       });

@@ -1,5 +1,5 @@
 import { opCodeName } from './ops.js';
-import { tensorBytes } from './tensor-type.js';
+import { elementCount, tensorBytes } from './tensor-type.js';
 import type { TfliteModel } from './types.js';
 
 /** TFLite Micro aligns every arena buffer (offset and size) to 16 bytes. */
@@ -78,7 +78,7 @@ export function planArena(model: TfliteModel, ties: 'tensor-order' | 'tflm' = 't
       });
     });
 
-  // Largest first; equal sizes keep tensor order, so the plan is deterministic.
+  // Largest first; equal sizes in the order `ties` names, so the plan is deterministic.
   const order = [...buffers].sort(
     (a, b) => b.bytes - a.bytes || (ties === 'tflm' ? b.tensor - a.tensor : a.tensor - b.tensor),
   );
@@ -113,7 +113,7 @@ export function tflmScratchBuffers(model: TfliteModel): { op: string; at: number
     const name = opCodeName(model.operatorCodes[op.opcodeIndex]!);
     if (name !== 'MEAN') return;
     const input = g.tensors[op.inputs[0]!]!;
-    const count = (t: number) => g.tensors[t]!.shape.reduce((a, b) => a * b, 1);
+    const count = (t: number) => elementCount(g.tensors[t]!.shape);
     if (input.type === 'int8' || input.type === 'int16')
       out.push({ op: name, at, bytes: 4 * count(op.outputs[0]!) });
     out.push(

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convertModel } from '../../../src/convert/index.js';
-import { readTflite } from '../../../src/tflite/index.js';
+import { elementCount, readTflite } from '../../../src/tflite/index.js';
 import { fetchedPath, readFetched } from '../../../test/helpers/fetched-models.js';
 import { rng } from '../../../test/tflite/reference.js';
 
@@ -21,7 +21,7 @@ export async function oursFrom(floatPath: string, googleInt8: Uint8Array): Promi
   const scale = input.quantization!.scale[0]!;
   const zero = Number(input.quantization!.zeroPoint[0]);
   const [lo, hi] = [scale * (-128 - zero), scale * (127 - zero)];
-  const values = input.shape.reduce((a, b) => a * b, 1);
+  const values = elementCount(input.shape);
   const next = rng(11);
   const rows = Array.from({ length: 40 }, () =>
     Array.from({ length: values }, () => lo + (hi - lo) * next()),
