@@ -120,16 +120,16 @@ static int prepare(void) {
   return 0;
 }
 
-/*
- * Greedy placement as TFLite Micro: largest first, lowest offset free over the tensor's lifetime, above the
- * tables. Its scratch (each tensor's size and first and last use) sits in the free part of the arena: only
- * offsets are decided here, nothing is written where the activations will go.
- */
 /* The arena refusal's words, in flash on the AVR (where string literals would take RAM from the stack). */
 static const char arena_needed[] TG_ROM = " B of arena needed (tables + activations), the board has ";
 static const char bytes_unit[] TG_ROM = " B";
 static const char too_big[] TG_ROM = "the model's activations exceed 4 GiB";
 
+/*
+ * Greedy placement as TFLite Micro: largest first, lowest offset free over the tensor's lifetime, above the
+ * tables. Its scratch (each tensor's size and first and last use) sits in the free part of the arena: only
+ * offsets are decided here, nothing is written where the activations will go.
+ */
 static int plan(void) {
   uint32_t base = tables_used, n = model.tensor_count;
   uint32_t scratch = 4u * n + 2u * n + 2u * n + n;
